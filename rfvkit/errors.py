@@ -1,0 +1,79 @@
+"""One exception hierarchy for rfvkit, rooted in ``ValueError``.
+
+Messages say what was wrong, show a few offending values, and say how to fix it.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Sequence
+
+__all__ = [
+    "RfvkitError",
+    "MissingColumnsError",
+    "BadValuesError",
+    "BadParameterError",
+    "EmptyDataError",
+    "examples",
+]
+
+
+class RfvkitError(ValueError):
+    """Base class for every error rfvkit raises on bad input."""
+
+
+class MissingColumnsError(RfvkitError):
+    """Required columns are absent; the message lists what is available."""
+
+    def __init__(
+        self,
+        missing: Sequence[str],
+        available: Sequence[str],
+        *,
+        table: str = "data",
+        hint: str = "",
+    ) -> None:
+        self.missing = list(missing)
+        self.available = list(available)
+        parts = [
+            f"{table}: missing required column(s) {', '.join(map(repr, self.missing))}; "
+            f"available columns: {', '.join(map(repr, self.available)) or '(none)'}."
+        ]
+        for name in self.missing:
+            close = difflib.get_close_matches(
+                name, [str(a) for a in self.available], n=1, cutoff=0.5
+            )
+            close = close or [
+                a for a in map(str, self.available) if name.replace("_", "") in a.lower()
+            ][:1]
+            if close:
+                parts.append(f"Did you mean {close[0]!r} for {name!r}?")
+        parts.append(
+            hint
+            or "Map your column names with columns={'YourName': 'canonical_name'}."
+        )
+        super().__init__(" ".join(parts))
+
+
+class BadValuesError(RfvkitError):
+    """Values in a column cannot be used as they are."""
+
+
+class BadParameterError(RfvkitError):
+    """A function argument or report parameter is out of range or of the wrong type."""
+
+
+class EmptyDataError(RfvkitError):
+    """A file or frame holds no rows to work with."""
+
+
+def examples(values: Iterable[object], n: int = 5) -> str:
+    """Format up to ``n`` distinct example values for an error or quality message."""
+    seen: list[str] = []
+    for value in values:
+        text = repr(value) if not isinstance(value, str) else repr(value)
+        if text not in seen:
+            seen.append(text)
+        if len(seen) >= n:
+            break
+    return ", ".join(seen)
