@@ -1,0 +1,783 @@
+"""Seeded synthetic CRM: transactions, customers, opt-outs and a campaign log with known truth.
+
+:func:`make_demo_crm` builds the four tables in memory; :func:`write_demo` writes them and
+``truth.json`` to a folder (``rfvkit demo --out data/sample`` calls it). Every random draw comes
+from one ``numpy.random.default_rng(seed)``, so the same arguments give identical frames.
+
+What is put in, and recorded in ``DemoCRM.truth``:
+
+- purchases: a gamma-distributed latent rate per customer (many one-time buyers, a long tail of
+  frequent ones), an exponential lifetime (customers churn, so recency varies), a
+  November/December peak, five categories at different price levels, ~4% return lines;
+- phones typed as people type them (national, ``+CC``, ``00CC``, digits only), valid for their
+  country, plus known numbers of landlines, invalid, shared and missing phones;
+- opt-outs by phone (typed differently from the customer file) and by customer id;
+- data-quality faults a loader must catch: lines without customer id, zero amounts, exact
+  duplicate lines;
+- two SMS campaigns with a 10% holdout and a known lift: treatment customers convert (buy within
+  14 days of the send) with probability 12%, holdout customers with 8%.
+
+The phone numbers are synthetic but pass ``phonenumbers`` validation, so some may belong to real
+people: never send messages to demo data.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import phonenumbers as pn
+
+from rfvkit.errors import BadParameterError
+
+__all__ = ["DemoCRM", "make_demo_crm", "write_demo"]
+
+DAY = 86_400  # seconds
+COUNTRY_SHARE = {
+    "GB": 0.34,
+    "US": 0.18,
+    "DE": 0.10,
+    "FR": 0.09,
+    "ES": 0.08,
+    "IE": 0.07,
+    "NL": 0.07,
+    "AU": 0.07,
+}
+# region: (country, share within the country, IANA timezone)
+REGIONS = {
+    "England": ("GB", 0.80, "Europe/London"),
+    "Scotland": ("GB", 0.10, "Europe/London"),
+    "Wales": ("GB", 0.06, "Europe/London"),
+    "Northern Ireland": ("GB", 0.04, "Europe/London"),
+    "California": ("US", 0.30, "America/Los_Angeles"),
+    "New York": ("US", 0.25, "America/New_York"),
+    "Texas": ("US", 0.20, "America/Chicago"),
+    "Illinois": ("US", 0.15, "America/Chicago"),
+    "Colorado": ("US", 0.10, "America/Denver"),
+    "Bayern": ("DE", 0.40, "Europe/Berlin"),
+    "Berlin": ("DE", 0.30, "Europe/Berlin"),
+    "Hamburg": ("DE", 0.30, "Europe/Berlin"),
+    "Île-de-France": ("FR", 0.50, "Europe/Paris"),
+    "Occitanie": ("FR", 0.25, "Europe/Paris"),
+    "Bretagne": ("FR", 0.25, "Europe/Paris"),
+    "Madrid": ("ES", 0.45, "Europe/Madrid"),
+    "Cataluña": ("ES", 0.35, "Europe/Madrid"),
+    "Andalucía": ("ES", 0.20, "Europe/Madrid"),
+    "Leinster": ("IE", 0.55, "Europe/Dublin"),
+    "Munster": ("IE", 0.30, "Europe/Dublin"),
+    "Connacht": ("IE", 0.15, "Europe/Dublin"),
+    "Noord-Holland": ("NL", 0.45, "Europe/Amsterdam"),
+    "Zuid-Holland": ("NL", 0.35, "Europe/Amsterdam"),
+    "Utrecht": ("NL", 0.20, "Europe/Amsterdam"),
+    "New South Wales": ("AU", 0.40, "Australia/Sydney"),
+    "Victoria": ("AU", 0.35, "Australia/Melbourne"),
+    "Queensland": ("AU", 0.25, "Australia/Brisbane"),
+}
+NAMES = {
+    "F": "Olivia Emma Sophie Mia Chloe Lucía Hannah Léa Aoife Grace Ava Emily Lena Sara Julia Isla",
+    "M": "Jack Liam Noah Oliver Lucas Hugo Leon Daniel Sean James Ethan Mateo Finn Max Thomas Sem",
+}
+# category: (median unit price, mean extra quantity per line); products cheapest first
+CATEGORIES = {
+    "Apparel": (38.0, 0.15),
+    "Beauty": (14.0, 0.4),
+    "Home": (29.0, 0.2),
+    "Electronics": (89.0, 0.05),
+    "Pantry": (7.0, 1.0),
+}
+PRODUCTS = {
+    "Apparel": "Socks 3-pack, Beanie, T-shirt, Wool scarf, Jeans, Hoodie, Sneakers, Rain jacket",
+    "Beauty": "Lip balm, Hand soap, Nail polish, Shampoo, Sunscreen, Body lotion, Face cream, Perfume",
+    "Home": "Candle, Plant pot, Picture frame, Mug set, Cushion, Towel set, Table lamp, Throw blanket",
+    "Electronics": "USB cable, Phone case, Charger, Power bank, Earbuds, Speaker, Headphones, Smartwatch",
+    "Pantry": "Pasta, Green tea, Hot sauce, Dark chocolate, Granola, Honey, Olive oil, Coffee beans",
+}
+MONTH_WEIGHT = np.array([0.85, 0.8, 0.9, 0.95, 1.0, 0.95, 0.9, 0.9, 0.95, 1.05, 1.4, 1.6])
+HOUR_WEIGHT = np.array(
+    [1, 0.5, 0.3, 0.2, 0.2, 0.4, 1, 2, 3, 4, 4.5, 5, 6, 5.5, 5, 4.5, 4.5, 5, 6, 7, 7.5, 6, 4, 2]
+)
+CAMPAIGN_AT = (0.60, 0.87)  # send days, as fractions of the generated period
+PHONE_SHARES = {
+    "missing": 0.06,
+    "fixed_line": 0.04,
+    "invalid_short": 0.015,
+    "invalid_letters": 0.015,
+    "shared": 0.01,
+}
+TABLES = ("transactions", "customers", "optouts", "campaigns")
+STYLES = ("national", "international", "e164", "idd00", "digits")
+STYLE_SHARE = np.array([0.40, 0.25, 0.15, 0.10, 0.10])
+
+
+@dataclass(frozen=True, repr=False)
+class DemoCRM:
+    """The generated CRM tables and the ground truth they were built from.
+
+    Attributes
+    ----------
+    transactions, customers, optouts, campaigns : pandas.DataFrame
+        Tables with rfvkit's canonical column names (see DESIGN.md).
+    truth : dict
+        JSON-ready facts: counts of every injected fault, phone kinds, campaign conversions.
+    """
+
+    transactions: pd.DataFrame
+    customers: pd.DataFrame
+    optouts: pd.DataFrame
+    campaigns: pd.DataFrame
+    truth: dict
+
+    def __repr__(self) -> str:
+        return (
+            f"DemoCRM({len(self.customers)} customers, {len(self.transactions)} transaction "
+            f"lines, {len(self.optouts)} opt-outs, {len(self.campaigns)} campaign sends)"
+        )
+
+
+def make_demo_crm(
+    n_customers: int = 5000,
+    *,
+    seed: int = 0,
+    start: str = "2024-01-01",
+    end: str = "2025-12-31",
+    holdout_share: float = 0.10,
+    conversion_holdout: float = 0.08,
+    conversion_treatment: float = 0.12,
+    window_days: int = 14,
+    return_share: float = 0.04,
+) -> DemoCRM:
+    """Generate a synthetic CRM whose faults and campaign effect are known.
+
+    Parameters
+    ----------
+    n_customers : int
+        Customers in the customer file (at least 100); about 4% of them never buy.
+    seed : int
+        Seed for ``numpy.random.default_rng``; the same arguments give identical frames.
+    start, end : str
+        First and last day (inclusive) of the history, ``YYYY-MM-DD``, at least 180 days apart.
+    holdout_share : float
+        Share of each campaign's audience kept as holdout (exact after rounding), 0 to 0.9.
+    conversion_holdout, conversion_treatment : float
+        True probability that a holdout / treatment customer buys within ``window_days`` of
+        the send.
+    window_days : int
+        Conversion window after each send, in days (1 to 30).
+    return_share : float
+        Share of the (clean) transaction lines that are returns, with negative amounts, 0 to 0.5.
+
+    Returns
+    -------
+    DemoCRM
+        ``transactions``, ``customers``, ``optouts``, ``campaigns`` and ``truth``.
+
+    Examples
+    --------
+    >>> crm = make_demo_crm(200, seed=1)
+    >>> int(crm.transactions.duplicated().sum()) == crm.truth["transactions"]["duplicate_lines"]
+    True
+    """
+    t0, span = _check(n_customers, seed, start, end, window_days)
+    for name, value, top in [
+        ("holdout_share", holdout_share, 0.9),
+        ("return_share", return_share, 0.5),
+        ("conversion_holdout", conversion_holdout, 1),
+        ("conversion_treatment", conversion_treatment, 1),
+    ]:
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= top:
+            raise BadParameterError(f"{name} must be a number in [0, {top}], got {value!r}.")
+    g = _Generator(n_customers, seed, t0, span)
+    g.make_customers()
+    g.make_phones()
+    g.make_optouts()
+    g.make_orders()
+    sends = []
+    for frac in CAMPAIGN_AT:
+        sent = int(frac * span) // DAY * DAY + 10 * 3600  # 10:00 on the send day
+        rates = (conversion_holdout, conversion_treatment)
+        sends.append((sent, g.run_campaign(sent, window_days * DAY, holdout_share, rates)))
+    tx, tx_truth = g.make_transactions(return_share)
+
+    logs, campaign_truth = [], []
+    for sent, log in sends:
+        cid = f"SMS-{t0 + pd.Timedelta(seconds=sent):%Y%m%d}"
+        logs.append(
+            pd.DataFrame(
+                {
+                    "campaign_id": cid,
+                    "customer_id": g.ids[log["cust"]],
+                    "segment": log["segment"],
+                    "group": log["group"],
+                    "sent_at": g.stamps(np.full(log["cust"].size, sent)),
+                }
+            )
+        )
+        campaign_truth.append(
+            {
+                "campaign_id": cid,
+                "sent_at": str(t0 + pd.Timedelta(seconds=sent)),
+                "window_days": window_days,
+                "true_conversion_treatment": conversion_treatment,
+                "true_conversion_holdout": conversion_holdout,
+                "true_lift": round(conversion_treatment - conversion_holdout, 10),
+                **g.conversions(log, sent, window_days * DAY),
+            }
+        )
+    c, p, o = g.cust, g.phones, g.opt
+    customers = pd.DataFrame(
+        {
+            "customer_id": g.ids,
+            "first_name": c["first_name"],
+            "phone": p["text"],
+            "country": c["country"],
+            "region": c["region"],
+            "age": c["age"],
+            "gender": c["gender"],
+            "sms_consent": c["consent"],
+            "consent_at": g.stamps(c["consent_at"]),
+            "timezone": c["timezone"],
+            "preferred_channel": c["preferred_channel"],
+            "favourite_category": c["favourite_category"],
+        }
+    )
+    optouts = pd.DataFrame(
+        {"phone": o["phone"], "customer_id": o["customer_id"], "opted_out_at": g.stamps(o["at"])}
+    ).sort_values("opted_out_at", kind="stable", ignore_index=True)
+    kind, buyers = p["kind"], int(np.unique(g.order_c).size)
+    truth = {
+        "generator": {
+            "n_customers": n_customers,
+            "seed": seed,
+            "start": str(t0.date()),
+            "end": str((t0 + pd.Timedelta(seconds=span - DAY)).date()),
+            "as_of": str((t0 + pd.Timedelta(seconds=span)).date()),
+        },
+        "customers": {
+            "rows": n_customers,
+            "buyers": buyers,
+            "never_purchased": n_customers - buyers,
+            "sms_consent": int(c["consent"].sum()),
+            "by_country": {k: int((c["country"] == k).sum()) for k in COUNTRY_SHARE},
+        },
+        "phones": {
+            **{k: int((kind == k).sum()) for k in ("mobile", *PHONE_SHARES)},
+            "ids": {k: g.ids[kind == k].tolist() for k in PHONE_SHARES},
+            "shared_with": dict(
+                zip(
+                    g.ids[kind == "shared"].tolist(),
+                    g.ids[p["source"][kind == "shared"]].tolist(),
+                    strict=True,
+                )
+            ),
+        },
+        "optouts": {"rows": len(optouts), **o["counts"]},
+        "sms": g.reachable(),
+        "transactions": tx_truth,
+        "campaigns": campaign_truth,
+    }
+    return DemoCRM(tx, customers, optouts, pd.concat(logs, ignore_index=True), truth)
+
+
+def write_demo(
+    out_dir: str | Path,
+    n_customers: int = 5000,
+    seed: int = 0,
+    *,
+    start: str = "2024-01-01",
+    end: str = "2025-12-31",
+    max_csv_mb: float = 3.0,
+) -> dict[str, Path]:
+    """Generate a demo CRM and write it to ``out_dir`` (created if needed).
+
+    Writes ``transactions.csv`` (``transactions.parquet`` when the CSV would exceed
+    ``max_csv_mb``), ``customers.csv``, ``optouts.csv``, ``campaigns.csv`` and ``truth.json``,
+    overwriting files of those names. Timestamps are written ``YYYY-MM-DD HH:MM:SS``, missing
+    values as empty fields.
+
+    Parameters
+    ----------
+    out_dir : str or Path
+        Destination folder.
+    n_customers, seed, start, end
+        Passed to :func:`make_demo_crm`.
+    max_csv_mb : float
+        Size (MB) above which transactions are written as parquet instead of CSV.
+
+    Returns
+    -------
+    dict of str to Path
+        The written files, keyed ``transactions``, ``customers``, ``optouts``, ``campaigns``,
+        ``truth``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> paths = write_demo(tempfile.mkdtemp(), n_customers=150, seed=3)
+    >>> sorted(paths)
+    ['campaigns', 'customers', 'optouts', 'transactions', 'truth']
+    """
+    crm = make_demo_crm(n_customers, seed=seed, start=start, end=end)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    stamp = "%Y-%m-%d %H:%M:%S"
+    paths = {name: out / f"{name}.csv" for name in TABLES}
+    text = crm.transactions.to_csv(index=False, date_format=stamp)
+    if len(text.encode()) > max_csv_mb * 1e6:
+        paths["transactions"] = out / "transactions.parquet"
+        crm.transactions.to_parquet(paths["transactions"], index=False)
+    else:
+        paths["transactions"].write_text(text, encoding="utf-8")
+    for name in TABLES[1:]:
+        getattr(crm, name).to_csv(paths[name], index=False, date_format=stamp)
+    paths["truth"] = out / "truth.json"
+    paths["truth"].write_text(json.dumps(crm.truth, indent=1, ensure_ascii=False) + "\n", "utf-8")
+    return paths
+
+
+def _check(n, seed, start, end, window) -> tuple[pd.Timestamp, int]:
+    """Validate the arguments; return the first day and the period length in seconds."""
+    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 100:
+        raise BadParameterError(f"n_customers must be an integer >= 100, got {n!r}.")
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        raise BadParameterError(f"seed must be a non-negative integer, got {seed!r}.")
+    if isinstance(window, bool) or not isinstance(window, int | np.integer) or not 0 < window <= 30:
+        raise BadParameterError(f"window_days must be an integer in 1..30, got {window!r}.")
+    bad_dates = BadParameterError(
+        f"start and end must be dates like '2024-01-01', got {start!r} and {end!r}."
+    )
+    try:
+        t0, t1 = pd.Timestamp(start), pd.Timestamp(end)
+    except (ValueError, TypeError) as exc:
+        raise bad_dates from exc
+    if pd.isna(t0) or pd.isna(t1):
+        raise bad_dates
+    t0, t1 = t0.normalize(), t1.normalize()
+    if (t1 - t0).days < 179:
+        raise BadParameterError(f"end ({end!r}) must be at least 180 days after start ({start!r}).")
+    return t0, ((t1 - t0).days + 1) * DAY
+
+
+def _format(number: pn.PhoneNumber, style: str) -> str:
+    """Type ``number`` the way a person might: see ``STYLES``."""
+    fmt = pn.PhoneNumberFormat
+    if style == "international":
+        return pn.format_number(number, fmt.INTERNATIONAL)
+    if style == "e164":
+        return pn.format_number(number, fmt.E164)
+    if style == "idd00":
+        return "00" + pn.format_number(number, fmt.INTERNATIONAL)[1:]
+    national = pn.format_number(number, fmt.NATIONAL)
+    return national if style == "national" else "".join(filter(str.isdigit, national))
+
+
+def _is_valid(text: str, region: str) -> bool:
+    try:
+        return pn.is_valid_number(pn.parse(text, region))
+    except pn.NumberParseException:
+        return False
+
+
+def _dials_00(region: str) -> bool:
+    """Whether people in ``region`` dial abroad with 00 (so ``00CC`` numbers parse there)."""
+    return pn.PhoneMetadata.metadata_for_region(region).international_prefix == "00"
+
+
+def _segment_at(recency: np.ndarray, frequency: np.ndarray) -> np.ndarray:
+    """Rule-style label from recency (days) and orders before a send; first match wins."""
+    rules = {
+        "Champions": (frequency >= 4) & (recency <= 60),
+        "Loyal Customers": (frequency >= 2) & (recency <= 120),
+        "New Customers": (frequency == 1) & (recency <= 60),
+        "At Risk": (frequency >= 2) & (recency <= 365),
+        "Needs Attention": recency <= 365,
+    }
+    return np.select(list(rules.values()), list(rules), "Hibernating").astype(object)
+
+
+class _Generator:
+    """The random stream and the tables as ``make_demo_crm`` builds them, step by step.
+
+    Times are int64 seconds after the first day ``t0``; customers are row numbers.
+    """
+
+    def __init__(self, n: int, seed: int, t0: pd.Timestamp, span: int) -> None:
+        self.rng = np.random.default_rng(seed)
+        self.n, self.t0, self.span = n, t0, span
+        self.ids = np.array([f"C{i:06d}" for i in range(1, n + 1)], dtype=object)
+
+    # ---- small tools
+    def stamps(self, seconds: np.ndarray) -> pd.Series:
+        """Seconds after ``t0`` (NaN = missing) as a datetime64[ns] Series."""
+        seconds = np.asarray(seconds, dtype=float)
+        base = np.datetime64(self.t0.to_datetime64(), "s")
+        out = base + np.nan_to_num(seconds).astype(np.int64).astype("timedelta64[s]")
+        return pd.Series(np.where(np.isnan(seconds), np.datetime64("NaT"), out).astype("M8[ns]"))
+
+    def months(self, seconds: np.ndarray) -> np.ndarray:
+        """Calendar month of each time, 0 = January."""
+        dates = np.datetime64(self.t0.to_datetime64(), "s") + seconds.astype("timedelta64[s]")
+        return dates.astype("datetime64[M]").astype(np.int64) % 12
+
+    def seasonal_times(self, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+        """One time per interval [lo, hi): days thinned by month weight, hours by HOUR_WEIGHT."""
+        out = np.empty(lo.size, dtype=np.int64)
+        todo = np.arange(lo.size)
+        while todo.size:
+            t = lo[todo] + (self.rng.random(todo.size) * (hi[todo] - lo[todo])).astype(np.int64)
+            keep = self.rng.random(todo.size) < MONTH_WEIGHT[self.months(t)] / MONTH_WEIGHT.max()
+            out[todo[keep]] = t[keep]
+            todo = todo[~keep]
+        hour = self.rng.choice(24, size=out.size, p=HOUR_WEIGHT / HOUR_WEIGHT.sum())
+        return out // DAY * DAY + hour * 3600 + self.rng.integers(0, 3600, out.size)
+
+    def pick(self, probs: np.ndarray) -> np.ndarray:
+        """A column index per row of ``probs`` (rows sum to 1)."""
+        u = self.rng.random(len(probs))[:, None]
+        return np.minimum((u > np.cumsum(probs, axis=1)).sum(axis=1), probs.shape[1] - 1)
+
+    # ---- customers
+    def make_customers(self) -> None:
+        rng, n = self.rng, self.n
+        codes = np.array(list(COUNTRY_SHARE), dtype=object)
+        country = rng.choice(codes, size=n, p=list(COUNTRY_SHARE.values()))
+        region = np.empty(n, dtype=object)
+        for code in codes:
+            names = np.array([r for r, v in REGIONS.items() if v[0] == code], dtype=object)
+            share = np.array([REGIONS[r][1] for r in names])
+            region[country == code] = rng.choice(names, size=(country == code).sum(), p=share)
+        gender = rng.choice(np.array(["F", "M", "X"], dtype=object), size=n, p=[0.51, 0.46, 0.03])
+        pools = {"F": NAMES["F"].split(), "M": NAMES["M"].split()}
+        pools["X"] = pools["F"] + pools["M"]
+        draw = rng.integers(0, 1 << 20, n)
+        first_name = [pools[s][i % len(pools[s])] for s, i in zip(gender, draw, strict=True)]
+        age = np.clip(np.round(rng.normal(41, 14, n)), 18, 85).astype(np.int64)
+        # category tastes: Dirichlet with weights nudged by gender and age
+        alpha = np.tile([1.0, 0.8, 0.9, 0.5, 0.7], (n, 1))
+        alpha[gender == "F", 1] += 0.8
+        alpha[gender == "M", 3] += 0.6
+        alpha[age >= 50, 2] += 0.4
+        alpha[age >= 50, 4] += 0.6
+        prefs = rng.gamma(alpha)
+        prefs /= prefs.sum(axis=1, keepdims=True)
+        cats = np.array(list(CATEGORIES), dtype=object)
+        answer = rng.random(n)  # survey: 55% name their top category, 10% another, 35% skip
+        other = cats[rng.integers(0, cats.size, n)]
+        favourite = np.where(
+            answer < 0.55, cats[prefs.argmax(axis=1)], np.where(answer < 0.65, other, None)
+        )
+        young, old = [0.40, 0.30, 0.25, 0.05], [0.30, 0.45, 0.10, 0.15]
+        contact = np.array(["SMS", "Email", "WhatsApp", "Post"], dtype=object)
+        channel = contact[self.pick(np.where((age < 35)[:, None], young, old))]
+        channel[rng.random(n) < 0.2] = None
+        acquired = self.seasonal_times(np.zeros(n, np.int64), np.full(n, self.span))
+        lag = np.where(rng.random(n) < 0.6, rng.integers(0, 300, n), rng.exponential(120 * DAY, n))
+        consent_at = acquired + lag.astype(np.int64)  # at checkout, or some time later
+        consent = (rng.random(n) < 0.72) & (consent_at < self.span)
+        self.cust = {
+            "country": country,
+            "region": region,
+            "gender": gender,
+            "age": age,
+            "timezone": np.array([REGIONS[r][2] for r in region], dtype=object),
+            "first_name": np.array(first_name, dtype=object),
+            "prefs": prefs,
+            "favourite_category": favourite,
+            "preferred_channel": channel,
+            "acquired": acquired,
+            "buyer": rng.random(n) >= 0.04,
+            "rate": rng.gamma(0.5, 8.0, n) / 365,
+            "lifetime": rng.exponential(450 * DAY, n),
+            "consent": consent,
+            "consent_at": np.where(consent, consent_at, np.nan),
+        }
+
+    # ---- phones and opt-outs
+    def numbers(self, region: str, kind: int, count: int, taken: set) -> list[pn.PhoneNumber]:
+        """``count`` new valid numbers of ``kind`` in ``region``: the example number with its
+        last digits varied, kept only when phonenumbers accepts it."""
+        example = pn.example_number_for_type(region, kind)
+        head = str(example.national_number)
+        k = 4 if len(head) <= 8 else 6
+        types = {kind, pn.PhoneNumberType.FIXED_LINE_OR_MOBILE}
+        found: list[pn.PhoneNumber] = []
+        while len(found) < count:
+            for tail in self.rng.integers(0, 10**k, size=2 * (count - len(found)) + 4):
+                num = pn.PhoneNumber(
+                    country_code=example.country_code,
+                    national_number=int(f"{head[:-k]}{tail:0{k}d}"),
+                )
+                key = (num.country_code, num.national_number)
+                if key not in taken and pn.is_valid_number(num) and pn.number_type(num) in types:
+                    taken.add(key)
+                    found.append(num)
+                    if len(found) == count:
+                        break
+        return found
+
+    def broken(self, number: pn.PhoneNumber, kind: str, region: str) -> str:
+        """``number`` typed wrong: its last digits missing, or a letter instead of a digit."""
+        national = pn.format_number(number, pn.PhoneNumberFormat.NATIONAL)
+        while True:
+            if kind == "invalid_short":
+                text = national[: -int(self.rng.integers(3, 5))].rstrip(" -")
+            else:
+                digits = [i for i, ch in enumerate(national) if ch.isdigit()][2:]
+                i = digits[self.rng.integers(len(digits))]
+                text = national[:i] + "OIlSx"[self.rng.integers(5)] + national[i + 1 :]
+            if not _is_valid(text, region):
+                return text
+
+    def make_phones(self) -> None:
+        rng, n, country = self.rng, self.n, self.cust["country"]
+        kind = np.full(n, "mobile", dtype=object)
+        order = rng.permutation(n)
+        counts = {k: int(round(s * n)) for k, s in PHONE_SHARES.items()}
+        abroad = order[country[order] != "US"]  # US landlines look like mobiles: none there
+        kind[abroad[: counts["fixed_line"]]] = "fixed_line"
+        rest, at = order[kind[order] == "mobile"], 0
+        for name in ("missing", "invalid_short", "invalid_letters", "shared"):
+            kind[rest[at : at + counts[name]]] = name
+            at += counts[name]
+        probs = np.tile(STYLE_SHARE, (n, 1))
+        probs[~np.array([_dials_00(c) for c in country]), 3] = 0
+        style = np.array(STYLES, dtype=object)[self.pick(probs / probs.sum(axis=1, keepdims=True))]
+        number = np.full(n, None, dtype=object)
+        taken: set = set()
+        for code in COUNTRY_SHARE:
+            for typ, kinds in [
+                (pn.PhoneNumberType.MOBILE, ["mobile", "invalid_short", "invalid_letters"]),
+                (pn.PhoneNumberType.FIXED_LINE, ["fixed_line"]),
+            ]:
+                idx = np.flatnonzero((country == code) & np.isin(kind, kinds))
+                number[idx] = self.numbers(code, typ, idx.size, taken)
+        text = np.full(n, None, dtype=object)
+        source = np.full(n, -1)
+        for i in range(n):
+            if kind[i] in ("mobile", "fixed_line"):
+                text[i] = _format(number[i], style[i])
+            elif kind[i] == "shared":  # a household: the number of a mobile customer nearby
+                pool = np.setdiff1d(np.flatnonzero(kind == "mobile"), source)
+                near = pool[country[pool] == country[i]]
+                source[i] = j = rng.choice(near if near.size else pool)
+                number[i] = number[j]
+                text[i] = _format(number[j], "international" if style[j] == "e164" else "e164")
+            elif kind[i] != "missing":
+                text[i] = self.broken(number[i], kind[i], country[i])
+        key = np.full(n, None, dtype=object)  # comparable identity of each number
+        for i in np.flatnonzero(kind != "missing"):
+            key[i] = (number[i].country_code, number[i].national_number)
+        self.phones = {
+            "text": text,
+            "kind": kind,
+            "style": style,
+            "number": number,
+            "key": key,
+            "source": source,
+        }
+
+    def make_optouts(self) -> None:
+        """Opt-outs by phone (typed with the country code, unlike the customer file), by
+        customer id, and a few for numbers no customer has."""
+        rng, n, p = self.rng, self.n, self.phones
+        consented = self.cust["consent"]
+        alone = (p["kind"] == "mobile") & ~np.isin(np.arange(n), p["source"])
+        by_phone = np.sort(rng.permutation(np.flatnonzero(consented & alone))[: round(0.04 * n)])
+        others = np.setdiff1d(np.flatnonzero(consented), by_phone)
+        by_id = np.sort(rng.permutation(others)[: round(0.02 * n)])
+        who = np.concatenate([by_phone, by_id])
+        since = self.cust["consent_at"][who]
+        at = (since + rng.random(who.size) * (self.span - since)).astype(np.int64)
+        text = []
+        for i in by_phone:
+            ok = [s for s in STYLES[1:4] if s != p["style"][i]]
+            ok = [s for s in ok if s != "idd00" or _dials_00(self.cust["country"][i])]
+            text.append(_format(p["number"][i], ok[rng.integers(len(ok))]))
+        n_unknown = max(2, n // 1000)
+        taken = {k for k in p["key"] if k is not None}
+        strangers = self.numbers("GB", pn.PhoneNumberType.MOBILE, n_unknown, taken)
+        out_at = np.full(n, np.inf)
+        out_at[who] = at
+        self.opt = {
+            "phone": np.array(
+                text + [_format(x, "e164") for x in strangers] + [None] * by_id.size, dtype=object
+            ),
+            "customer_id": np.concatenate(
+                [np.full(by_phone.size + n_unknown, None), self.ids[by_id]]
+            ),
+            "at": np.concatenate(
+                [at[: by_phone.size], rng.integers(0, self.span, n_unknown), at[by_phone.size :]]
+            ),
+            "counts": {
+                "by_phone": int(by_phone.size),
+                "by_customer_id": int(by_id.size),
+                "unknown_phone": n_unknown,
+            },
+            "out_at": out_at,
+            "by_phone": by_phone,
+            "by_id": by_id,
+        }
+
+    def reachable(self) -> dict:
+        """Who may get an SMS at the end of the period: consent, a valid mobile, no opt-out."""
+        mobile = np.isin(self.phones["kind"], ["mobile", "shared"])
+        key = self.phones["key"]
+        blocked = {key[i] for i in self.opt["by_phone"]}
+        ok = self.cust["consent"] & mobile & np.array([k not in blocked for k in key])
+        ok[self.opt["by_id"]] = False
+        return {
+            "consented": int(self.cust["consent"].sum()),
+            "consented_valid_mobile": int((self.cust["consent"] & mobile).sum()),
+            "sendable_customers": int(ok.sum()),
+            "sendable_numbers": len({key[i] for i in np.flatnonzero(ok)}),
+        }
+
+    # ---- orders and campaigns
+    def make_orders(self) -> None:
+        """First order at acquisition, then Poisson repeats at each buyer's rate until churn."""
+        c = self.cust
+        buyers = np.flatnonzero(c["buyer"])
+        first = c["acquired"][buyers]
+        stop = np.minimum(first + c["lifetime"][buyers], self.span).astype(np.int64)
+        repeats = self.rng.poisson(c["rate"][buyers] * (stop - first) / DAY)
+        later = self.seasonal_times(np.repeat(first, repeats), np.repeat(stop, repeats))
+        self.order_c = np.concatenate([buyers, np.repeat(buyers, repeats)])
+        self.order_t = np.concatenate([first, later])
+
+    def run_campaign(self, sent: int, window: int, holdout_share: float, rates) -> dict:
+        """Send to every reachable customer who bought before ``sent``; replace their orders in
+        the window by one campaign order with probability ``rates[holdout or treatment]``."""
+        rng, n, c = self.rng, self.n, self.cust
+        before = self.order_t < sent
+        frequency = np.bincount(self.order_c[before], minlength=n)
+        last = np.full(n, -1, dtype=np.int64)
+        np.maximum.at(last, self.order_c[before], self.order_t[before])
+        reach = (
+            (frequency > 0) & c["consent"] & (np.nan_to_num(c["consent_at"], nan=np.inf) <= sent)
+        )
+        reach &= (self.opt["out_at"] > sent) & (self.phones["kind"] == "mobile")
+        audience = np.flatnonzero(reach)
+        holdout = np.zeros(audience.size, dtype=bool)
+        holdout[rng.permutation(audience.size)[: round(holdout_share * audience.size)]] = True
+        buys = rng.random(audience.size) < np.where(holdout, rates[0], rates[1])
+        scale = 3 * DAY  # truncated exponential: most campaign orders come in the first days
+        u = rng.random(int(buys.sum()))
+        offset = (-scale * np.log1p(-u * (1 - np.exp(-window / scale)))).astype(np.int64)
+        keep = ~((self.order_t >= sent) & (self.order_t < sent + window) & reach[self.order_c])
+        self.order_c = np.concatenate([self.order_c[keep], audience[buys]])
+        self.order_t = np.concatenate([self.order_t[keep], sent + np.minimum(offset, window - 1)])
+        return {
+            "cust": audience,
+            "group": np.where(holdout, "holdout", "treatment").astype(object),
+            "segment": _segment_at((sent - last[audience]) // DAY, frequency[audience]),
+        }
+
+    def conversions(self, log: dict, sent: int, window: int) -> dict:
+        """Observed conversion per group: a purchase in [sent, sent + window)."""
+        inside = (self.order_t >= sent) & (self.order_t < sent + window)
+        converted = np.isin(log["cust"], self.order_c[inside])
+        out: dict = {"audience": int(log["cust"].size)}
+        for group in ("treatment", "holdout"):
+            mask = log["group"] == group
+            out[group] = int(mask.sum())
+            out[f"converted_{group}"] = int(converted[mask].sum())
+            out[f"conversion_{group}"] = round(
+                float(converted[mask].mean()) if mask.any() else 0, 4
+            )
+        out["observed_lift"] = round(out["conversion_treatment"] - out["conversion_holdout"], 4)
+        labels, counts = np.unique(log["segment"].astype(str), return_counts=True)
+        out["segments"] = dict(zip(labels.tolist(), counts.tolist(), strict=True))
+        return out
+
+    # ---- transaction lines
+    def make_transactions(self, return_share: float) -> tuple[pd.DataFrame, dict]:
+        """Order lines, return lines, then the known faults; sorted by date."""
+        rng = self.rng
+        o = np.lexsort((self.order_c, self.order_t))
+        oc, ot = self.order_c[o], self.order_t[o]
+        channel = rng.choice(
+            np.array(["web", "app", "store"], dtype=object), o.size, p=[0.55, 0.25, 0.20]
+        )
+        line_order = np.repeat(np.arange(o.size), 1 + np.minimum(rng.poisson(0.5, o.size), 4))
+        n_prod = 8
+        cat = self.pick(self.cust["prefs"][oc[line_order]])
+        popular = 0.8 ** np.arange(n_prod)  # cheaper products sell more often
+        rank = rng.choice(n_prod, size=cat.size, p=popular / popular.sum())
+        _, first = np.unique(line_order * 64 + cat * n_prod + rank, return_index=True)
+        line_order, gid = line_order[first], (cat * n_prod + rank)[first]  # one line per product
+        cat = gid // n_prod
+        median = np.array([v[0] for v in CATEGORIES.values()])
+        price = np.sort(median[:, None] * rng.lognormal(0, 0.45, (median.size, n_prod)), axis=1)
+        price = np.maximum(np.round(price.ravel()), 2) - 0.01
+        qty = 1 + np.minimum(rng.poisson(np.array([v[1] for v in CATEGORIES.values()])[cat]), 5)
+        t = ot[line_order]
+        sale = self.months(t) >= 10  # November and December
+        off = np.where(rng.random(t.size) < np.where(sale, 0.4, 0.1), np.where(sale, 0.2, 0.1), 0)
+        unit = np.round(price[gid] * (1 - off), 2)
+        lag = ((1 + rng.exponential(10, t.size)) * DAY).astype(np.int64)
+        can = np.flatnonzero(t + lag < self.span)
+        n_ret = min(round(return_share / (1 - return_share) * t.size), can.size)
+        ret = np.sort(rng.choice(can, size=n_ret, replace=False))
+        size = t.size + n_ret
+        purchases = np.arange(t.size)
+        n_missing, n_zero, n_dup = (max(3, round(self.n / d)) for d in (400, 300, 250))
+        missing = rng.choice(purchases, n_missing, replace=False)
+        zero = rng.choice(purchases, n_zero, replace=False)
+        dup = rng.choice(size, n_dup, replace=False)
+        rows = np.concatenate(
+            [purchases, ret, missing, zero, np.concatenate([purchases, ret])[dup]]
+        )
+        is_ret = np.zeros(rows.size, dtype=bool)
+        is_ret[t.size : size] = True
+        is_ret[size + n_missing + n_zero :] = dup >= t.size
+        date = np.where(is_ret, t[rows] + lag[rows], t[rows])
+        quantity = np.where(is_ret, -qty[rows], qty[rows])
+        amount = np.round(quantity * unit[rows], 2)
+        order_no = line_order[rows] + 1
+        order_id = np.array(
+            [f"{'R' if r else 'O'}{k:07d}" for r, k in zip(is_ret, order_no, strict=True)],
+            dtype=object,
+        )
+        customer_id = self.ids[oc[line_order[rows]]]
+        m = slice(size, size + n_missing)  # lines without customer id, as new orders
+        customer_id[m] = None
+        order_id[m] = [f"O{o.size + 1 + i:07d}" for i in range(n_missing)]
+        z = slice(size + n_missing, size + n_missing + n_zero)  # cancelled lines: quantity 0
+        quantity[z], amount[z] = 0, 0.0
+        names = np.array([p for v in PRODUCTS.values() for p in v.split(", ")], dtype=object)
+        tx = pd.DataFrame(
+            {
+                "customer_id": customer_id,
+                "order_id": order_id,
+                "order_date": self.stamps(date),
+                "product": names[gid[rows]],
+                "category": np.array(list(CATEGORIES), dtype=object)[cat[rows]],
+                "quantity": quantity.astype(np.int64),
+                "unit_price": unit[rows].astype(np.float64),
+                "amount": amount.astype(np.float64),
+                "channel": channel[line_order[rows]],
+            }
+        ).sort_values(["order_date", "order_id", "product"], kind="stable", ignore_index=True)
+
+        freq = np.bincount(oc)
+        freq = freq[freq > 0]
+        truth = {
+            "rows": len(tx),
+            "clean_lines": size,
+            "purchase_lines": int(t.size),
+            "return_lines": n_ret,
+            "return_share": round(n_ret / size, 4),
+            "orders": int(o.size),
+            "missing_customer_id": n_missing,
+            "zero_amount": n_zero,
+            "duplicate_lines": n_dup,
+            "net_revenue": round(float(amount[:size].sum()), 2),
+            "one_time_buyers": int((freq == 1).sum()),
+            "one_time_share": round(float((freq == 1).mean()), 4),
+            "median_frequency": float(np.median(freq)),
+            "max_frequency": int(freq.max()),
+            "nov_dec_order_share": round(float((self.months(ot) >= 10).mean()), 4),
+        }
+        return tx, truth
