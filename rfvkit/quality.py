@@ -23,6 +23,7 @@ import pandas as pd
 import phonenumbers
 
 from rfvkit.errors import BadValuesError, examples
+from rfvkit.privacy import mask_phone
 
 __all__ = [
     "QualityReport",
@@ -255,34 +256,6 @@ def _is_missing(value: object) -> bool:
         return bool(pd.isna(value))
     except (TypeError, ValueError):
         return False
-
-
-def mask_phone(phone: object) -> str:
-    """Mask a phone number for reports: country code and last four digits only.
-
-    Examples
-    --------
-    >>> mask_phone("+447400123456")
-    '+44 **** **3456'
-    >>> mask_phone("0123")
-    '****'
-    """
-    if _is_missing(phone):
-        return "<missing>"
-    text = str(phone).strip()
-    digits = re.sub(r"\D", "", text)
-    if len(digits) <= 6:
-        return "****"
-    prefix = ""
-    if text.startswith("+"):
-        try:
-            prefix = f"+{phonenumbers.parse(text, None).country_code} "
-        except phonenumbers.NumberParseException:
-            prefix = "+"
-    return f"{prefix}**** **{digits[-4:]}"
-
-
-# ----------------------------------------------------------------------------- ids
 
 
 def normalise_ids(values: pd.Series) -> pd.Series:
