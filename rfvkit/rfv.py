@@ -1,0 +1,286 @@
+"""Per-customer recency, frequency and value: the RFV table.
+
+:func:`rfv_table` is written once against `narwhals <https://narwhals-dev.github.io>`_, so
+the same code aggregates a pandas frame, a polars DataFrame or LazyFrame, or a DuckDB
+relation. The heavy step (one group-by over the transaction lines) runs lazily in the
+input's engine; the small per-customer result is finished in pandas, so every engine
+returns exactly the same table.
+
+For files larger than memory, hand over a lazy scan instead of a loaded frame:
+``rfv_table(pl.scan_parquet(path))`` or ``rfv_table(duckdb.read_parquet(path))`` reads
+only the columns needed, in parallel, without building a pandas frame first.
+"""
+
+from __future__ import annotations
+
+import difflib
+import warnings
+from typing import Any
+
+import narwhals as nw
+import numpy as np
+import pandas as pd
+
+from rfvkit.errors import (
+    BadParameterError,
+    BadValuesError,
+    EmptyDataError,
+    MissingColumnsError,
+    examples,
+)
+
+__all__ = ["rfv_table", "RFV_COLUMNS"]
+
+RFV_COLUMNS = (
+    "recency_days",
+    "frequency",
+    "monetary",
+    "avg_order_value",
+    "first_purchase",
+    "last_purchase",
+    "tenure_days",
+)
+REQUIRED = ("customer_id", "order_date", "amount")
+ENGINES = ("auto", "native")
+_LOAD_HINT = "Load the file with rfvkit.io.read_transactions(), which parses and checks it."
+
+
+def rfv_table(tx: Any, as_of: Any = None, *, engine: str = "auto") -> pd.DataFrame:
+    """Summarise transaction lines into one row per customer.
+
+    Parameters
+    ----------
+    tx : pandas.DataFrame, polars.DataFrame, polars.LazyFrame or duckdb relation
+        Transaction lines with ``customer_id``, ``order_date`` (datetime), ``amount``
+        (negative for returns) and optionally ``order_id``. Any frame narwhals supports.
+    as_of : str, date, Timestamp or None
+        Analysis date. Defaults to the day after the last transaction date. Lines dated
+        after it are left out (with a warning).
+    engine : {"auto", "native"}
+        ``"native"`` aggregates in the input's own engine. ``"auto"`` (default) does the
+        same, except that an in-memory pandas or pyarrow table is handed to polars when it
+        is installed (``pip install rfvkit[fast]``): same code, same result, faster.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``customer_id`` (str, sorted), columns ``recency_days`` (int64, as_of minus
+        the date of the last purchase), ``frequency`` (int64, distinct ``order_id`` among
+        purchase lines ``amount > 0``, or purchase lines without ``order_id``),
+        ``monetary`` (float64, net of returns), ``avg_order_value`` (monetary /
+        frequency), ``first_purchase``, ``last_purchase`` (datetime64[ns]) and
+        ``tenure_days`` (int64). ``attrs["as_of"]`` holds the analysis date. Customers
+        without any purchase line are left out (with a warning).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> tx = pd.DataFrame({"customer_id": ["a", "a", "b"],
+    ...                    "order_date": pd.to_datetime(["2024-01-01", "2024-01-05", "2024-01-03"]),
+    ...                    "amount": [10.0, 5.0, 20.0]})
+    >>> rfv = rfv_table(tx, as_of="2024-01-10")
+    >>> rfv["recency_days"].to_dict(), rfv["frequency"].to_dict()
+    ({'a': 5, 'b': 7}, {'a': 2, 'b': 1})
+    """
+    lines, has_order_id = _prepare(tx, engine)
+    limit = None if as_of is None else _parse_as_of(as_of) + pd.Timedelta(days=1)
+    facts = _inspect(lines, has_order_id, limit)
+    if limit is None:  # the day after the last transaction
+        analysis_date = facts["last_line"].normalize() + pd.Timedelta(days=1)
+    else:
+        analysis_date = limit - pd.Timedelta(days=1)
+        if facts["future"]:
+            warnings.warn(
+                f"{facts['future']:,} of {facts['rows']:,} transaction lines are dated after "
+                f"as_of {analysis_date.date()} and were left out.",
+                stacklevel=2,
+            )
+            lines = lines.filter(nw.col("order_date") < limit.to_pydatetime())
+    lazy = _to_lazy(lines, engine)
+    per_customer = _aggregate(lazy, has_order_id, facts["order_id_nulls"] > 0)
+    return _finish(per_customer.collect().to_pandas(), analysis_date)
+
+
+def _prepare(tx: Any, engine: str) -> tuple[Any, bool]:
+    """Wrap ``tx`` in narwhals, keep the canonical columns, check and normalise types."""
+    if engine not in ENGINES:
+        close = difflib.get_close_matches(str(engine), ENGINES, n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        raise BadParameterError(f"engine={engine!r} is not one of {ENGINES}.{hint}")
+    try:
+        frame = nw.from_native(tx)
+    except TypeError as exc:
+        raise BadParameterError(
+            f"rfv_table() needs a data frame (pandas, polars, DuckDB ...), got "
+            f"{type(tx).__name__}. {_LOAD_HINT}"
+        ) from exc
+    schema = frame.collect_schema()
+    missing = [c for c in REQUIRED if c not in schema]
+    if missing:
+        raise MissingColumnsError(missing, list(schema), table="transactions")
+    has_order_id = "order_id" in schema
+    frame = frame.select(*REQUIRED, *(["order_id"] if has_order_id else []))
+
+    date_type = schema["order_date"]
+    if date_type == nw.Date:
+        frame = frame.with_columns(nw.col("order_date").cast(nw.Datetime("us")))
+    elif date_type != nw.Datetime:
+        raise BadValuesError(
+            f"transactions: 'order_date' must hold dates, but its type is {date_type}. "
+            f"{_LOAD_HINT} (date_format= / dayfirst= choose how dates are read)."
+        )
+    elif date_type.time_zone is not None:  # type: ignore[union-attr]
+        # A purchase belongs to the day it happened on in the shop's own time zone.
+        frame = frame.with_columns(nw.col("order_date").dt.replace_time_zone(None))
+    if not schema["amount"].is_numeric():
+        raise BadValuesError(
+            f"transactions: 'amount' must be numeric, but its type is {schema['amount']}. "
+            f"{_LOAD_HINT} (decimal= chooses the decimal separator)."
+        )
+    ids = ["customer_id", *(["order_id"] if has_order_id else [])]
+    frame = frame.with_columns(nw.col(c).cast(nw.String) for c in ids if schema[c] != nw.String)
+    return frame, has_order_id
+
+
+def _inspect(lines: Any, has_order_id: bool, limit: pd.Timestamp | None) -> dict[str, Any]:
+    """One cheap pass over the lines: row count, missing values, last date, future lines."""
+    checks = [
+        nw.len().alias("rows"),
+        *(nw.col(c).null_count().alias(f"{c}_nulls") for c in REQUIRED),
+        nw.col("order_date").max().alias("last_line"),
+    ]
+    if has_order_id:
+        checks.append(nw.col("order_id").null_count().alias("order_id_nulls"))
+    if limit is not None:
+        future = nw.col("order_date") >= limit.to_pydatetime()
+        checks.append(future.cast(nw.Int64).sum().alias("future"))
+    result = lines.select(*checks)
+    row = (result.collect() if isinstance(result, nw.LazyFrame) else result).to_pandas()
+    facts = {name: row[name].iloc[0] for name in row.columns}
+    facts = {k: (int(v) if k != "last_line" and pd.notna(v) else v) for k, v in facts.items()}
+    facts.setdefault("order_id_nulls", 0)
+    facts.setdefault("future", 0)
+    if facts["rows"] == 0:
+        raise EmptyDataError("transactions: no lines to summarise (the frame is empty).")
+    for column in REQUIRED:
+        if facts[f"{column}_nulls"]:
+            raise BadValuesError(
+                f"transactions: {facts[f'{column}_nulls']:,} of {facts['rows']:,} line(s) have "
+                f"no {column!r}. Drop or fix them first. {_LOAD_HINT}"
+            )
+    if limit is not None and facts["future"] == facts["rows"]:
+        raise EmptyDataError(
+            f"transactions: all {facts['rows']:,} lines are dated after as_of "
+            f"{(limit - pd.Timedelta(days=1)).date()}; choose a later as_of."
+        )
+    facts["last_line"] = pd.Timestamp(facts["last_line"])
+    return facts
+
+
+def _to_lazy(lines: Any, engine: str) -> nw.LazyFrame:
+    """A lazy frame to aggregate; with engine="auto", in-memory tables go to polars."""
+    if isinstance(lines, nw.LazyFrame):
+        return lines
+    fast = engine == "auto" and lines.implementation in (
+        nw.Implementation.PANDAS,
+        nw.Implementation.PYARROW,
+    )
+    return lines.lazy("polars" if fast and _has_polars() else None)
+
+
+def _has_polars() -> bool:
+    try:
+        import polars  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _parse_as_of(as_of: Any) -> pd.Timestamp:
+    try:
+        stamp = pd.Timestamp(as_of)
+    except (TypeError, ValueError) as exc:
+        raise BadParameterError(
+            f"as_of={as_of!r} is not a date; use e.g. as_of='2024-12-31'."
+        ) from exc
+    if stamp is pd.NaT:
+        raise BadParameterError("as_of is missing (NaT); pass a date or None.")
+    if stamp.tzinfo is not None:
+        stamp = stamp.tz_localize(None)
+    return stamp.normalize()
+
+
+def _aggregate(lines: nw.LazyFrame, has_order_id: bool, id_nulls: bool) -> nw.LazyFrame:
+    """One group-by over the lines; only simple aggregations, so every engine runs it."""
+    purchase = nw.col("amount") > 0
+    helpers = [nw.when(purchase).then(nw.col("order_date")).alias("_purchase_date")]
+    orders = []
+    if has_order_id:
+        # Distinct order ids among purchase lines: every other line maps to null, which
+        # n_unique() counts as one more value (removed again in _finish). Purchase lines
+        # without an order id count one order each, as if order_id were absent.
+        with_id = purchase & ~nw.col("order_id").is_null() if id_nulls else purchase
+        helpers.append(nw.when(with_id).then(nw.col("order_id")).alias("_order"))
+        orders = [nw.col("_order").n_unique().alias("_distinct"), nw.len().alias("_lines")]
+        if id_nulls:
+            orders.append(nw.col("_order").count().alias("_with_id"))
+    return (
+        lines.with_columns(*helpers)
+        .group_by("customer_id")
+        .agg(
+            nw.col("amount").sum().alias("monetary"),
+            nw.col("_purchase_date").min().alias("first_purchase"),
+            nw.col("_purchase_date").max().alias("last_purchase"),
+            nw.col("_purchase_date").count().alias("_purchases"),
+            *orders,
+        )
+        .sort("customer_id")
+    )
+
+
+def _finish(agg: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+    """Turn the per-customer aggregates into the RFV table (pandas, any engine)."""
+    frequency = agg["_purchases"].astype("int64")
+    if "_distinct" in agg:
+        distinct, lines = agg["_distinct"].astype("int64"), agg["_lines"].astype("int64")
+        with_id = agg["_with_id"].astype("int64") if "_with_id" in agg else frequency
+        frequency = distinct - (with_id < lines).astype("int64") + (frequency - with_id)
+    buyers = (frequency > 0).to_numpy()
+    if not buyers.any():
+        raise EmptyDataError(
+            f"transactions: none of the {len(agg):,} customers has a purchase line "
+            "(amount > 0) on or before as_of; nothing to summarise."
+        )
+    if not buyers.all():
+        idle = agg.loc[~buyers, "customer_id"]
+        warnings.warn(
+            f"{len(idle):,} customer(s) have no purchase line (amount > 0), only returns "
+            f"or zero amounts, and are left out of the RFV table: {examples(idle)}.",
+            stacklevel=3,
+        )
+        agg, frequency = agg.loc[buyers], frequency.loc[buyers]
+
+    monetary = agg["monetary"].astype("float64")
+    bad = ~np.isfinite(monetary.to_numpy())
+    if bad.any():
+        raise BadValuesError(
+            f"transactions: 'amount' holds NaN or infinite values for customers "
+            f"{examples(agg.loc[bad, 'customer_id'])}. {_LOAD_HINT}"
+        )
+    first = agg["first_purchase"].astype("datetime64[ns]")
+    last = agg["last_purchase"].astype("datetime64[ns]")
+    day = np.timedelta64(1, "D")
+    out = pd.DataFrame(
+        {
+            "recency_days": ((as_of - last.dt.normalize()) // day).astype("int64"),
+            "frequency": frequency.astype("int64"),
+            "monetary": monetary,
+            "avg_order_value": monetary / frequency,
+            "first_purchase": first,
+            "last_purchase": last,
+            "tenure_days": ((as_of - first.dt.normalize()) // day).astype("int64"),
+        }
+    )
+    out.index = pd.Index(agg["customer_id"].astype("str"), name="customer_id")
+    out.attrs["as_of"] = as_of
+    return out
