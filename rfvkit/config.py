@@ -86,6 +86,7 @@ class Config:
     rules: str = "default"
     currency: str = "£"
     top_n: int = 10
+    dimension: str = "country"
     k: int | str = "auto"
     k_min: int = 2
     k_max: int = 10
@@ -112,6 +113,24 @@ class Config:
         out["features"] = list(self.features)
         out["params_file"] = None if self.source is None else str(self.source)
         return out
+
+    def _repr_html_(self) -> str:
+        """Parameters and input files as two small tables (for notebooks and reports)."""
+        params = pd.DataFrame(
+            [(k, v) for k, v in self.parameters().items() if k != "params_file"],
+            columns=["parameter", "value"],
+        ).astype(str)
+        files = pd.DataFrame(
+            [(name, spec.path.name, ", ".join(f"{a} -> {b}" for a, b in spec.columns.items()))
+             for name, spec in self.data.items()],
+            columns=["table", "file", "column mapping"],
+        )
+        source = "" if self.source is None else f" from <code>{self.source.name}</code>"
+        return (
+            f"<p><b>{self.title}</b>{source}</p>"
+            + files.to_html(index=False, border=0)
+            + params.to_html(index=False, border=0)
+        )
 
     def to_mapping(self) -> dict[str, Any]:
         """Plain mapping (absolute paths) that :func:`load_config` reads back unchanged.
@@ -409,11 +428,12 @@ _VALIDATORS: dict[str, Callable[[str, Any, Path], Any]] = {
     "title": _title,
     "data": _data,
     "as_of": _as_of,
-    "bins": _int_range(2, 20),
+    "bins": _int_range(2, 10),
     "method": _choice(METHODS),
     "rules": _rules,
     "currency": _str,
     "top_n": _int_range(1),
+    "dimension": _str,
     "k": _k,
     "k_min": _int_range(2),
     "k_max": _int_range(2),

@@ -75,7 +75,8 @@ def test_overrides_replace_file_values(tmp_path):
     ("key", "value", "allowed"),
     [
         ("bins", "5", "integer"),
-        ("bins", 1, "2 to 20"),
+        ("bins", 1, "2 to 10"),
+        ("bins", 11, "2 to 10"),
         ("bins", True, "integer"),
         ("bins", 5.0, "integer"),
         ("method", "quantile", "rank | r_rfm"),

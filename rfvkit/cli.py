@@ -1,0 +1,186 @@
+"""The ``rfvkit`` command: build the scored table, run the reports, make demo data.
+
+Every job exits 0 on success and 1 with a one-line reason on bad input, so a
+scheduler (cron, Airflow) can trust the exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from rfvkit import __version__
+from rfvkit.errors import RfvkitError
+
+__all__ = ["main"]
+
+EPILOG = """\
+examples:
+  rfvkit report --params params/sample.yaml            # the full report on the shipped sample
+  rfvkit report --params params/online_retail.yaml --name retail-2011 -p bins=4
+  rfvkit table --params params/sample.yaml              # scored + segmented table only
+  rfvkit demo --out data/sample --customers 5000 --seed 0
+  rfvkit rules default --copy my_rules.yaml             # edit, then set rules: my_rules.yaml
+
+Bring your own CRM export: copy params/sample.yaml, point data.transactions.path at
+your file and map your column names under data.transactions.columns.
+"""
+
+
+def _add_params_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--params",
+        default="params/sample.yaml",
+        help="params YAML: data paths, column mappings, analysis options (default: %(default)s)",
+    )
+    parser.add_argument(
+        "-p",
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override one parameter, e.g. -p bins=4 -p as_of=2011-12-10 (repeatable)",
+    )
+
+
+def _config(args: argparse.Namespace):
+    from rfvkit.config import load_config, parse_override
+
+    overrides = dict(parse_override(item) for item in args.overrides)
+    return load_config(args.params, **overrides)
+
+
+def _cmd_table(args: argparse.Namespace) -> int:
+    from rfvkit.pipeline import analyse
+
+    cfg = _config(args)
+    started = time.perf_counter()
+    result = analyse(cfg)
+    out = Path(args.out) if args.out else Path("reports") / cfg.name / "table"
+    paths = result.write_table(out)
+    print(
+        f"{len(result.segmented):,} customers scored and segmented in "
+        f"{time.perf_counter() - started:.1f} s"
+    )
+    for path in paths:
+        print(f"  wrote {path}")
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from rfvkit.report import run_report
+
+    cfg = _config(args)
+    extra = {"notebooks_dir": Path(args.notebooks)} if args.notebooks else {}
+    result = run_report(
+        cfg,
+        **extra,
+        name=args.name,
+        reports_dir=Path(args.reports_dir),
+        show_cells=args.cells,
+    )
+    if not result.ok:
+        print(f"rfvkit: report failed: {result.failure}", file=sys.stderr)
+        print(f"rfvkit: the failed notebook is kept in {result.failed_dir}", file=sys.stderr)
+        return 1
+    print(f"Report ready: {result.index_html}")
+    return 0
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from rfvkit.demo import write_demo
+
+    paths = write_demo(args.out, n_customers=args.customers, seed=args.seed)
+    for path in paths:
+        print(f"  wrote {path}")
+    return 0
+
+
+def _cmd_rules(args: argparse.Namespace) -> int:
+    from rfvkit.rules import coverage, load_rules
+
+    rules = load_rules(args.name)
+    if args.copy_to:
+        rules.to_yaml(args.copy_to)
+        print(f"wrote {args.copy_to}: edit names or score ranges, then set `rules: {args.copy_to}`")
+        return 0
+    for rule in rules.rules:
+        print(
+            f"{rule.name:<20} R{rule.r[0]}-{rule.r[1]} F{rule.f[0]}-{rule.f[1]} V{rule.v[0]}-{rule.v[1]}"
+        )
+    gaps = coverage(rules)
+    print(f"{len(gaps)} of {rules.bins**3} cells unnamed (-> {rules.fallback!r})")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="rfvkit",
+        description="RFV customer segmentation for SMS marketing: score customers, name "
+        "segments, and build repeatable offline HTML reports from a CRM export.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"rfvkit {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    report = sub.add_parser(
+        "report",
+        help="run the notebooks with papermill into reports/<name>/index.html",
+        description="Run every notebook in notebooks/ with the given parameters and write a "
+        "self-contained offline HTML report. Exit code 0 only when every notebook succeeded.",
+    )
+    _add_params_args(report)
+    report.add_argument("--name", help="report folder name (default: the params file name)")
+    report.add_argument("--reports-dir", default="reports", help="default: %(default)s")
+    report.add_argument("--cells", action="store_true", help="show progress per cell")
+    report.add_argument(
+        "--notebooks", help="folder of NN_*.ipynb notebooks (default: the project's notebooks/)"
+    )
+    report.set_defaults(func=_cmd_report)
+
+    table = sub.add_parser(
+        "table",
+        help="write the scored and segmented customer table (parquet + CSV) and the quality summary",
+    )
+    _add_params_args(table)
+    table.add_argument("--out", help="output folder (default: reports/<name>/table)")
+    table.set_defaults(func=_cmd_table)
+
+    demo = sub.add_parser("demo", help="generate the seeded synthetic CRM (demo and tests)")
+    demo.add_argument("--out", default="data/sample", help="output folder (default: %(default)s)")
+    demo.add_argument("--customers", type=int, default=5000, help="default: %(default)s")
+    demo.add_argument("--seed", type=int, default=0, help="default: %(default)s")
+    demo.set_defaults(func=_cmd_demo)
+
+    rules = sub.add_parser("rules", help="list a segment rule set or copy it to YAML for editing")
+    rules.add_argument("name", nargs="?", default="default", help="default | r_rfm | path.yaml")
+    rules.add_argument("--copy", dest="copy_to", metavar="PATH", help="write the rule set to PATH")
+    rules.set_defaults(func=_cmd_rules)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``rfvkit`` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except RfvkitError as exc:
+        message = " ".join(str(exc).split())
+        print(f"rfvkit: error: {message}", file=sys.stderr)
+        return 1
+    except FileNotFoundError as exc:
+        print(f"rfvkit: error: file not found: {exc.filename or exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("rfvkit: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
