@@ -25,7 +25,7 @@ report: setup
 	$(BIN)/rfvkit report --params $(PARAMS) $(if $(NAME),--name $(NAME))
 
 test: setup
-	$(BIN)/python -m pytest tests
+	$(BIN)/python -m pytest --nbval-lax tests notebooks
 
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 

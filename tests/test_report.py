@@ -1,0 +1,182 @@
+"""End to end: ``rfvkit report`` on params/ci.yaml, as a scheduler runs it."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+from conftest import ROOT, run_cli
+
+from rfvkit.config import load_config
+
+pytestmark = pytest.mark.slow
+
+
+def _manifest(folder: Path) -> dict:
+    return json.loads((folder / "manifest.json").read_text())
+
+
+def test_report_folder_is_complete(ci_report):
+    reports, proc = ci_report
+    folder = reports / "ci"
+    assert proc.stdout.strip().splitlines()[-1] == f"Report ready: {folder / 'index.html'}"
+    names = {p.name for p in folder.iterdir()}
+    assert {"index.html", "manifest.json", "table", "01_explore_rfv.html", "02_segments.html"} <= names
+    assert not [p for p in reports.iterdir() if p.name.startswith(".")], "temporary folder left behind"
+    assert (folder / "table" / "customers_scored.parquet").exists()
+
+
+def test_progress_is_shown_per_notebook(ci_report):
+    _, proc = ci_report
+    assert re.search(r"\[1/\d+\] 01_explore_rfv ok \(\d+\.\d s\)", proc.stdout)
+    assert re.search(r"\[2/\d+\] 02_segments ok", proc.stdout)
+
+
+def test_manifest_records_inputs_rows_versions_and_timings(ci_report):
+    reports, _ = ci_report
+    manifest = _manifest(reports / "ci")
+    cfg = load_config(ROOT / "params" / "ci.yaml")
+    assert manifest["parameters"] == json.loads(json.dumps(cfg.parameters()))
+    for item in manifest["inputs"]:
+        path = Path(item["path"])
+        assert item["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+    for table, counts in manifest["rows"].items():
+        assert counts["input"] == counts["kept"] + counts["dropped"], table
+    assert manifest["versions"]["rfvkit"] == "0.1.0"
+    assert {"pandas", "plotly", "papermill", "scikit-learn"} <= set(manifest["versions"])
+    assert [n["status"] for n in manifest["notebooks"]] == ["ok"] * len(manifest["notebooks"])
+    assert manifest["started_at"] <= manifest["finished_at"]
+    assert sum(manifest["segments"].values()) == manifest["customers_scored"]
+
+
+def test_scored_table_matches_the_library(ci_report):
+    import rfvkit as rk
+
+    reports, _ = ci_report
+    written = pd.read_parquet(reports / "ci" / "table" / "customers_scored.parquet")
+    expected = rk.analyse(ROOT / "params" / "ci.yaml").segmented
+    pd.testing.assert_frame_equal(written, expected, check_dtype=False)
+
+
+class _Text(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.text: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag, attrs):
+        self._skip += tag in ("script", "style")
+
+    def handle_endtag(self, tag):
+        self._skip -= tag in ("script", "style")
+
+    def handle_data(self, data):
+        if not self._skip:
+            self.text.append(data)
+
+
+def _visible_text(path: Path) -> str:
+    parser = _Text()
+    parser.feed(path.read_text(encoding="utf-8"))
+    return " ".join(parser.text)
+
+
+def test_pages_show_no_code(ci_report):
+    reports, _ = ci_report
+    for page in (reports / "ci").glob("0*.html"):
+        html = page.read_text(encoding="utf-8")
+        assert "jp-InputArea-editor" not in html, f"{page.name} shows code cells"
+        assert "import rfvkit" not in _visible_text(page)
+        assert "Report index" in html  # navigation header
+
+
+def test_html_never_shows_a_full_phone_number(ci_report):
+    reports, _ = ci_report
+    crm = load_config(ROOT / "params" / "ci.yaml").data
+    customers = pd.read_csv(crm["customers"]["path"], dtype=str)
+    digits = {re.sub(r"\D", "", p) for p in customers["phone"].dropna()}
+    digits = {d for d in digits if len(d) >= 8}
+    assert digits
+    for page in (reports / "ci").glob("*.html"):
+        text = re.sub(r"\D", "", _visible_text(page))
+        leaked = [d for d in digits if d in text]
+        assert not leaked, f"{page.name} shows {len(leaked)} full phone numbers"
+
+
+def test_index_page_lists_parameters_period_and_quality(ci_report):
+    reports, _ = ci_report
+    text = _visible_text(reports / "ci" / "index.html")
+    manifest = _manifest(reports / "ci")
+    assert manifest["data_period"]["as_of"] in text
+    assert "Data quality" in text and "Run parameters" in text
+    for page in ("Explore RFV: who buys", "Segments: what the rules say"):
+        assert page in text
+
+
+def test_second_run_replaces_atomically_with_the_same_numbers(ci_report, tmp_path):
+    reports, _ = ci_report
+    first = _manifest(reports / "ci")
+    proc = run_cli("report", "--params", str(ROOT / "params" / "ci.yaml"), "--name", "again",
+                   "--reports-dir", str(tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    second = _manifest(tmp_path / "again")
+    assert second["segments"] == first["segments"]
+    assert second["customers_scored"] == first["customers_scored"]
+    a = pd.read_parquet(reports / "ci" / "table" / "customers_scored.parquet")
+    b = pd.read_parquet(tmp_path / "again" / "table" / "customers_scored.parquet")
+    pd.testing.assert_frame_equal(a, b)
+
+
+def _failing_notebooks(folder: Path) -> Path:
+    folder.mkdir()
+    good = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell('params_file: str = ""  # params', metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell("print('fine')"),
+    ])
+    bad = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell('params_file: str = ""  # params', metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell("x = 1"),
+        nbformat.v4.new_code_cell("raise ValueError('segment table is empty')"),
+    ])
+    for nb in (good, bad):
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(good, folder / "01_good.ipynb")
+    nbformat.write(bad, folder / "02_bad.ipynb")
+    return folder
+
+
+def test_failure_exits_non_zero_keeps_failed_notebook_and_previous_report(tmp_path):
+    reports = tmp_path / "reports"
+    notebooks = _failing_notebooks(tmp_path / "nbs")
+    previous = reports / "nightly"
+    previous.mkdir(parents=True)
+    (previous / "index.html").write_text("yesterday's report")
+
+    proc = run_cli("report", "--params", str(ROOT / "params" / "ci.yaml"), "--name", "nightly",
+                   "--reports-dir", str(reports), "--notebooks", str(notebooks))
+
+    assert proc.returncode == 1
+    assert re.search(
+        r"02_bad.ipynb cell \[\d+\] `raise ValueError\('segment table is empty'\)`: "
+        r"ValueError: segment table is empty", proc.stderr), proc.stderr
+    assert (previous / "index.html").read_text() == "yesterday's report"
+    failed = reports / "_failed" / "nightly"
+    assert (failed / "02_bad.ipynb").exists() and (failed / "02_bad.html").exists()
+    kept = nbformat.read(failed / "02_bad.ipynb", as_version=4)
+    assert any(o.get("ename") == "ValueError" for c in kept.cells for o in c.get("outputs", []))
+    assert not [p for p in reports.iterdir() if p.name.startswith(".")]
+
+
+def test_bad_override_is_one_line_before_any_notebook_runs(tmp_path):
+    proc = run_cli("report", "--params", str(ROOT / "params" / "ci.yaml"), "-p", "bins=lots",
+                   "--reports-dir", str(tmp_path), timeout=60)
+    assert proc.returncode == 1
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("rfvkit: error:") and "bins" in lines[0]
+    assert not any(tmp_path.iterdir()), "nothing may be written for a rejected run"
