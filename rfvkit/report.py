@@ -253,9 +253,13 @@ def _describe_failure(notebook: Path, executed: Path, exc: Exception) -> str:
     where = "before any cell ran"
     if cell is not None:
         where = f"cell [{cell}]"
-        index = getattr(exc, "cell_index", None)
-        if executed.exists() and index is not None:
-            source = nbformat.read(str(executed), as_version=4).cells[index].source.strip()
+        if executed.exists():  # papermill puts an error banner first: find the cell by its count
+            ran = nbformat.read(str(executed), as_version=4).cells
+            source = next(
+                (c.source.strip() for c in ran
+                 if c.cell_type == "code" and c.get("execution_count") == cell),
+                "",
+            )
             if source:
                 where += f" `{source.splitlines()[0][:80]}`"
     return f"{notebook.name} {where}: {ename}: {evalue}"

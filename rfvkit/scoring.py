@@ -140,9 +140,8 @@ def score(
     if max(used_bins.values()) < MAX_BINS:
         code = pd.Series(r * 100 + f * 10 + v, index=out.index).astype("str")
     else:
-        code = pd.Series(
-            [f"{a}-{b}-{c}" for a, b, c in zip(r, f, v, strict=True)], index=out.index
-        ).astype("str")
+        parts = [pd.Series(x, index=out.index).astype("str") for x in (r, f, v)]
+        code = parts[0].str.cat(parts[1:], sep="-")
     out["rfv_code"] = code
     out["rfv_score"] = (r + f + v).astype("int64")
     out.attrs = {**rfv.attrs, "scoring": {"method": method, "bins": used_bins, "cuts": cuts}}

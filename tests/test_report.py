@@ -91,7 +91,9 @@ def test_pages_show_no_code(ci_report):
     reports, _ = ci_report
     for page in (reports / "ci").glob("0*.html"):
         html = page.read_text(encoding="utf-8")
-        assert "jp-InputArea-editor" not in html, f"{page.name} shows code cells"
+        # markdown cells also sit in a jp-InputArea; code cells have an editor element
+        inputs = re.findall(r'class="[^"]*\bjp-(?:InputArea-editor|CodeMirrorEditor)\b', html)
+        assert not inputs, f"{page.name} shows {len(inputs)} code cells"
         assert "import rfvkit" not in _visible_text(page)
         assert "Report index" in html  # navigation header
 
