@@ -2,9 +2,10 @@
 
 :func:`rfv_table` is written once against `narwhals <https://narwhals-dev.github.io>`_, so
 the same code aggregates a pandas frame, a polars DataFrame or LazyFrame, or a DuckDB
-relation. One cheap pass checks the lines (row count, missing values, last date), one
-group-by summarises them, lazily, in the chosen engine; the small per-customer result is
-finished in pandas, so every engine returns exactly the same table.
+relation. One cheap pass checks the lines (row count, missing values, last date); a
+group-by over orders, then customers, summarises them lazily in the chosen engine; the
+small per-customer result is finished in pandas, so every engine returns exactly the
+same table.
 
 An in-memory pandas frame is aggregated by DuckDB when it is installed (it reads the
 frame without copying it). For files larger than memory, hand over a lazy scan instead
@@ -90,7 +91,7 @@ def rfv_table(tx: Any, as_of: Any = None, *, engine: str = "auto") -> pd.DataFra
     """
     lines, has_order_id = _prepare(tx, engine)
     limit = None if as_of is None else _parse_as_of(as_of) + pd.Timedelta(days=1)
-    facts = _inspect(lines, has_order_id, limit)
+    facts = _inspect(lines, limit)
     lazy = _to_lazy(lines, engine)
     if limit is None:  # the day after the last transaction
         analysis_date = facts["last_line"].normalize() + pd.Timedelta(days=1)
@@ -103,8 +104,8 @@ def rfv_table(tx: Any, as_of: Any = None, *, engine: str = "auto") -> pd.DataFra
                 stacklevel=2,
             )
             lazy = lazy.filter(nw.col("order_date") < limit.to_pydatetime())
-    per_customer = _aggregate(lazy, has_order_id, facts["order_id_nulls"] > 0)
-    return _finish(per_customer.collect().to_pandas(), analysis_date)
+    per_customer = _aggregate(lazy, has_order_id)
+    return _finish(per_customer.collect("pandas").to_native(), analysis_date)
 
 
 def _prepare(tx: Any, engine: str) -> tuple[Any, bool]:
@@ -148,15 +149,13 @@ def _prepare(tx: Any, engine: str) -> tuple[Any, bool]:
     return frame, has_order_id
 
 
-def _inspect(lines: Any, has_order_id: bool, limit: pd.Timestamp | None) -> dict[str, Any]:
+def _inspect(lines: Any, limit: pd.Timestamp | None) -> dict[str, Any]:
     """One cheap pass over the lines: row count, missing values, last date, future lines."""
     checks = [
         nw.len().alias("rows"),
         *(nw.col(c).null_count().alias(f"{c}_nulls") for c in REQUIRED),
         nw.col("order_date").max().alias("last_line"),
     ]
-    if has_order_id:
-        checks.append(nw.col("order_id").null_count().alias("order_id_nulls"))
     if limit is not None:
         future = nw.col("order_date") >= limit.to_pydatetime()
         checks.append(future.cast(nw.Int64).sum().alias("future"))
@@ -164,7 +163,6 @@ def _inspect(lines: Any, has_order_id: bool, limit: pd.Timestamp | None) -> dict
     row = (result.collect() if isinstance(result, nw.LazyFrame) else result).to_pandas()
     facts = {name: row[name].iloc[0] for name in row.columns}
     facts = {k: (int(v) if k != "last_line" and pd.notna(v) else v) for k, v in facts.items()}
-    facts.setdefault("order_id_nulls", 0)
     facts.setdefault("future", 0)
     if facts["rows"] == 0:
         raise EmptyDataError("transactions: no lines to summarise (the frame is empty).")
@@ -220,41 +218,49 @@ def _parse_as_of(as_of: Any) -> pd.Timestamp:
     return stamp.normalize()
 
 
-def _aggregate(lines: nw.LazyFrame, has_order_id: bool, id_nulls: bool) -> nw.LazyFrame:
-    """One group-by over the lines; only simple aggregations, so every engine runs it."""
+def _aggregate(lines: nw.LazyFrame, has_order_id: bool) -> nw.LazyFrame:
+    """Group-by over the lines; only simple aggregations, so every engine runs it."""
     purchase = nw.col("amount") > 0
-    helpers = [nw.when(purchase).then(nw.col("order_date")).alias("_purchase_date")]
-    orders = []
-    if has_order_id:
-        # Distinct order ids among purchase lines: every other line maps to null, which
-        # n_unique() counts as one more value (removed again in _finish). Purchase lines
-        # without an order id count one order each, as if order_id were absent.
-        with_id = purchase & ~nw.col("order_id").is_null() if id_nulls else purchase
-        helpers.append(nw.when(with_id).then(nw.col("order_id")).alias("_order"))
-        orders = [nw.col("_order").n_unique().alias("_distinct"), nw.len().alias("_lines")]
-        if id_nulls:
-            orders.append(nw.col("_order").count().alias("_with_id"))
+    lines = lines.with_columns(nw.when(purchase).then(nw.col("order_date")).alias("_purchase_date"))
+    summary = [
+        nw.col("amount").sum().alias("monetary"),
+        nw.col("_purchase_date").min().alias("first_purchase"),
+        nw.col("_purchase_date").max().alias("last_purchase"),
+        nw.col("_purchase_date").count().alias("_purchases"),
+    ]
+    if not has_order_id:
+        return lines.group_by("customer_id").agg(*summary).sort("customer_id")
+    # Orders first, then customers: counting the non-null orders of a customer is
+    # cheaper than a distinct count over the lines. Lines that are no purchase, and
+    # purchase lines without an order id, share one null order per customer; the
+    # latter count one order each (_loose), as when order_id is absent.
+    orders = (
+        lines.with_columns(nw.when(purchase).then(nw.col("order_id")).alias("_order"))
+        .group_by("customer_id", "_order")
+        .agg(*summary)
+    )
+    loose = nw.when(nw.col("_order").is_null()).then(nw.col("_purchases")).alias("_loose")
     return (
-        lines.with_columns(*helpers)
+        orders.with_columns(loose)
         .group_by("customer_id")
         .agg(
-            nw.col("amount").sum().alias("monetary"),
-            nw.col("_purchase_date").min().alias("first_purchase"),
-            nw.col("_purchase_date").max().alias("last_purchase"),
-            nw.col("_purchase_date").count().alias("_purchases"),
-            *orders,
+            nw.col("monetary").sum(),
+            nw.col("first_purchase").min(),
+            nw.col("last_purchase").max(),
+            nw.col("_order").count().alias("_orders"),
+            nw.col("_loose").sum(),
         )
+        .with_columns(nw.col("_loose").cast(nw.Int64))  # DuckDB sums to a 128-bit decimal
         .sort("customer_id")
     )
 
 
 def _finish(agg: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
     """Turn the per-customer aggregates into the RFV table (pandas, any engine)."""
-    frequency = agg["_purchases"].astype("int64")
-    if "_distinct" in agg:
-        distinct, lines = agg["_distinct"].astype("int64"), agg["_lines"].astype("int64")
-        with_id = agg["_with_id"].astype("int64") if "_with_id" in agg else frequency
-        frequency = distinct - (with_id < lines).astype("int64") + (frequency - with_id)
+    if "_orders" in agg:
+        frequency = agg["_orders"].astype("int64") + agg["_loose"].astype("int64")
+    else:
+        frequency = agg["_purchases"].astype("int64")
     buyers = (frequency > 0).to_numpy()
     if not buyers.any():
         raise EmptyDataError(

@@ -82,7 +82,8 @@ def score(
         A copy of ``rfv`` plus ``r_score``, ``f_score``, ``v_score`` (int64, 1..bins,
         higher is better; recently active customers get a high ``r_score``),
         ``rfv_code`` (str, e.g. ``"545"``; scores joined with ``"-"`` when a metric has
-        10 scores) and ``rfv_score`` (int64, the sum). ``attrs["scoring"]`` records the
+        10 scores) and ``rfv_score`` (int64, the sum). ``attrs["bins"]`` holds the
+        number of scores when all metrics share it; ``attrs["scoring"]`` records the
         method, the scores per metric and, for ``"r_rfm"`` and ``"thresholds"``, the
         cut points.
 
@@ -131,8 +132,7 @@ def score(
             k = len(cut_values) + 1
             scores = np.searchsorted(cut_values, x, side="right") + 1
             scores = k + 1 - scores if sign < 0 else scores
-            _warn_outside(metric, x, cut_values)
-        _warn_degenerate(metric, x, scores, k, method)
+        _warn_degenerate(metric, x, scores, k, method, cut_values)
         out[column] = scores.astype("int64")
         used_bins[metric], cuts[metric] = k, [float(v) for v in cut_values]
 
@@ -144,7 +144,11 @@ def score(
         code = parts[0].str.cat(parts[1:], sep="-")
     out["rfv_code"] = code
     out["rfv_score"] = (r + f + v).astype("int64")
-    out.attrs = {**rfv.attrs, "scoring": {"method": method, "bins": used_bins, "cuts": cuts}}
+    attrs = {key: value for key, value in rfv.attrs.items() if key != "bins"}
+    if len(set(used_bins.values())) == 1:  # one number of scores for all metrics
+        attrs["bins"] = next(iter(used_bins.values()))
+    attrs["scoring"] = {"method": method, "bins": used_bins, "cuts": cuts}
+    out.attrs = attrs
     return out
 
 
@@ -308,22 +312,30 @@ def _check_thresholds(thresholds: Any) -> dict[str, np.ndarray]:
 
 
 # ---------------------------------------------------------------- warnings
-def _warn_outside(metric: str, x: np.ndarray, edges: np.ndarray) -> None:
-    lo, hi = x.min(), x.max()
-    outside = edges[(edges <= lo) | (edges > hi)]
-    if outside.size:
-        warnings.warn(
-            f"thresholds[{metric!r}]: edge(s) {examples(outside.tolist())} lie outside the "
-            f"data range {lo:g} to {hi:g}, so some scores get no customer.",
-            stacklevel=3,
-        )
-
-
-def _warn_degenerate(metric: str, x: np.ndarray, scores: np.ndarray, k: int, method: str):
+def _warn_degenerate(
+    metric: str, x: np.ndarray, scores: np.ndarray, k: int, method: str, edges: Any
+) -> None:
+    """Warn about empty scores, and with "rank" about a tie crowding one score."""
     sizes = np.bincount(scores, minlength=k + 1)[1:]
     empty = np.flatnonzero(sizes == 0) + 1
     crowded = method == "rank" and sizes.max() > 2 * len(x) / k
-    if method == "thresholds" or not (empty.size or crowded):
+    if not (empty.size or crowded):
+        return
+    spread = ", ".join(f"{n:,}" for n in sizes)
+    gaps = f"; score(s) {', '.join(map(str, empty))} empty" if empty.size else ""
+    if method == "thresholds":
+        edges = np.asarray(edges)
+        outside = edges[(edges <= x.min()) | (edges > x.max())]
+        where = (
+            f"edge(s) {examples(outside.tolist())} lie outside the data range "
+            f"{x.min():g} to {x.max():g}"
+            if outside.size
+            else "no customer lies between some edges"
+        )
+        warnings.warn(
+            f"thresholds[{metric!r}]: {where}; customers per score 1-{k}: {spread}{gaps}.",
+            stacklevel=3,
+        )
         return
     values, counts = np.unique(x, return_counts=True)
     top = counts.argmax()
@@ -332,8 +344,6 @@ def _warn_degenerate(metric: str, x: np.ndarray, scores: np.ndarray, k: int, met
         if values.size < k
         else f"{counts[top] / len(x):.0%} of customers share the value {values[top]:g}"
     )
-    spread = ", ".join(f"{n:,}" for n in sizes)
-    gaps = f"; score(s) {', '.join(map(str, empty))} empty" if empty.size else ""
     warnings.warn(
         f"{metric}: scores are unbalanced ({reason}); customers per score 1-{k}: "
         f"{spread}{gaps}. See rfvkit.scoring.scoring_diagnostic().",
@@ -376,7 +386,7 @@ def _best_cuts(positions: np.ndarray, n: int, bins: int) -> np.ndarray:
 
     Minimises the sum of squared bin sizes; ties are broken by the distance of each cut
     from its ideal place j * n / bins, then by the lower position, so the answer is
-    unique and symmetric. Dynamic programming over bins, vectorised over positions.
+    unique. Dynamic programming over bins, vectorised over positions.
     """
     p = positions.astype("int64")
     m = p.size
