@@ -35,6 +35,7 @@ lab: setup
 bench: setup
 	$(BIN)/python benchmarks/bench_rfv.py
 	$(BIN)/python benchmarks/bench_clustering.py
+	$(BIN)/python benchmarks/bench_report.py
 
 lint: setup
 	$(BIN)/ruff check rfvkit tests benchmarks

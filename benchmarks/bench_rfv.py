@@ -12,7 +12,7 @@ setup (imports, loading the in-memory frame), then the timed task; the process r
 wall time, CPU time and its peak resident memory (``ru_maxrss``, which also sees memory
 allocated by Arrow, polars and DuckDB). Every task computes the same per-customer table
 (recency, distinct orders among purchase lines, net value, first and last purchase);
-the script checks that they agree, then writes ``benchmarks/RESULTS.md``.
+the script checks that they agree, then writes ``benchmarks/RESULTS_rfv.md``.
 """
 
 from __future__ import annotations
@@ -33,8 +33,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "benchmarks" / "data"
-RESULTS = ROOT / "benchmarks" / "RESULTS.md"
-RAW = ROOT / "benchmarks" / "results.json"  # the measurements RESULTS.md is made from
+RESULTS = ROOT / "benchmarks" / "RESULTS_rfv.md"
+RAW = ROOT / "benchmarks" / "results.json"  # the measurements RESULTS_rfv.md is made from
 SEED = 20240601
 COLUMNS = ["customer_id", "order_id", "order_date", "amount"]
 
@@ -445,9 +445,11 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--path", type=Path, help=argparse.SUPPRESS)
-    parser.add_argument("--no-write", action="store_true", help="print, don't write RESULTS.md")
     parser.add_argument(
-        "--render", action="store_true", help=f"rewrite RESULTS.md from {RAW.name} only"
+        "--no-write", action="store_true", help=f"print, don't write RESULTS_rfv.md or {RAW.name}"
+    )
+    parser.add_argument(
+        "--render", action="store_true", help=f"rewrite RESULTS_rfv.md from {RAW.name} only"
     )
     args = parser.parse_args(argv)
     if args.worker:
@@ -466,7 +468,8 @@ def main(argv: list[str] | None = None) -> None:
                 str(int(size)): run_size(int(size), args.tasks, args.repeats) for size in args.sizes
             },
         }
-        RAW.write_text(json.dumps(raw, indent=1))
+        if not args.no_write:
+            RAW.write_text(json.dumps(raw, indent=1))
     results = {int(rows): res for rows, res in raw["results"].items()}
     text = report(results, raw["command"], raw["repeats"], raw["machine"])
     if args.no_write:

@@ -121,8 +121,10 @@ class Config:
             columns=["parameter", "value"],
         ).astype(str)
         files = pd.DataFrame(
-            [(name, spec.path.name, ", ".join(f"{a} -> {b}" for a, b in spec.columns.items()))
-             for name, spec in self.data.items()],
+            [
+                (name, spec.path.name, ", ".join(f"{a} -> {b}" for a, b in spec.columns.items()))
+                for name, spec in self.data.items()
+            ],
             columns=["table", "file", "column mapping"],
         )
         source = "" if self.source is None else f" from <code>{self.source.name}</code>"

@@ -43,15 +43,13 @@ class MissingColumnsError(RfvkitError):
             close = difflib.get_close_matches(
                 name, [str(a) for a in self.available], n=1, cutoff=0.5
             )
-            close = close or [
-                a for a in map(str, self.available) if name.replace("_", "") in a.lower()
-            ][:1]
+            close = (
+                close
+                or [a for a in map(str, self.available) if name.replace("_", "") in a.lower()][:1]
+            )
             if close:
                 parts.append(f"Did you mean {close[0]!r} for {name!r}?")
-        parts.append(
-            hint
-            or "Map your column names with columns={'YourName': 'canonical_name'}."
-        )
+        parts.append(hint or "Map your column names with columns={'YourName': 'canonical_name'}.")
         super().__init__(" ".join(parts))
 
 

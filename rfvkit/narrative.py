@@ -146,8 +146,13 @@ def rfv_overview(rfv: pd.DataFrame, *, currency: str = "$"):
     --------
     >>> rfv_overview(rfv, currency="£")  # doctest: +SKIP
     """
-    metrics = {"recency_days": "days", "frequency": "orders", "monetary": currency,
-               "avg_order_value": currency, "tenure_days": "days"}
+    metrics = {
+        "recency_days": "days",
+        "frequency": "orders",
+        "monetary": currency,
+        "avg_order_value": currency,
+        "tenure_days": "days",
+    }
     present = [m for m in metrics if m in rfv.columns]
     table = rfv[present].describe(percentiles=[0.25, 0.5, 0.75, 0.9]).T
     table.insert(0, "unit", [metrics[m] for m in present])

@@ -256,8 +256,11 @@ def _describe_failure(notebook: Path, executed: Path, exc: Exception) -> str:
         if executed.exists():  # papermill puts an error banner first: find the cell by its count
             ran = nbformat.read(str(executed), as_version=4).cells
             source = next(
-                (c.source.strip() for c in ran
-                 if c.cell_type == "code" and c.get("execution_count") == cell),
+                (
+                    c.source.strip()
+                    for c in ran
+                    if c.cell_type == "code" and c.get("execution_count") == cell
+                ),
                 "",
             )
             if source:

@@ -42,8 +42,13 @@ def ci_report(tmp_path_factory):
     """
     reports = tmp_path_factory.mktemp("reports")
     proc = run_cli(
-        "report", "--params", str(ROOT / "params" / "ci.yaml"), "--name", "ci",
-        "--reports-dir", str(reports),
+        "report",
+        "--params",
+        str(ROOT / "params" / "ci.yaml"),
+        "--name",
+        "ci",
+        "--reports-dir",
+        str(reports),
     )
     assert proc.returncode == 0, f"rfvkit report failed:\n{proc.stdout}\n{proc.stderr}"
     return reports, proc

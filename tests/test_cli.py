@@ -32,12 +32,23 @@ def test_help_lists_every_job_with_examples(capsys):
 
 
 def test_table_job_writes_parquet_csv_and_quality(tmp_path, capsys):
-    assert main(["table", "--params", str(ROOT / "params" / "ci.yaml"), "--out", str(tmp_path)]) == 0
+    assert (
+        main(["table", "--params", str(ROOT / "params" / "ci.yaml"), "--out", str(tmp_path)]) == 0
+    )
     out = capsys.readouterr().out
     table = pd.read_parquet(tmp_path / "customers_scored.parquet")
     assert f"{len(table):,} customers scored and segmented" in out
-    assert {"recency_days", "frequency", "monetary", "r_score", "f_score", "v_score",
-            "rfv_code", "rfv_score", "segment"} <= set(table.columns)
+    assert {
+        "recency_days",
+        "frequency",
+        "monetary",
+        "r_score",
+        "f_score",
+        "v_score",
+        "rfv_code",
+        "rfv_score",
+        "segment",
+    } <= set(table.columns)
     assert table.index.is_unique
     csv = pd.read_csv(tmp_path / "customers_scored.csv", dtype={"customer_id": str})
     assert len(csv) == len(table)
@@ -46,8 +57,20 @@ def test_table_job_writes_parquet_csv_and_quality(tmp_path, capsys):
 
 
 def test_table_job_override_changes_bins(tmp_path):
-    assert main(["table", "--params", str(ROOT / "params" / "ci.yaml"), "-p", "bins=3",
-                 "--out", str(tmp_path)]) == 0
+    assert (
+        main(
+            [
+                "table",
+                "--params",
+                str(ROOT / "params" / "ci.yaml"),
+                "-p",
+                "bins=3",
+                "--out",
+                str(tmp_path),
+            ]
+        )
+        == 0
+    )
     table = pd.read_parquet(tmp_path / "customers_scored.parquet")
     assert table["r_score"].max() == 3
 

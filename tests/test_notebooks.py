@@ -29,7 +29,8 @@ def test_there_are_notebooks():
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_no_outputs_except_checked_cells(path):
     offenders = [
-        i for i, c in enumerate(_code_cells(path))
+        i
+        for i, c in enumerate(_code_cells(path))
         if c.outputs and CHECKED not in c.metadata.get("tags", [])
     ]
     assert not offenders, f"{path.name}: code cells {offenders} carry outputs; clear them"
@@ -51,7 +52,9 @@ def _parameters(path: Path) -> dict[str, tuple[str, object, str]]:
     for line in cells[0].source.splitlines():
         node = ast.parse(line).body[0]
         assert isinstance(node, ast.AnnAssign), f"{path.name}: '{line}' is not 'name: type = value'"
-        assert "#" in line and line.split("#", 1)[1].strip(), f"{path.name}: '{line}' needs a comment"
+        assert "#" in line and line.split("#", 1)[1].strip(), (
+            f"{path.name}: '{line}' needs a comment"
+        )
         value = ast.literal_eval(node.value)  # literals only: derived values go in a later cell
         params[node.target.id] = (ast.unparse(node.annotation), value, line)
     return params
@@ -62,8 +65,9 @@ def test_parameters_cell_is_typed_literals(path):
     params = _parameters(path)
     assert "params_file" in params
     for name, (annotation, value, _line) in params.items():
-        assert isinstance(value, {"str": str, "int": int, "float": float, "bool": bool}.get(
-            annotation, object)), f"{path.name}: {name} is annotated {annotation} but is {value!r}"
+        assert isinstance(
+            value, {"str": str, "int": int, "float": float, "bool": bool}.get(annotation, object)
+        ), f"{path.name}: {name} is annotated {annotation} but is {value!r}"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -71,7 +75,9 @@ def test_defaults_match_the_sample_params(path):
     sample = yaml.safe_load((ROOT / "params" / "sample.yaml").read_text())
     for name, (_annotation, value, _line) in _parameters(path).items():
         if name in sample and name != "as_of":
-            assert value == sample[name], f"{path.name}: {name}={value!r} but sample.yaml has {sample[name]!r}"
+            assert value == sample[name], (
+                f"{path.name}: {name}={value!r} but sample.yaml has {sample[name]!r}"
+            )
     if "as_of" in _parameters(path):
         assert _parameters(path)["as_of"][1] == str(sample["as_of"])
 
@@ -80,7 +86,9 @@ def test_defaults_match_the_sample_params(path):
 def test_notebooks_are_thin(path):
     for cell in _code_cells(path):
         tree = ast.parse(cell.source)
-        defs = [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.ClassDef | ast.Lambda)]
+        defs = [
+            n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.ClassDef | ast.Lambda)
+        ]
         assert not defs, f"{path.name}: move this function into the rfvkit package:\n{cell.source}"
         if "parameters" not in cell.metadata.get("tags", []):
             assert len(cell.source.splitlines()) <= 6, f"{path.name}: cell too long:\n{cell.source}"

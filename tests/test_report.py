@@ -27,8 +27,16 @@ def test_report_folder_is_complete(ci_report):
     folder = reports / "ci"
     assert proc.stdout.strip().splitlines()[-1] == f"Report ready: {folder / 'index.html'}"
     names = {p.name for p in folder.iterdir()}
-    assert {"index.html", "manifest.json", "table", "01_explore_rfv.html", "02_segments.html"} <= names
-    assert not [p for p in reports.iterdir() if p.name.startswith(".")], "temporary folder left behind"
+    assert {
+        "index.html",
+        "manifest.json",
+        "table",
+        "01_explore_rfv.html",
+        "02_segments.html",
+    } <= names
+    assert not [p for p in reports.iterdir() if p.name.startswith(".")], (
+        "temporary folder left behind"
+    )
     assert (folder / "table" / "customers_scored.parquet").exists()
 
 
@@ -124,8 +132,15 @@ def test_index_page_lists_parameters_period_and_quality(ci_report):
 def test_second_run_replaces_atomically_with_the_same_numbers(ci_report, tmp_path):
     reports, _ = ci_report
     first = _manifest(reports / "ci")
-    proc = run_cli("report", "--params", str(ROOT / "params" / "ci.yaml"), "--name", "again",
-                   "--reports-dir", str(tmp_path))
+    proc = run_cli(
+        "report",
+        "--params",
+        str(ROOT / "params" / "ci.yaml"),
+        "--name",
+        "again",
+        "--reports-dir",
+        str(tmp_path),
+    )
     assert proc.returncode == 0, proc.stderr
     second = _manifest(tmp_path / "again")
     assert second["segments"] == first["segments"]
@@ -137,17 +152,29 @@ def test_second_run_replaces_atomically_with_the_same_numbers(ci_report, tmp_pat
 
 def _failing_notebooks(folder: Path) -> Path:
     folder.mkdir()
-    good = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_code_cell('params_file: str = ""  # params', metadata={"tags": ["parameters"]}),
-        nbformat.v4.new_code_cell("print('fine')"),
-    ])
-    bad = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_code_cell('params_file: str = ""  # params', metadata={"tags": ["parameters"]}),
-        nbformat.v4.new_code_cell("x = 1"),
-        nbformat.v4.new_code_cell("raise ValueError('segment table is empty')"),
-    ])
+    good = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell(
+                'params_file: str = ""  # params', metadata={"tags": ["parameters"]}
+            ),
+            nbformat.v4.new_code_cell("print('fine')"),
+        ]
+    )
+    bad = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell(
+                'params_file: str = ""  # params', metadata={"tags": ["parameters"]}
+            ),
+            nbformat.v4.new_code_cell("x = 1"),
+            nbformat.v4.new_code_cell("raise ValueError('segment table is empty')"),
+        ]
+    )
     for nb in (good, bad):
-        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        nb.metadata["kernelspec"] = {
+            "name": "python3",
+            "display_name": "Python 3",
+            "language": "python",
+        }
     nbformat.write(good, folder / "01_good.ipynb")
     nbformat.write(bad, folder / "02_bad.ipynb")
     return folder
@@ -160,13 +187,24 @@ def test_failure_exits_non_zero_keeps_failed_notebook_and_previous_report(tmp_pa
     previous.mkdir(parents=True)
     (previous / "index.html").write_text("yesterday's report")
 
-    proc = run_cli("report", "--params", str(ROOT / "params" / "ci.yaml"), "--name", "nightly",
-                   "--reports-dir", str(reports), "--notebooks", str(notebooks))
+    proc = run_cli(
+        "report",
+        "--params",
+        str(ROOT / "params" / "ci.yaml"),
+        "--name",
+        "nightly",
+        "--reports-dir",
+        str(reports),
+        "--notebooks",
+        str(notebooks),
+    )
 
     assert proc.returncode == 1
     assert re.search(
         r"02_bad.ipynb cell \[\d+\] `raise ValueError\('segment table is empty'\)`: "
-        r"ValueError: segment table is empty", proc.stderr), proc.stderr
+        r"ValueError: segment table is empty",
+        proc.stderr,
+    ), proc.stderr
     assert (previous / "index.html").read_text() == "yesterday's report"
     failed = reports / "_failed" / "nightly"
     assert (failed / "02_bad.ipynb").exists() and (failed / "02_bad.html").exists()
@@ -176,8 +214,16 @@ def test_failure_exits_non_zero_keeps_failed_notebook_and_previous_report(tmp_pa
 
 
 def test_bad_override_is_one_line_before_any_notebook_runs(tmp_path):
-    proc = run_cli("report", "--params", str(ROOT / "params" / "ci.yaml"), "-p", "bins=lots",
-                   "--reports-dir", str(tmp_path), timeout=60)
+    proc = run_cli(
+        "report",
+        "--params",
+        str(ROOT / "params" / "ci.yaml"),
+        "-p",
+        "bins=lots",
+        "--reports-dir",
+        str(tmp_path),
+        timeout=60,
+    )
     assert proc.returncode == 1
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("rfvkit: error:") and "bins" in lines[0]

@@ -1,0 +1,100 @@
+"""Wall time of ``rfvkit report`` on the shipped sample and on the UCI Online Retail data.
+
+Each run is a fresh ``rfvkit report`` process, as ``make report`` or a scheduler starts it
+(kernel start-up included), into a temporary reports folder. Writes
+``benchmarks/RESULTS_report.md``.
+
+    .venv/bin/python benchmarks/bench_report.py [--repeats 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "RESULTS_report.md"
+CASES = {"sample": "params/sample.yaml", "online_retail": "params/online_retail.yaml"}
+
+
+def run_once(params: str, reports: Path) -> tuple[float, dict[str, float]]:
+    start = time.perf_counter()
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "rfvkit.cli",
+            "report",
+            "--params",
+            params,
+            "--name",
+            "bench",
+            "--reports-dir",
+            str(reports),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    wall = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise SystemExit(f"rfvkit report failed for {params}:\n{proc.stderr[-2000:]}")
+    notebooks = {}
+    for line in proc.stdout.splitlines():  # "[1/2] 01_explore_rfv ok (7.5 s)"
+        if line.startswith("[") and " ok (" in line:
+            name = line.split("] ", 1)[1].split(" ok", 1)[0]
+            notebooks[name] = float(line.rsplit("(", 1)[1].split(" s)")[0])
+    return wall, notebooks
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for case, params in CASES.items():
+            walls, per_nb = [], {}
+            for _ in range(args.repeats):
+                wall, notebooks = run_once(params, Path(tmp))
+                walls.append(wall)
+                for name, seconds in notebooks.items():
+                    per_nb.setdefault(name, []).append(seconds)
+                print(f"{case}: {wall:.1f} s", flush=True)
+            rows.append((case, params, walls, {k: statistics.median(v) for k, v in per_nb.items()}))
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    lines = [
+        "# Report benchmark: `rfvkit report` wall time",
+        "",
+        f"- Command: `.venv/bin/python benchmarks/bench_report.py --repeats {args.repeats}`",
+        f"- Date: {datetime.now():%Y-%m-%d %H:%M}; {os.cpu_count()} cores; Python "
+        f"{platform.python_version()}; load average before the last run: "
+        f"{os.getloadavg()[0]:.2f}",
+        "- Each run is a fresh `rfvkit report` process: validation, papermill (a new kernel per "
+        "notebook, start-up included), HTML rendering, manifest. Target: the sample report in "
+        "under 60 s on this 2-core machine.",
+        "",
+        "| data | params | median wall s | runs s | median per notebook s |",
+        "|---|---|---:|---|---|",
+    ]
+    for case, params, walls, per_nb in rows:
+        nbs = ", ".join(f"{k} {v:.1f}" for k, v in per_nb.items())
+        runs = " ".join(f"{w:.1f}" for w in walls)
+        lines.append(f"| {case} | `{params}` | {statistics.median(walls):.1f} | {runs} | {nbs} |")
+    lines += ["", f"Largest resident set of any child process (a kernel): {peak:,.0f} MB.", ""]
+    RESULTS.write_text("\n".join(lines))
+    print(f"wrote {RESULTS.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
