@@ -104,38 +104,18 @@ def explore_text(
 
 def segment_table(summary: pd.DataFrame, *, currency: str = "$"):
     """The segment summary formatted for reading (shares as %, money with the currency)."""
-    summary = _flat(summary)
-    columns = [
-        c
-        for c in (
-            "segment",
-            "customers",
-            "share",
-            "revenue",
-            "revenue_share",
-            "median_recency_days",
-            "median_frequency",
-            "median_monetary",
-            "description",
-            "action",
-        )
-        if c in summary.columns
-    ]
+    summary = _flat(summary)  # columns in segment_summary order
     money = f"{currency}{{:,.0f}}"
-    return (
-        summary[columns]
-        .style.hide(axis="index")
-        .format(
-            {
-                "share": "{:.1%}",
-                "revenue_share": "{:.1%}",
-                "revenue": money,
-                "median_monetary": money,
-                "median_recency_days": "{:.0f}",
-                "median_frequency": "{:.0f}",
-                "customers": "{:,}",
-            }
-        )
+    return summary.style.hide(axis="index").format(
+        {
+            "share": "{:.1%}",
+            "revenue_share": "{:.1%}",
+            "revenue": money,
+            "median_monetary": money,
+            "median_recency_days": "{:.0f}",
+            "median_frequency": "{:.0f}",
+            "customers": "{:,}",
+        }
     )
 
 
