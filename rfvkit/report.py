@@ -172,7 +172,7 @@ def run_report(
                 }
             )
             log(f"[{i}/{len(notebooks)}] {notebook.stem} ok ({seconds:.1f} s)")
-            _strip_outputs_kept_for_debugging(executed)
+            _slim(executed)
 
         finished = datetime.now(UTC)
         manifest = _manifest(cfg, analysis, runs, started, finished, time.perf_counter() - t0)
@@ -180,6 +180,7 @@ def run_report(
         (work / "index.html").write_text(_index_html(cfg, analysis, manifest, pages))
         analysis.write_table(work / "table")
         target = _publish(work, reports_dir / name)
+        shutil.rmtree(reports_dir / "_failed" / name, ignore_errors=True)  # stale now
     finally:
         if work.exists():
             shutil.rmtree(work, ignore_errors=True)
@@ -276,6 +277,7 @@ def _keep_failed(executed: Path, reports_dir: Path, name: str, failure: str, nav
     (failed / "FAILURE.txt").write_text(failure + "\n")
     if executed.exists():
         shutil.copy2(executed, failed / executed.name)
+        _slim(failed / executed.name)
         try:
             render_html(executed, failed / f"{executed.stem}.html", nav=nav, show_input=True)
         except Exception as exc:  # the notebook is what matters; say why the page is missing
@@ -283,9 +285,12 @@ def _keep_failed(executed: Path, reports_dir: Path, name: str, failure: str, nav
     return failed
 
 
-def _strip_outputs_kept_for_debugging(executed: Path) -> None:
-    """Executed notebooks stay in the report (for re-running) but lose plotly.js bulk."""
+def _slim(executed: Path) -> None:
+    """Executed notebooks stay beside the report (for re-running) without the bulk and the
+    personal data: plotly.js is dropped, and so is the widget state nbclient saves (the
+    explorer's customer table)."""
     nb = nbformat.read(str(executed), as_version=4)
+    nb.metadata.pop("widgets", None)
     for cell in nb.cells:
         if cell.cell_type == "code":
             for output in cell.get("outputs", []):

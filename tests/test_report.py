@@ -228,3 +228,12 @@ def test_bad_override_is_one_line_before_any_notebook_runs(tmp_path):
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("rfvkit: error:") and "bins" in lines[0]
     assert not any(tmp_path.iterdir()), "nothing may be written for a rejected run"
+
+
+def test_kept_notebooks_hold_no_widget_state_or_names(ci_report):
+    """nbclient saves widget state (the explorer's customer table, with first names)."""
+    reports, _ = ci_report
+    for path in (reports / "ci").glob("*.ipynb"):
+        nb = nbformat.read(path, as_version=4)
+        assert "widgets" not in nb.metadata, path.name
+        assert "first_name" not in path.read_text(encoding="utf-8"), path.name
