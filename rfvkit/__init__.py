@@ -51,7 +51,21 @@ _EXPORTS = {
     "BadParameterError": "rfvkit.errors",
     "EmptyDataError": "rfvkit.errors",
 }
-_SUBMODULES = {"plots", "widgets", "rules", "narrative", "io", "scoring", "clustering", "demo"}
+_SUBMODULES = {
+    "config",
+    "io",
+    "rfv",
+    "scoring",
+    "rules",
+    "clustering",
+    "plots",
+    "widgets",
+    "narrative",
+    "privacy",
+    "pipeline",
+    "report",
+    "demo",
+}
 
 __all__ = sorted([*_EXPORTS, *_SUBMODULES, "__version__"])
 
