@@ -91,7 +91,11 @@ def main() -> None:
         nbs = ", ".join(f"{k} {v:.1f}" for k, v in per_nb.items())
         runs = " ".join(f"{w:.1f}" for w in walls)
         lines.append(f"| {case} | `{params}` | {statistics.median(walls):.1f} | {runs} | {nbs} |")
-    lines += ["", f"Largest resident set of any child process (a kernel): {peak:,.0f} MB.", ""]
+    lines += [
+        "",
+        f"Largest resident set of any process of the runs (rfvkit or one of its kernels): {peak:,.0f} MB.",
+        "",
+    ]
     RESULTS.write_text("\n".join(lines))
     print(f"wrote {RESULTS.relative_to(ROOT)}")
 
