@@ -134,6 +134,7 @@ def run_report(
     pages = [{"href": f"{nb.stem}.html", "title": _title(nb)} for nb in notebooks]
     nav = {"pages": pages, "subtitle": f"{cfg.title} - as of {analysis.as_of:%Y-%m-%d}"}
     runs: list[dict] = []
+    kernel_manager = _ipc_kernel_manager()
     try:
         for i, notebook in enumerate(notebooks, 1):
             executed = work / notebook.name
@@ -149,6 +150,7 @@ def run_report(
                     progress_bar=show_cells,
                     log_output=False,
                     report_mode=False,
+                    kernel_manager_class=kernel_manager,
                 )
             except Exception as exc:  # papermill raises PapermillExecutionError, kernels can die
                 failure = _describe_failure(notebook, executed, exc)
@@ -223,6 +225,23 @@ def render_html(
     out = Path(out)
     out.write_text(body, encoding="utf-8")
     return out
+
+
+def _ipc_kernel_manager():
+    """A kernel manager whose kernels talk over local IPC sockets, not loopback TCP.
+
+    Report kernels need no network port; with TCP and no CurveZMQ keys ipykernel warns on
+    every start that traffic is unencrypted, which only clutters scheduler logs.
+    """
+    from jupyter_client.manager import KernelManager
+    from traitlets import default
+
+    class IPCKernelManager(KernelManager):
+        @default("transport")
+        def _default_transport(self) -> str:
+            return "ipc"
+
+    return IPCKernelManager
 
 
 def _text(value: str | list[str]) -> str:
