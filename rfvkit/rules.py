@@ -14,8 +14,8 @@ Two rule sets ship with rfvkit:
     customer ends up in "Others") and every rule names at least one cell.
 ``R_RFM``
     The ten segments of the R package rfm 0.3.0 with its documented bounds, for
-    comparisons with R. They leave 36 of the 125 cells unnamed, and three rules
-    (New Customers, Promising, Can't Lose Them) can never match.
+    comparisons with R (the set its rfm_segment() documentation defines). They leave
+    10 of the 125 cells unnamed ("Others"), e.g. recent frequent buyers of low value.
 
 Other numbers of bins: a rule set is written for one number of bins, and
 ``RuleSet.rescale(bins)`` (``default_rules(bins)``, ``load_rules(..., bins=)``)
@@ -516,7 +516,7 @@ def coverage(rules: RuleSet | str | Path, bins: int | None = None) -> pd.DataFra
     Examples
     --------
     >>> len(coverage(DEFAULT)), len(coverage(R_RFM))
-    (0, 36)
+    (0, 10)
     """
     rules = _load(rules, bins, stacklevel=2)
     unnamed = rules._lookup.ravel() < 0
@@ -529,7 +529,7 @@ def rule_overview(rules: RuleSet | str | Path = DEFAULT) -> pd.DataFrame:
     Examples
     --------
     >>> rule_overview(R_RFM).loc["Can't Lose Them", "shadowed_by"]
-    'At Risk'
+    'Loyal Customers'
     """
     rules = _load(rules, None, stacklevel=2)
     table = rules._lookup

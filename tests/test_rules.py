@@ -95,28 +95,30 @@ DEFAULT_KNOWN = {
     (1, 1, 1): "Lost",
 }
 
+# rfm 0.3.0's documented set, worked out cell by cell (first match wins).
 R_RFM_KNOWN = {
-    (5, 5, 5): "Champions",
-    (2, 3, 3): "Loyal Customers",
-    (4, 1, 1): "Potential Loyalist",  # New Customers' cell, taken by the earlier rule
-    (3, 1, 1): "Potential Loyalist",  # Promising's cell, likewise
-    (2, 2, 2): "Need Attention",
-    (2, 1, 1): "About To Sleep",
-    (1, 5, 5): "At Risk",  # Can't Lose Them's cell, taken by At Risk
-    (2, 2, 5): "At Risk",
-    (1, 1, 2): "Lost",
+    (5, 5, 5): "Champions",  # the only Champions cell
+    (5, 5, 4): "Potential Loyalist",  # r 3-5, f 3-5, v 2-5
+    (3, 3, 2): "Potential Loyalist",
+    (2, 4, 3): "Loyal Customers",  # r 2-4, f 2-4, v 2-4 (r 2 is too low for the rule above)
+    (3, 1, 3): "Promising",  # r 3-4, f 1-3, v 3-5
+    (5, 1, 1): "New Customers",  # r 4-5, f 1-3, v 1-5
+    (1, 3, 5): "Can't Lose Them",  # r 1-2, f 3-4, v 4-5
+    (1, 5, 5): "At Risk",  # f 5 is above Can't Lose Them's 3-4
+    (1, 4, 3): "Need Attention",  # r 1-3, f 3-5, v 3-5
+    (2, 1, 1): "About To Sleep",  # r 2-3, f 1-3, v 1-4
+    (1, 2, 3): "Lost",  # r 1, anything else
     (5, 5, 1): "Others",
 }
 
-# Unnamed cells of R_RFM, worked out by hand per recency level: at r 1-2, At Risk
-# (f 2-5, v 2-5) and Lost (f 1-2, v 1-2) leave f=1 with v 3-5 and v=1 with f 3-5;
-# at r 3-5, Potential Loyalist (f 1-3, v 1-3) and Loyal/Champions (f 3-5, v 3-5)
-# leave f 1-2 with v 4-5 and f 4-5 with v 1-2.
+# Unnamed cells, worked out by hand: with v = 1 and f 4-5, only Lost (r 1) and New
+# Customers (f <= 3) could apply, so r 2-5 x f 4-5 x v 1 are open (8 cells); at r 2,
+# (2, 5, 2) escapes Loyal (f <= 4) and At Risk/Can't Lose Them (v >= 4), and (2, 1, 5)
+# escapes About To Sleep (v <= 4) and Lost (r = 1).
 R_RFM_UNNAMED = [
-    *[(r, 1, v) for r in (1, 2) for v in (3, 4, 5)],
-    *[(r, f, 1) for r in (1, 2) for f in (3, 4, 5)],
-    *[(r, f, v) for r in (3, 4, 5) for f in (1, 2) for v in (4, 5)],
-    *[(r, f, v) for r in (3, 4, 5) for f in (4, 5) for v in (1, 2)],
+    *[(r, f, 1) for r in (2, 3, 4, 5) for f in (4, 5)],
+    (2, 5, 2),
+    (2, 1, 5),
 ]
 
 
@@ -173,20 +175,27 @@ def test_default_names_every_cell_and_every_rule_names_some():
 def test_r_rfm_bounds_follow_r_package():
     assert list(R_RFM.names) == [
         "Champions",
-        "Loyal Customers",
         "Potential Loyalist",
-        "New Customers",
+        "Loyal Customers",
         "Promising",
+        "New Customers",
+        "Can't Lose Them",
+        "At Risk",
         "Need Attention",
         "About To Sleep",
-        "At Risk",
-        "Can't Lose Them",
         "Lost",
     ]
-    # rfm 0.3.0 documentation: recency/frequency/monetary lower and upper vectors
-    lows = {"r": [4, 2, 3, 4, 3, 2, 2, 1, 1, 1], "f": [4, 3, 1, 1, 1, 2, 1, 2, 4, 1]}
-    highs = {"r": [5, 5, 5, 5, 4, 3, 3, 2, 1, 2], "f": [5, 5, 3, 1, 1, 3, 2, 5, 5, 2]}
-    lows["v"], highs["v"] = lows["f"], highs["f"]
+    # rfm 0.3.0 documentation of rfm_segment(): the lower and upper vectors of its example
+    lows = {
+        "r": [5, 3, 2, 3, 4, 1, 1, 1, 2, 1],
+        "f": [5, 3, 2, 1, 1, 3, 2, 3, 1, 1],
+        "v": [5, 2, 2, 3, 1, 4, 4, 3, 1, 1],
+    }
+    highs = {
+        "r": [5, 5, 4, 4, 5, 2, 2, 3, 3, 1],
+        "f": [5, 5, 4, 3, 3, 4, 5, 5, 3, 5],
+        "v": [5, 5, 4, 5, 5, 5, 5, 5, 4, 5],
+    }
     for axis in "rfv":
         assert [getattr(rule, axis) for rule in R_RFM.rules] == list(
             zip(lows[axis], highs[axis], strict=True)
@@ -199,57 +208,72 @@ def test_r_rfm_known_answers_first_match_wins():
     assert segments_of(cells, R_RFM) == [R_RFM_KNOWN[c] for c in cells]
 
 
-def test_r_rfm_leaves_36_cells_unnamed():
-    # The claim "10 unnamed cells" does not hold for these bounds: there are 36.
+def test_r_rfm_leaves_10_cells_unnamed():
     unnamed = coverage(R_RFM)
     assert list(unnamed.columns) == ["r", "f", "v"]
-    assert len(R_RFM_UNNAMED) == 36
+    assert len(R_RFM_UNNAMED) == 10
     assert sorted(map(tuple, unnamed.to_numpy().tolist())) == sorted(R_RFM_UNNAMED)
-    with pytest.warns(UserWarning, match="can never match") as record:
-        assert len(coverage("r_rfm")) == 36
-    assert {w.filename for w in record} == {__file__}
+    assert len(coverage("r_rfm")) == 10
     assert segment_order(R_RFM)[-1] == "Others"
 
 
-def test_r_rfm_shadowed_rules():
+def test_r_rfm_cells_per_rule():
     overview = rule_overview(R_RFM)
     assert overview["named"].to_dict() == {
-        "Champions": 8,
-        "Loyal Customers": 28,  # 4*3*3 = 36 minus Champions' 8
-        "Potential Loyalist": 24,  # 27 minus the 3 cells f=3, v=3 taken by Loyal Customers
-        "New Customers": 0,
-        "Promising": 0,
-        "Need Attention": 3,  # (2,2,2), (2,2,3), (2,3,2)
-        "About To Sleep": 3,  # (2,1,1), (2,1,2), (2,2,1)
-        "At Risk": 20,
-        "Can't Lose Them": 0,
-        "Lost": 3,  # (1,1,1), (1,1,2), (1,2,1)
-        "Others": 36,
+        "Champions": 1,
+        "Potential Loyalist": 35,  # 3*3*4 = 36 minus Champions' (5,5,5)
+        "Loyal Customers": 15,
+        "Promising": 8,
+        "New Customers": 15,
+        "Can't Lose Them": 6,
+        "At Risk": 7,
+        "Need Attention": 4,
+        "About To Sleep": 10,
+        "Lost": 14,  # r = 1 minus the 11 cells earlier rules took
+        "Others": 10,
     }
-    partly = overview[(overview["named"] > 0) & (overview["named"] < overview["cells"])].index
-    assert list(partly) == [
-        "Loyal Customers",
-        "Potential Loyalist",
-        "Need Attention",
-        "About To Sleep",
-        "At Risk",
-        "Lost",
-    ]
-    assert overview.loc["New Customers", "shadowed_by"] == "Potential Loyalist"
-    assert overview.loc["Can't Lose Them", "shadowed_by"] == "At Risk"
+    assert overview["named"].sum() == 125
 
 
-def test_loading_r_rfm_warns_about_unreachable_rules():
+def test_loading_r_rfm_is_silent():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # every rule of the documented set can match
+        assert load_rules("r_rfm") == R_RFM
+
+
+# The segment table of an older rfm vignette, in that order: with first match wins,
+# three of its rules can never match. R users hit exactly this, silently.
+OLD_VIGNETTE = [
+    ("Champions", (4, 5), (4, 5), (4, 5)),
+    ("Loyal Customers", (2, 5), (3, 5), (3, 5)),
+    ("Potential Loyalist", (3, 5), (1, 3), (1, 3)),
+    ("New Customers", (4, 5), (1, 1), (1, 1)),
+    ("Promising", (3, 4), (1, 1), (1, 1)),
+    ("Need Attention", (2, 3), (2, 3), (2, 3)),
+    ("About To Sleep", (2, 3), (1, 2), (1, 2)),
+    ("At Risk", (1, 2), (2, 5), (2, 5)),
+    ("Can't Lose Them", (1, 1), (4, 5), (4, 5)),
+    ("Lost", (1, 2), (1, 2), (1, 2)),
+]
+
+
+def test_rules_emptied_by_earlier_rules_are_named_with_their_line(tmp_path):
+    text = "bins: 5\nrules:\n" + "".join(
+        f'  - name: "{n}"\n    r: [{r[0]}, {r[1]}]\n    f: [{f[0]}, {f[1]}]\n    v: [{v[0]}, {v[1]}]\n'
+        for n, r, f, v in OLD_VIGNETTE
+    )
+    path = tmp_path / "old_vignette.yaml"
+    path.write_text(text)
     with pytest.warns(UserWarning) as record:
-        rules = load_rules("r_rfm")
+        rules = load_rules(path)
     messages = [str(w.message) for w in record]
     assert len(messages) == 3
-    assert "rule 'New Customers' (line 36) can never match" in messages[0]
+    assert "rule 'New Customers' (line 15) can never match" in messages[0]
     assert "'Potential Loyalist' take all its cells" in messages[0]
-    assert "rule 'Promising' (line 42)" in messages[1]
-    assert 'rule "Can\'t Lose Them" (line 66)' in messages[2] and "'At Risk'" in messages[2]
+    assert "rule 'Promising' (line 19)" in messages[1]
+    assert 'rule "Can\'t Lose Them" (line 35)' in messages[2] and "'At Risk'" in messages[2]
     assert all(w.filename == __file__ for w in record)  # stacklevel points at the caller
-    assert rules == R_RFM
+    assert len(coverage(rules)) == 36
 
 
 def test_loading_default_is_silent():
