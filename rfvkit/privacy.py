@@ -64,17 +64,22 @@ def mask_phone(phone: object, region: str | None = None) -> str:
     if is_missing(phone):
         return ""
     text = _as_text(phone)
-    country = ""
-    try:
-        parsed = phonenumbers.parse(text, region)
-        country = f"+{parsed.country_code} "
-        national = str(parsed.national_number)
-    except phonenumbers.NumberParseException:
-        national = re.sub(r"\D", "", text)
-    if not national:
+    typed = re.sub(r"\D", "", text)
+    if not typed:
         return ""
+    country = ""
+    national = typed
+    try:
+        code = str(phonenumbers.parse(text, region).country_code)
+        country = f"+{code} "
+        if text.lstrip().startswith(("+", "00")):
+            national = typed.removeprefix("00").removeprefix(code)
+    except phonenumbers.NumberParseException:
+        pass
+    # Count the digits as written: parsing can add digits nobody typed (San Marino's
+    # national number gains a 549 prefix), which would show more than it hides.
     keep = _kept_digits(len(national))
-    tail = national[-keep:] if keep else ""
+    tail = typed[-keep:] if keep else ""
     return f"{country}**** **{'*' * (4 - keep)}{tail}"
 
 

@@ -411,3 +411,9 @@ def test_make_rfv_is_what_the_docstring_says():
     assert rfv["recency_days"].tolist()[:3] == [1, 8, 15]
     assert sorted(rfv["monetary"]) == [10.0 + 25.0 * i for i in range(10)]
     assert not math.isnan(rfv["avg_order_value"].sum())
+
+
+def test_mask_phone_counts_the_digits_as_written():
+    # phonenumbers turns San Marino's 800 000 into national number 549800000:
+    # only the 6 typed digits count, so none of them may show.
+    assert mask_phone("+378 800 000") == "+378 **** ******"
