@@ -59,8 +59,8 @@ from rfvkit.errors import (
     BadParameterError,
     BadValuesError,
     EmptyDataError,
-    MissingColumnsError,
     examples,
+    require_columns,
 )
 from rfvkit.privacy import mask_id
 
@@ -261,16 +261,8 @@ def _k_values(k, k_range) -> list[int]:
 
 def _validated(rfv: pd.DataFrame, features: tuple[str, ...]) -> tuple[pd.DataFrame, np.ndarray]:
     """Check columns and values; return the numeric columns and the net-returner mask."""
-    if not isinstance(rfv, pd.DataFrame):
-        raise BadParameterError(
-            f"rfv must be a pandas DataFrame (rfv_table's output); got {type(rfv).__name__}."
-        )
     cols = list(dict.fromkeys([*RFV, *features]))
-    missing = [c for c in cols if c not in rfv.columns]
-    if missing:
-        raise MissingColumnsError(
-            missing, list(rfv.columns), table="rfv", hint="Build it with rfvkit.rfv.rfv_table(tx)."
-        )
+    require_columns(rfv, cols, table="rfv", hint="Build it with rfvkit.rfv.rfv_table(tx).")
     if rfv.empty:
         raise EmptyDataError("suggest_segments: the RFV table has no customers.")
     for col in cols:
@@ -622,9 +614,7 @@ class SegmentComparison:
             customer (masked), segment, cluster, recency_days, frequency, monetary,
             value_gap and recency_gap (segment mean minus cluster mean, in sd), gap.
         """
-        missing = [c for c in ("segment", *RFV) if c not in segmented.columns]
-        if missing:
-            raise MissingColumnsError(missing, list(segmented.columns), table="segmented")
+        require_columns(segmented, ["segment", *RFV], table="segmented")
         if isinstance(clusters, pd.DataFrame):
             col = "cluster_name" if "cluster_name" in clusters else "cluster"
             clusters = clusters[col]

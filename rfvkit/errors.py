@@ -15,6 +15,7 @@ __all__ = [
     "BadParameterError",
     "EmptyDataError",
     "examples",
+    "require_columns",
 ]
 
 
@@ -75,3 +76,23 @@ def examples(values: Iterable[object], n: int = 5) -> str:
         if len(seen) >= n:
             break
     return ", ".join(seen)
+
+
+def require_columns(frame: object, columns: Sequence[str], *, table: str, hint: str = "") -> None:
+    """Check that ``frame`` is a pandas DataFrame holding every name in ``columns``.
+
+    Raises
+    ------
+    BadParameterError
+        ``frame`` is not a pandas DataFrame.
+    MissingColumnsError
+        Some columns are absent; the message lists them, the available ones, a
+        "did you mean" guess and ``hint`` (the fix).
+    """
+    import pandas as pd
+
+    if not isinstance(frame, pd.DataFrame):
+        raise BadParameterError(f"{table} must be a pandas DataFrame, got {type(frame).__name__}.")
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise MissingColumnsError(missing, list(frame.columns), table=table, hint=hint)

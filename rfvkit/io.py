@@ -26,6 +26,7 @@ from rfvkit.errors import (
     EmptyDataError,
     MissingColumnsError,
     RfvkitError,
+    require_columns,
 )
 from rfvkit.quality import (
     SMS_TYPES,
@@ -152,11 +153,11 @@ def read_transactions(
     if "amount" not in df and "quantity" in df and "unit_price" in df:
         df = df.assign(amount=df["quantity"] * df["unit_price"])
         log.note("amount derived from quantity x unit_price", len(df), "changed")
-    _require(
+    require_columns(
         df,
         ["customer_id", "order_date", "amount"],
-        "transactions",
-        "Map your names with columns={...}; without an amount column, map quantity "
+        table="transactions",
+        hint="Map your names with columns={...}; without an amount column, map quantity "
         "and unit_price and amount = quantity x unit_price.",
     )
     if return_prefix is not None and "order_id" not in df:
@@ -234,7 +235,7 @@ def read_customers(
     """
     df = _read(source, columns, "customers", read_options)
     log = QualityLog("customers", len(df))
-    _require(df, ["customer_id"], "customers")
+    require_columns(df, ["customer_id"], table="customers")
     df = _clean_ids(df, "customer_id", log)
     dup = df["customer_id"].duplicated()
     df = log.drop(df, dup, "duplicate customer_id", df["customer_id"])
@@ -337,7 +338,7 @@ def read_campaigns(
     """
     df = _read(source, columns, "campaigns", read_options)
     log = QualityLog("campaigns", len(df))
-    _require(df, ["campaign_id", "customer_id", "group"], "campaigns")
+    require_columns(df, ["campaign_id", "customer_id", "group"], table="campaigns")
     ids = normalise_ids(df["campaign_id"])
     df = log.drop(
         df.assign(campaign_id=ids),
@@ -486,12 +487,6 @@ def _rename(frame: pd.DataFrame, columns: Mapping[str, str] | None, table: str) 
             "map only one source column to each canonical name."
         )
     return frame.set_axis(after, axis=1)
-
-
-def _require(frame: pd.DataFrame, required: list[str], table: str, hint: str = "") -> None:
-    missing = [c for c in required if c not in frame.columns]
-    if missing:
-        raise MissingColumnsError(missing, list(frame.columns), table=table, hint=hint)
 
 
 def _clean_ids(

@@ -25,7 +25,13 @@ import plotly.colors
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from rfvkit.errors import BadParameterError, BadValuesError, MissingColumnsError, examples
+from rfvkit.errors import (
+    BadParameterError,
+    BadValuesError,
+    MissingColumnsError,
+    examples,
+    require_columns,
+)
 
 __all__ = [
     "metric_histogram",
@@ -66,14 +72,6 @@ _K_METRICS = {
 
 
 # ----------------------------------------------------------------------------- helpers
-def _require(frame: object, columns: Sequence[str], table: str) -> None:
-    if not isinstance(frame, pd.DataFrame):
-        raise BadParameterError(f"{table} must be a pandas DataFrame, got {type(frame).__name__}.")
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise MissingColumnsError(missing, list(frame.columns), table=table)
-
-
 def _numeric(frame: pd.DataFrame, column: str, table: str) -> np.ndarray:
     series = frame[column]
     if not (pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)):
@@ -254,7 +252,7 @@ def metric_histogram(
     >>> fig.layout.shapes[0].x0
     15.0
     """
-    _require(rfv, [metric], "rfv")
+    require_columns(rfv, [metric], table="rfv")
     bins = _positive_int(bins, "bins")
     trace, median, axis, note = _histogram(
         _numeric(rfv, metric, "rfv"), metric, log=log, bins=bins, currency=currency
@@ -301,7 +299,7 @@ def rfv_distributions(
     3
     """
     metrics = list(metrics)
-    _require(rfv, metrics, "rfv")
+    require_columns(rfv, metrics, table="rfv")
     bins = _positive_int(bins, "bins")
     parts = [
         _histogram(_numeric(rfv, m, "rfv"), m, log=log, bins=bins, currency=currency)
@@ -364,7 +362,7 @@ def metric_by_dimension(
     >>> list(metric_by_dimension(frame, "monetary", "country").data[0].x)
     ['GB', 'GB', 'FR']
     """
-    _require(frame, [metric, by], "frame")
+    require_columns(frame, [metric, by], table="frame")
     if kind not in ("box", "violin"):
         raise BadParameterError(f"kind must be 'box' or 'violin', got {kind!r}.")
     top = _positive_int(top, "top")
@@ -503,7 +501,7 @@ def rf_heatmap(
     >>> float(rf_heatmap(scored).data[0].z[1][1])
     30.0
     """
-    _require(scored, ["r_score", "f_score", value], "scored")
+    require_columns(scored, ["r_score", "f_score", value], table="scored")
     if agg not in ("mean", "median", "sum"):
         raise BadParameterError(f"agg must be 'mean', 'median' or 'sum', got {agg!r}.")
     n = _score_levels(scored, ["r_score", "f_score"], bins)
@@ -563,7 +561,7 @@ def score_distributions(scored: pd.DataFrame, *, bins: int | None = None) -> go.
     [2, 0, 0]
     """
     columns = list(_SCORES)
-    _require(scored, columns, "scored")
+    require_columns(scored, columns, table="scored")
     n = _score_levels(scored, columns, bins)
     levels = list(range(1, n + 1))
     fig = _base("")
@@ -604,7 +602,7 @@ def _wrap(text: object, width: int = 60) -> str:
 def _summary(summary: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
     if "segment" not in summary.columns and summary.index.name == "segment":
         summary = summary.reset_index()  # as rules.segment_summary returns it
-    _require(summary, columns, "summary")
+    require_columns(summary, columns, table="summary")
     for column in columns[1:]:
         _numeric(summary, column, "summary")
     names = summary["segment"].astype(str)
@@ -751,7 +749,7 @@ def k_selection(
     2
     """
     if metrics is None:
-        _require(k_scores, [], "k_scores")
+        require_columns(k_scores, [], table="k_scores")
         metrics = [m for m in _K_METRICS if m in k_scores.columns]
         if not metrics:
             raise MissingColumnsError(
@@ -761,7 +759,7 @@ def k_selection(
                 hint="Pass at least one of these score columns.",
             )
     metrics = list(metrics)
-    _require(k_scores, metrics, "k_scores")
+    require_columns(k_scores, metrics, table="k_scores")
     if "k" in k_scores.columns:
         k_scores = k_scores.set_index("k")
     ks = k_scores.index.to_numpy()
@@ -828,7 +826,7 @@ def cluster_snake(
     [-1.0]
     """
     features = list(features)
-    _require(frame, features + ([by] if by else []), "frame")
+    require_columns(frame, features + ([by] if by else []), table="frame")
     values = pd.DataFrame({f: _numeric(frame, f, "frame") for f in features}, index=frame.index)
     if by is not None:
         std = values.std(ddof=0).replace(0.0, 1.0).fillna(1.0)
@@ -901,12 +899,12 @@ def cluster_scatter(
     ['low', 'top']
     """
     features = list(features)
-    _require(rfv, features, "rfv")
+    require_columns(rfv, features, table="rfv")
     if len(features) < 2:
         raise BadParameterError(f"features needs at least two columns to pair, got {features!r}.")
     sample, random_state = _positive_int(sample, "sample"), int(random_state)
     if isinstance(labels, pd.DataFrame):
-        _require(labels, [label], "labels")
+        require_columns(labels, [label], table="labels")
         labels = labels[label]
     if not isinstance(labels, pd.Series):
         raise BadParameterError(
@@ -994,7 +992,7 @@ def crosstab_heatmap(crosstab: pd.DataFrame, *, normalize: str | None = "index")
         raise BadParameterError(
             f"normalize must be 'index', 'columns', 'all' or None, got {normalize!r}."
         )
-    _require(crosstab, [], "crosstab")
+    require_columns(crosstab, [], table="crosstab")
     counts = pd.DataFrame(
         {c: _numeric(crosstab, c, "crosstab") for c in crosstab.columns}, index=crosstab.index
     ).to_numpy()

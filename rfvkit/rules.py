@@ -43,7 +43,12 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from rfvkit.errors import BadParameterError, BadValuesError, MissingColumnsError, examples
+from rfvkit.errors import (
+    BadParameterError,
+    BadValuesError,
+    examples,
+    require_columns,
+)
 
 __all__ = [
     "Rule",
@@ -633,16 +638,12 @@ def segment(scored: pd.DataFrame, rules: RuleSet | str | Path = DEFAULT) -> pd.D
     ['Champions', 'Lost']
     """
     rules = _load(rules, None, stacklevel=2)
-    if not isinstance(scored, pd.DataFrame):
-        raise BadParameterError(f"scored must be a pandas DataFrame; got {type(scored).__name__}.")
-    missing = [c for c in SCORE_COLUMNS if c not in scored.columns]
-    if missing:
-        raise MissingColumnsError(
-            missing,
-            list(scored.columns),
-            table="scored",
-            hint="Add the scores with rfvkit.scoring.score(rfv) before segmenting.",
-        )
+    require_columns(
+        scored,
+        SCORE_COLUMNS,
+        table="scored",
+        hint="Add the scores with rfvkit.scoring.score(rfv) before segmenting.",
+    )
     declared = scored.attrs.get("bins")
     if _is_int(declared) and declared != rules.bins:
         raise BadParameterError(
@@ -702,19 +703,12 @@ def segment_summary(segmented: pd.DataFrame, rules: RuleSet | str | Path = DEFAU
     0.98
     """
     rules = _load(rules, None, stacklevel=2)
-    if not isinstance(segmented, pd.DataFrame):
-        raise BadParameterError(
-            f"segmented must be a pandas DataFrame; got {type(segmented).__name__}."
-        )
-    needed = ["segment", "recency_days", "frequency", "monetary"]
-    missing = [c for c in needed if c not in segmented.columns]
-    if missing:
-        raise MissingColumnsError(
-            missing,
-            list(segmented.columns),
-            table="segmented",
-            hint="Summarise the output of segment(scored); it keeps the rfv_table() columns.",
-        )
+    require_columns(
+        segmented,
+        ["segment", "recency_days", "frequency", "monetary"],
+        table="segmented",
+        hint="Summarise the output of segment(scored); it keeps the rfv_table() columns.",
+    )
     labels = segmented["segment"]
     unknown = labels[labels.isna() | ~labels.isin([*rules.names, rules.fallback])]
     if len(unknown):

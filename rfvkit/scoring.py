@@ -41,8 +41,8 @@ from rfvkit.errors import (
     BadParameterError,
     BadValuesError,
     EmptyDataError,
-    MissingColumnsError,
     examples,
+    require_columns,
 )
 
 __all__ = ["score", "scoring_diagnostic", "SCORE_COLUMNS"]
@@ -180,15 +180,12 @@ def scoring_diagnostic(scored: pd.DataFrame, bins: int | None = None) -> pd.Data
     >>> diag.loc[diag["metric"] == "frequency", ["score", "customers"]].to_numpy().tolist()
     [[1, 2], [2, 1]]
     """
-    needed = [*SCORE_COLUMNS, *SCORE_COLUMNS.values()]
-    missing = [c for c in needed if c not in scored.columns]
-    if missing:
-        raise MissingColumnsError(
-            missing,
-            list(scored.columns),
-            table="scored",
-            hint="Pass the output of rfvkit.scoring.score().",
-        )
+    require_columns(
+        scored,
+        [*SCORE_COLUMNS, *SCORE_COLUMNS.values()],
+        table="scored",
+        hint="Pass the output of rfvkit.scoring.score().",
+    )
     if bins is not None:
         _check_bins(bins)
     recorded = scored.attrs.get("scoring", {}).get("bins", {})
@@ -235,14 +232,12 @@ def _check_rfv(rfv: Any) -> dict[str, np.ndarray]:
             f"score() needs the pandas RFV table from rfvkit.rfv.rfv_table(), got "
             f"{type(rfv).__name__}."
         )
-    missing = [c for c in SCORE_COLUMNS if c not in rfv.columns]
-    if missing:
-        raise MissingColumnsError(
-            missing,
-            list(rfv.columns),
-            table="rfv",
-            hint="Build the table with rfvkit.rfv.rfv_table(transactions).",
-        )
+    require_columns(
+        rfv,
+        list(SCORE_COLUMNS),
+        table="rfv",
+        hint="Build the table with rfvkit.rfv.rfv_table(transactions).",
+    )
     if rfv.empty:
         raise EmptyDataError("rfv: the RFV table has no customers to score.")
     values = {}

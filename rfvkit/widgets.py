@@ -36,6 +36,7 @@ from rfvkit.errors import (
     MissingColumnsError,
     RfvkitError,
     examples,
+    require_columns,
 )
 from rfvkit.privacy import mask_id, mask_phone
 
@@ -75,15 +76,7 @@ def _static_default() -> bool:
 
 
 def _check_rfv(rfv: object, columns: Iterable[str] = RFV_COLUMNS) -> pd.DataFrame:
-    if not isinstance(rfv, pd.DataFrame):
-        raise BadParameterError(
-            f"rfv must be a pandas DataFrame (the output of rfv_table), got {type(rfv).__name__}."
-        )
-    missing = [c for c in columns if c not in rfv.columns]
-    if missing:
-        raise MissingColumnsError(
-            missing, list(rfv.columns), table="rfv", hint="Pass the output of rfv_table()."
-        )
+    require_columns(rfv, list(columns), table="rfv", hint="Pass the output of rfv_table().")
     if rfv.empty:
         raise EmptyDataError("rfv: the table has no customers to explore.")
     return rfv
