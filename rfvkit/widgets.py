@@ -155,12 +155,43 @@ class _Explorer(widgets.VBox):
 
 # ----------------------------------------------------------------------------- RFV explorer
 class RFVExplorer(_Explorer):
-    """Bins / method / rule-set controls, score and segment charts, a segment's customers.
+    """Explore scores and segments live: bins slider, scoring and rule-set pickers.
 
-    Build it with :func:`rfv_explorer`. After every change the current results are in
-    ``scored``, ``segmented``, ``summary``, ``figures`` and ``table``; ``notes`` holds the
-    warnings of the last update (shown above the charts) and ``error`` the message of the
-    last failed update (the previous views stay on screen).
+    Parameters
+    ----------
+    rfv : DataFrame
+        Output of :func:`rfvkit.rfv.rfv_table` (index ``customer_id``).
+    customers : DataFrame, optional
+        Customers table (``customer_id``, optional ``first_name``, ``phone``, ``country``)
+        for the customer list; phone numbers are always masked.
+    rules : str or RuleSet
+        Starting rule set: ``"default"``, ``"r_rfm"``, a rules YAML path or a RuleSet.
+    bins : int
+        Starting number of score bins, 2..10.
+    method : {"rank", "r_rfm"}
+        Starting scoring method.
+    currency : str
+        Currency symbol for values in the customer list.
+    top_n : int
+        Customers listed for the chosen segment, highest value first.
+    static : bool, optional
+        Display as plain figures and tables instead of widgets. Default: static when no
+        live kernel front-end is attached or the ``RFVKIT_STATIC`` environment variable
+        is ``1``.
+
+    Attributes
+    ----------
+    scored, segmented, summary, figures, table
+        The current results, refreshed after every change of the controls.
+    notes, error
+        Warnings of the last update (shown above the charts) and the message of the
+        last failed update (the previous views stay on screen).
+
+    Examples
+    --------
+    >>> explorer = rfv_explorer(rfv, customers=crm.customers, bins=5)  # doctest: +SKIP
+    >>> explorer.bins_slider.value = 4  # doctest: +SKIP
+    >>> explorer.summary[["segment", "customers"]]  # doctest: +SKIP
     """
 
     def __init__(
@@ -350,70 +381,40 @@ class RFVExplorer(_Explorer):
         return outputs
 
 
-def rfv_explorer(
-    rfv: pd.DataFrame,
-    *,
-    customers: pd.DataFrame | None = None,
-    rules: object = "default",
-    bins: int = 5,
-    method: str = "rank",
-    currency: str = "$",
-    top_n: int = 20,
-    static: bool | None = None,
-) -> RFVExplorer:
-    """Explore scores and segments live: bins slider, scoring and rule-set pickers.
-
-    Parameters
-    ----------
-    rfv : DataFrame
-        Output of :func:`rfvkit.rfv.rfv_table` (index ``customer_id``).
-    customers : DataFrame, optional
-        Customers table (``customer_id``, optional ``first_name``, ``phone``, ``country``)
-        for the customer list; phone numbers are always masked.
-    rules : str or RuleSet
-        Starting rule set: ``"default"``, ``"r_rfm"``, a rules YAML path or a RuleSet.
-    bins : int
-        Starting number of score bins, 2..10.
-    method : {"rank", "r_rfm"}
-        Starting scoring method.
-    currency : str
-        Currency symbol for values in the customer list.
-    top_n : int
-        Customers listed for the chosen segment, highest value first.
-    static : bool, optional
-        Display as plain figures and tables instead of widgets. Default: static when no
-        live kernel front-end is attached or the ``RFVKIT_STATIC`` environment variable
-        is ``1``.
-
-    Returns
-    -------
-    RFVExplorer
-        An ``ipywidgets.VBox``; display it (last line of a cell) to use it.
-
-    Examples
-    --------
-    >>> explorer = rfv_explorer(rfv, customers=crm.customers, bins=5)  # doctest: +SKIP
-    >>> explorer.bins_slider.value = 4  # doctest: +SKIP
-    >>> explorer.summary[["segment", "customers"]]  # doctest: +SKIP
-    """
-    return RFVExplorer(
-        rfv,
-        customers=customers,
-        rules=rules,
-        bins=bins,
-        method=method,
-        currency=currency,
-        top_n=top_n,
-        static=static,
-    )
+rfv_explorer = RFVExplorer  # the verb-style name the notebooks use
 
 
 # ----------------------------------------------------------------------------- k explorer
 class KExplorer(_Explorer):
-    """A k slider with the cluster profiles and snake plot for the chosen k.
+    """Explore k-means clusterings live: slide k, watch profiles and the snake plot update.
 
-    Build it with :func:`k_explorer`. Results are cached per k in ``results``; the
-    current one is ``result`` and its snake plot ``figure``.
+    Parameters
+    ----------
+    rfv : DataFrame
+        Output of :func:`rfvkit.rfv.rfv_table`.
+    k_range : iterable of int
+        Consecutive values of k the slider offers, default 2..10.
+    k : int, optional
+        Starting k; default the third value of ``k_range`` (4 for the default range).
+    random_state : int
+        Seed passed to :func:`rfvkit.clustering.suggest_segments`.
+    static : bool, optional
+        Display as plain figure and table instead of widgets (see :func:`rfv_explorer`).
+    **options
+        Passed on to ``suggest_segments`` (``features``, ``scaler``...). ``n_bootstrap``
+        defaults to 0 here: stability only matters when choosing k, and the slider
+        should answer quickly.
+
+    Attributes
+    ----------
+    results, result, figure
+        Fits cached per k, the current one, and its snake plot.
+
+    Examples
+    --------
+    >>> explorer = k_explorer(rfv, k_range=range(2, 8), random_state=0)  # doctest: +SKIP
+    >>> explorer.k_slider.value = 5  # doctest: +SKIP
+    >>> explorer.result.profiles  # doctest: +SKIP
     """
 
     def __init__(
@@ -525,43 +526,4 @@ class KExplorer(_Explorer):
         return [HTML(note), self.figure, HTML(self.profiles_html.value)]
 
 
-def k_explorer(
-    rfv: pd.DataFrame,
-    *,
-    k_range: Iterable[int] = range(2, 11),
-    k: int | None = None,
-    random_state: int = 0,
-    static: bool | None = None,
-    **options: object,
-) -> KExplorer:
-    """Explore k-means clusterings live: slide k, watch profiles and the snake plot update.
-
-    Parameters
-    ----------
-    rfv : DataFrame
-        Output of :func:`rfvkit.rfv.rfv_table`.
-    k_range : iterable of int
-        Consecutive values of k the slider offers, default 2..10.
-    k : int, optional
-        Starting k; default the third value of ``k_range`` (4 for the default range).
-    random_state : int
-        Seed passed to :func:`rfvkit.clustering.suggest_segments`.
-    static : bool, optional
-        Display as plain figure and table instead of widgets (see :func:`rfv_explorer`).
-    **options
-        Passed on to ``suggest_segments`` (``features``, ``scaler``...). ``n_bootstrap``
-        defaults to 0 here: stability only matters when choosing k, and the slider
-        should answer quickly.
-
-    Returns
-    -------
-    KExplorer
-        An ``ipywidgets.VBox``; display it to use it.
-
-    Examples
-    --------
-    >>> explorer = k_explorer(rfv, k_range=range(2, 8), random_state=0)  # doctest: +SKIP
-    >>> explorer.k_slider.value = 5  # doctest: +SKIP
-    >>> explorer.result.profiles  # doctest: +SKIP
-    """
-    return KExplorer(rfv, k_range=k_range, k=k, random_state=random_state, static=static, **options)
+k_explorer = KExplorer  # the verb-style name the notebooks use
