@@ -135,11 +135,12 @@ def run_report(
     nav = {"pages": pages, "subtitle": f"{cfg.title} - as of {analysis.as_of:%Y-%m-%d}"}
     runs: list[dict] = []
     kernel_manager = _ipc_kernel_manager()
+    run_params = {**cfg.parameters(), "output_dir": str(work.resolve())}
     try:
         for i, notebook in enumerate(notebooks, 1):
             executed = work / notebook.name
             declared = pm.inspect_notebook(str(notebook))
-            params = {k: v for k, v in _notebook_parameters(cfg, work).items() if k in declared}
+            params = {k: v for k, v in run_params.items() if k in declared}
             tick = time.perf_counter()
             try:
                 pm.execute_notebook(
@@ -248,12 +249,6 @@ def _text(value: str | list[str]) -> str:
     return value if isinstance(value, str) else "".join(value)
 
 
-def _notebook_parameters(cfg: Config, work: Path) -> dict:
-    params = dict(cfg.parameters())
-    params["output_dir"] = str(work.resolve())
-    return params
-
-
 def _title(notebook: Path) -> str:
     """The notebook's first heading without its number ("Explore RFV: who buys..."), else its name."""
     import re
@@ -331,11 +326,8 @@ def _publish(work: Path, target: Path) -> Path:
 
 
 def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
     with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def _versions() -> dict[str, str]:
