@@ -15,7 +15,7 @@ from rfvkit.config import Config, load_config
 from rfvkit.io import CRM, load_crm
 from rfvkit.rfv import rfv_table
 from rfvkit.rules import RuleSet, load_rules, segment, segment_summary
-from rfvkit.scoring import score, scoring_diagnostic
+from rfvkit.scoring import score
 
 __all__ = ["Analysis", "analyse", "with_attributes"]
 
@@ -29,7 +29,6 @@ class Analysis:
     scored: pd.DataFrame
     segmented: pd.DataFrame
     summary: pd.DataFrame
-    diagnostic: pd.DataFrame
     rules: RuleSet
 
     @property
@@ -88,7 +87,6 @@ def analyse(config: Config | str | Path, **overrides: object) -> Analysis:
         scored=scored,
         segmented=segmented,
         summary=segment_summary(segmented, rules=rules),
-        diagnostic=scoring_diagnostic(scored, bins=cfg.bins),
         rules=rules,
     )
 
