@@ -1,37 +1,12 @@
-"""Plain-language sentences computed from the data, for notebooks and reports.
-
-Every number in a sentence comes from the frames passed in; nothing is hard-coded,
-so the text stays true when the data or the parameters change.
-"""
+"""Computed sentences of chapter 01 (explore): data quality, headline findings, RFV overview."""
 
 from __future__ import annotations
 
 import pandas as pd
 from IPython.display import Markdown
 
-from rfvkit.io import QualityReport
-
-__all__ = ["markdown", "quality_text", "explore_text", "segment_table", "rfv_overview", "pct"]
-
-
-def pct(x: float) -> str:
-    """Format a share in [0, 1] as a percentage with sensible precision."""
-    if pd.isna(x):
-        return "n/a"
-    value = 100 * float(x)
-    if value != 0 and abs(value) < 1:
-        return f"{value:.1f}%"
-    return f"{value:.0f}%"
-
-
-def markdown(text: str) -> Markdown:
-    """Show a computed sentence as formatted text in notebooks and HTML reports."""
-    return Markdown(text)
-
-
-def _flat(summary: pd.DataFrame) -> pd.DataFrame:
-    """The segment summary with ``segment`` as a column (it is the index of segment_summary)."""
-    return summary.reset_index() if "segment" not in summary.columns else summary
+from rfvkit.narrative._format import _flat, pct
+from rfvkit.quality import QualityReport
 
 
 def quality_text(quality: QualityReport) -> Markdown:
@@ -100,23 +75,6 @@ def explore_text(
             "the first audience for a win-back SMS."
         )
     return Markdown(" ".join(sentences))
-
-
-def segment_table(summary: pd.DataFrame, *, currency: str = "$"):
-    """The segment summary formatted for reading (shares as %, money with the currency)."""
-    summary = _flat(summary)  # columns in segment_summary order
-    money = f"{currency}{{:,.0f}}"
-    return summary.style.hide(axis="index").format(
-        {
-            "share": "{:.1%}",
-            "revenue_share": "{:.1%}",
-            "revenue": money,
-            "median_monetary": money,
-            "median_recency_days": "{:.0f}",
-            "median_frequency": "{:.0f}",
-            "customers": "{:,}",
-        }
-    )
 
 
 def rfv_overview(rfv: pd.DataFrame, *, currency: str = "$"):

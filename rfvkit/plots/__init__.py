@@ -1,0 +1,38 @@
+"""Plotly figures for exploring RFV tables, segments and clusters.
+
+Every function takes a DataFrame first, then column names, then keyword-only options,
+and returns a :class:`plotly.graph_objects.Figure`; nothing is shown or written.
+Figures are deterministic: fixed colours, seeded sampling, stable category order.
+
+Example
+-------
+>>> import pandas as pd
+>>> rfv = pd.DataFrame({"recency_days": [3, 40], "frequency": [5, 1],
+...                     "monetary": [250.0, 20.0]})
+>>> metric_histogram(rfv, "monetary", currency="£").layout.xaxis.type
+'log'
+"""
+
+from rfvkit.plots.clusters import cluster_scatter, cluster_snake, crosstab_heatmap, k_selection
+from rfvkit.plots.explore import (
+    metric_by_dimension,
+    metric_histogram,
+    rf_heatmap,
+    rfv_distributions,
+    score_distributions,
+)
+from rfvkit.plots.segments import segment_bars, segment_treemap
+
+__all__ = [
+    "metric_histogram",
+    "rfv_distributions",
+    "metric_by_dimension",
+    "rf_heatmap",
+    "score_distributions",
+    "segment_treemap",
+    "segment_bars",
+    "k_selection",
+    "cluster_snake",
+    "cluster_scatter",
+    "crosstab_heatmap",
+]
