@@ -28,18 +28,16 @@ from rfvkit.errors import (
     RfvkitError,
     require_columns,
 )
-from rfvkit.quality import (
+from rfvkit.parsing import (
     SMS_TYPES,
-    QualityLog,
-    QualityReport,
-    distinct_examples,
-    mask_phone,
     normalise_ids,
     normalise_phones,
     parse_consent,
     parse_dates,
     parse_numbers,
 )
+from rfvkit.privacy import mask_phone
+from rfvkit.quality import QualityLog, QualityReport, distinct_examples
 
 __all__ = [
     "Loaded",

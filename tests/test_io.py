@@ -26,14 +26,9 @@ from rfvkit.io import (
     read_optouts,
     read_transactions,
 )
-from rfvkit.quality import (
-    QualityReport,
-    mask_phone,
-    normalise_ids,
-    parse_consent,
-    parse_dates,
-    parse_numbers,
-)
+from rfvkit.parsing import normalise_ids, parse_consent, parse_dates, parse_numbers
+from rfvkit.privacy import mask_phone
+from rfvkit.quality import QualityReport
 
 RETAIL_COLUMNS = {
     "InvoiceNo": "order_id",
