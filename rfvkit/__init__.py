@@ -23,7 +23,7 @@ _EXPORTS = {
     "read_customers": "rfvkit.io",
     "read_optouts": "rfvkit.io",
     "read_campaigns": "rfvkit.io",
-    "QualityReport": "rfvkit.io",
+    "QualityReport": "rfvkit.quality",
     "CRM": "rfvkit.io",
     # RFV, scores, segments
     "rfv_table": "rfvkit.rfv",
@@ -36,9 +36,12 @@ _EXPORTS = {
     "RuleSet": "rfvkit.rules",
     "Rule": "rfvkit.rules",
     "suggest_segments": "rfvkit.clustering",
-    "compare_segments": "rfvkit.clustering",
+    "compare_segments": "rfvkit.compare",
+    "SegmentComparison": "rfvkit.compare",
     # one call for the whole chain, notebooks, reports
     "analyse": "rfvkit.pipeline",
+    "segment_customers": "rfvkit.pipeline",
+    "Analysis": "rfvkit.pipeline",
     "with_attributes": "rfvkit.pipeline",
     "setup_notebook": "rfvkit.notebook",
     "run_report": "rfvkit.report",
@@ -52,6 +55,12 @@ _EXPORTS = {
     "EmptyDataError": "rfvkit.errors",
 }
 _SUBMODULES = {
+    "columns",
+    "errors",
+    "quality",
+    "parsing",
+    "compare",
+    "rules_yaml",
     "config",
     "io",
     "rfv",

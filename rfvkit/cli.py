@@ -95,7 +95,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     from rfvkit.demo import write_demo
 
     paths = write_demo(args.out, n_customers=args.customers, seed=args.seed)
-    for path in paths:
+    for path in paths.values():
         print(f"  wrote {path}")
     return 0
 

@@ -15,9 +15,11 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import yaml
 
+from rfvkit.columns import FEATURES, MAX_BINS, METHODS, MIN_BINS, RULE_SETS, SCALERS
 from rfvkit.errors import BadParameterError, RfvkitError
 
 __all__ = ["Config", "TableSpec", "load_config", "parse_override", "parse_as_of"]
@@ -29,10 +31,6 @@ TABLE_OPTIONS: dict[str, tuple[str, ...]] = {
     "optouts": ("date_format", "dayfirst", "default_region", "read_options"),
     "campaigns": ("date_format", "dayfirst", "read_options"),
 }
-METHODS = ("rank", "r_rfm")
-RULE_SETS = ("default", "r_rfm")
-SCALERS = ("standard", "robust")
-FEATURES = ("recency_days", "frequency", "monetary", "avg_order_value", "tenure_days")
 
 
 @dataclass(frozen=True)
@@ -93,6 +91,7 @@ class Config:
     features: tuple[str, ...] = ("recency_days", "frequency", "monetary")
     scaler: str = "standard"
     random_state: int = 0
+    thresholds: dict[str, list[float]] | None = None
     source: Path | None = None
 
     def parameters(self) -> dict[str, Any]:
@@ -201,6 +200,12 @@ def load_config(path_or_mapping: str | os.PathLike | Mapping | Config, **overrid
             "data: missing; add a 'data:' section with at least 'transactions: {path: ...}'."
         )
     cfg = Config(**values, source=source)
+    if (cfg.method == "thresholds") != (cfg.thresholds is not None):
+        raise BadParameterError(
+            "thresholds: method 'thresholds' needs 'thresholds: {recency_days: [...], "
+            "frequency: [...], monetary: [...]}', and 'thresholds' is only read with "
+            f"method: thresholds (method is {cfg.method!r})."
+        )
     if cfg.k_max < cfg.k_min:
         raise BadParameterError(
             f"k_max: {cfg.k_max!r} is below k_min={cfg.k_min!r}; allowed: k_max >= k_min."
@@ -252,6 +257,9 @@ def parse_as_of(value: object, key: str = "as_of") -> pd.Timestamp | None:
     Timestamp('2024-01-31 00:00:00')
     >>> parse_as_of(20240131) == parse_as_of(dt.date(2024, 1, 31))
     True
+
+    This is the one parser of analysis dates: ``rfv_table(tx, as_of=...)`` and the params
+    file read the same value the same way.
     """
     if value is None:
         return None
@@ -262,7 +270,7 @@ def parse_as_of(value: object, key: str = "as_of") -> pd.Timestamp | None:
             stamp = pd.to_datetime(str(value), format="%Y%m%d")
         elif isinstance(value, str):
             stamp = pd.to_datetime(value.strip(), format="ISO8601")
-        elif isinstance(value, dt.date | pd.Timestamp):
+        elif isinstance(value, dt.date | pd.Timestamp | np.datetime64):
             stamp = pd.Timestamp(value)
         else:
             raise TypeError
@@ -270,6 +278,8 @@ def parse_as_of(value: object, key: str = "as_of") -> pd.Timestamp | None:
         raise BadParameterError(
             f"{key}: expected a date like '2024-01-31' (or null), got {value!r}."
         ) from None
+    if stamp is pd.NaT:
+        raise BadParameterError(f"{key}: expected a date like '2024-01-31' (or null), got NaT.")
     if stamp.tz is not None:
         stamp = stamp.tz_localize(None)
     return stamp.normalize()
@@ -425,12 +435,20 @@ def _table(key: str, spec: object, base: Path, name: str) -> TableSpec:
     return TableSpec(resolved, dict(columns), options)
 
 
+def _thresholds(key: str, value: object, base: Path) -> dict[str, list[float]] | None:
+    if value is None:
+        return None
+    from rfvkit.scoring import check_thresholds
+
+    return {metric: edges.tolist() for metric, edges in check_thresholds(value).items()}
+
+
 _INT_KEYS = ("bins", "top_n", "k_min", "k_max", "random_state")
 _VALIDATORS: dict[str, Callable[[str, Any, Path], Any]] = {
     "title": _title,
     "data": _data,
     "as_of": _as_of,
-    "bins": _int_range(2, 10),
+    "bins": _int_range(MIN_BINS, MAX_BINS),
     "method": _choice(METHODS),
     "rules": _rules,
     "currency": _str,
@@ -442,5 +460,6 @@ _VALIDATORS: dict[str, Callable[[str, Any, Path], Any]] = {
     "features": _features,
     "scaler": _choice(SCALERS),
     "random_state": _int_range(0, 2**32 - 1),
+    "thresholds": _thresholds,
 }
 _FIELDS = list(_VALIDATORS)

@@ -20,6 +20,7 @@ from typing import Any, NamedTuple
 import narwhals as nw
 import pandas as pd
 
+from rfvkit.columns import TRANSACTION_COLUMNS
 from rfvkit.config import Config, load_config, parse_as_of
 from rfvkit.errors import (
     BadParameterError,
@@ -50,17 +51,6 @@ __all__ = [
     "load_crm",
 ]
 
-_TX_FIRST = [
-    "customer_id",
-    "order_date",
-    "amount",
-    "order_id",
-    "product",
-    "category",
-    "quantity",
-    "unit_price",
-    "channel",
-]
 _GROUPS = {
     "treatment": "treatment",
     "holdout": "holdout",
@@ -198,7 +188,7 @@ def read_transactions(
         log.note(
             "cancellation with positive amount", positive.sum(), "flagged", df["order_id"][positive]
         )
-    df = _order(df, _TX_FIRST)
+    df = _order(df, list(TRANSACTION_COLUMNS))
     return Loaded(_finish(df, "transactions"), log.report(len(df)))
 
 

@@ -1,13 +1,20 @@
-"""The whole chain in one call: CRM files -> RFV table -> scores -> rule segments.
+"""The chain computed once: CRM files -> RFV table -> scores -> rule segments -> summary.
 
-Notebooks call the steps one per cell; the ``rfvkit table`` job and the report
-runner call :func:`analyse` so every entry point computes the same numbers.
+:func:`segment_customers` is the one place where scores, rules, segments and the
+segment summary are computed; :func:`analyse` runs it after loading, and the explorer
+widget, the notebooks, the ``rfvkit table`` job and the report runner all call these
+two, so every entry point computes the same numbers. A report computes the chain once:
+the runner saves the :class:`Analysis` to a run cache and each notebook reads it back
+(``analyse(cfg, cache=...)``) when its parameters are the runner's.
 """
 
 from __future__ import annotations
 
+import json
+import pickle
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -17,7 +24,51 @@ from rfvkit.rfv import rfv_table
 from rfvkit.rules import RuleSet, load_rules, segment, segment_summary
 from rfvkit.scoring import score
 
-__all__ = ["Analysis", "analyse", "with_attributes"]
+__all__ = ["Analysis", "Segmentation", "analyse", "segment_customers", "with_attributes"]
+
+
+@dataclass(frozen=True)
+class Segmentation:
+    """Scores, segments and the segment summary of one RFV table under one rule set."""
+
+    scored: pd.DataFrame
+    segmented: pd.DataFrame
+    summary: pd.DataFrame
+    rules: RuleSet
+
+
+def segment_customers(
+    rfv: pd.DataFrame,
+    *,
+    bins: int = 5,
+    method: str = "rank",
+    rules: RuleSet | str | Path = "default",
+    thresholds: dict[str, list[float]] | None = None,
+) -> Segmentation:
+    """Score an RFV table, name each customer's segment and summarise the segments.
+
+    Parameters
+    ----------
+    rfv : DataFrame
+        One row per customer, as :func:`rfvkit.rfv.rfv_table` returns it.
+    bins, method, thresholds
+        Passed to :func:`rfvkit.scoring.score`.
+    rules : RuleSet, built-in name or YAML path
+        The rule set, rescaled to ``bins`` (see :func:`rfvkit.rules.load_rules`).
+
+    Returns
+    -------
+    Segmentation
+
+    Examples
+    --------
+    >>> seg = segment_customers(rfv, bins=5, rules="default")  # doctest: +SKIP
+    >>> seg.summary[["segment", "customers"]]  # doctest: +SKIP
+    """
+    scored = score(rfv, bins=bins, method=method, thresholds=thresholds)
+    ruleset = rules if isinstance(rules, RuleSet) else load_rules(rules, bins=bins)
+    segmented = segment(scored, rules=ruleset)
+    return Segmentation(scored, segmented, segment_summary(segmented, rules=ruleset), ruleset)
 
 
 @dataclass(frozen=True)
@@ -49,18 +100,31 @@ class Analysis:
         table.attrs = {key: str(value) for key, value in table.attrs.items()}  # parquet wants JSON
         table.to_parquet(paths[0])
         table.to_csv(paths[1])
-        self.summary.to_csv(paths[2])  # index = segment
+        self.summary.to_csv(paths[2], index=False)
         self.crm.quality.frame.to_csv(paths[3], index=False)
         return paths
 
+    def save(self, path: str | Path, config: Config) -> Path:
+        """Keep this analysis for the rest of a report run (read back by ``analyse(cache=)``)."""
+        path = Path(path)
+        with path.open("wb") as handle:
+            pickle.dump((_fingerprint(config), self), handle, protocol=pickle.HIGHEST_PROTOCOL)
+        return path
 
-def analyse(config: Config | str | Path, **overrides: object) -> Analysis:
+
+def analyse(
+    config: Config | str | Path, *, cache: str | Path | None = None, **overrides: object
+) -> Analysis:
     """Load the CRM named by ``config`` and score and segment its customers.
 
     Parameters
     ----------
     config : Config or path to a params YAML
         Data paths, column mappings and analysis options.
+    cache : path, optional
+        A run cache written by the report runner (:meth:`Analysis.save`). It is used
+        only when it was computed with exactly these parameters and data paths;
+        otherwise (or when it is missing) the chain is computed here.
     **overrides
         Single parameters to override (``bins=4``), validated like the file.
 
@@ -76,19 +140,38 @@ def analyse(config: Config | str | Path, **overrides: object) -> Analysis:
     cfg = (
         config if isinstance(config, Config) and not overrides else load_config(config, **overrides)
     )
+    if cache:
+        cached = _read_cache(Path(cache), cfg)
+        if cached is not None:
+            return cached
     crm = load_crm(cfg)
     rfv = rfv_table(crm.transactions, as_of=cfg.as_of)
-    scored = score(rfv, bins=cfg.bins, method=cfg.method)
-    rules = load_rules(cfg.rules, bins=cfg.bins)
-    segmented = segment(scored, rules=rules)
+    seg = segment_customers(
+        rfv, bins=cfg.bins, method=cfg.method, rules=cfg.rules, thresholds=cfg.thresholds
+    )
     return Analysis(
         crm=crm,
         rfv=rfv,
-        scored=scored,
-        segmented=segmented,
-        summary=segment_summary(segmented, rules=rules),
-        rules=rules,
+        scored=seg.scored,
+        segmented=seg.segmented,
+        summary=seg.summary,
+        rules=seg.rules,
     )
+
+
+def _fingerprint(cfg: Config) -> str:
+    """Parameters and data paths (not the title or source file) as one comparable string."""
+    mapping: dict[str, Any] = cfg.to_mapping()
+    mapping.pop("title", None)
+    return json.dumps(mapping, sort_keys=True, default=str)
+
+
+def _read_cache(path: Path, cfg: Config) -> Analysis | None:
+    if not path.is_file():
+        return None
+    with path.open("rb") as handle:
+        fingerprint, analysis = pickle.load(handle)  # written by this run's own runner
+    return analysis if fingerprint == _fingerprint(cfg) else None
 
 
 ATTRIBUTE_SOURCES = ("country", "region", "gender", "age", "channel", "category")

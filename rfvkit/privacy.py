@@ -35,7 +35,7 @@ def _kept_digits(n: int) -> int:
     return 0 if n < 7 else min(4, n - 5)
 
 
-def mask_phone(phone: object, region: str | None = None) -> str:
+def mask_phone(phone: object, *, region: str | None = None) -> str:
     """Mask a phone number for display: country code and the last 2-4 digits only.
 
     Parameters

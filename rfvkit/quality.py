@@ -237,7 +237,7 @@ def _as_text(value: object, label: str = "") -> object:
     return f"{label}={value}" if label else value
 
 
-def distinct_examples(values: Iterable[object], n: int = 3) -> list[object]:
+def distinct_examples(values: Iterable[object], *, n: int = 3) -> list[object]:
     """Up to ``n`` distinct non-missing values, in order of appearance (for reports).
 
     Only the first few thousand values are looked at, so it is cheap on long columns.

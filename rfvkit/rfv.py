@@ -24,6 +24,9 @@ import narwhals as nw
 import numpy as np
 import pandas as pd
 
+from rfvkit.columns import RFV_COLUMNS
+from rfvkit.columns import TRANSACTION_REQUIRED as REQUIRED
+from rfvkit.config import parse_as_of
 from rfvkit.errors import (
     BadParameterError,
     BadValuesError,
@@ -34,21 +37,11 @@ from rfvkit.errors import (
 
 __all__ = ["rfv_table", "RFV_COLUMNS"]
 
-RFV_COLUMNS = (
-    "recency_days",
-    "frequency",
-    "monetary",
-    "avg_order_value",
-    "first_purchase",
-    "last_purchase",
-    "tenure_days",
-)
-REQUIRED = ("customer_id", "order_date", "amount")
 ENGINES = ("auto", "native", "duckdb", "polars")
 _LOAD_HINT = "Load the file with rfvkit.io.read_transactions(), which parses and checks it."
 
 
-def rfv_table(tx: Any, as_of: Any = None, *, engine: str = "auto") -> pd.DataFrame:
+def rfv_table(tx: Any, *, as_of: Any = None, engine: str = "auto") -> pd.DataFrame:
     """Summarise transaction lines into one row per customer.
 
     Parameters
@@ -90,7 +83,7 @@ def rfv_table(tx: Any, as_of: Any = None, *, engine: str = "auto") -> pd.DataFra
     ({'a': 5, 'b': 7}, {'a': 2, 'b': 1})
     """
     lines, has_order_id = _prepare(tx, engine)
-    limit = None if as_of is None else _parse_as_of(as_of) + pd.Timedelta(days=1)
+    limit = None if as_of is None else parse_as_of(as_of) + pd.Timedelta(days=1)
     facts = _inspect(lines, limit)
     lazy = _to_lazy(lines, engine)
     if limit is None:  # the day after the last transaction
@@ -202,20 +195,6 @@ def _to_lazy(lines: Any, engine: str) -> nw.LazyFrame:
 
 def _installed(module: str) -> bool:
     return importlib.util.find_spec(module) is not None
-
-
-def _parse_as_of(as_of: Any) -> pd.Timestamp:
-    try:
-        stamp = pd.Timestamp(as_of)
-    except (TypeError, ValueError) as exc:
-        raise BadParameterError(
-            f"as_of={as_of!r} is not a date; use e.g. as_of='2024-12-31'."
-        ) from exc
-    if stamp is pd.NaT:
-        raise BadParameterError("as_of is missing (NaT); pass a date or None.")
-    if stamp.tzinfo is not None:
-        stamp = stamp.tz_localize(None)
-    return stamp.normalize()
 
 
 def _aggregate(lines: nw.LazyFrame, has_order_id: bool) -> nw.LazyFrame:

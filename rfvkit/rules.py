@@ -43,6 +43,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from rfvkit.columns import MAX_BINS, MIN_BINS, RULE_SETS, SCORE_COLUMNS
 from rfvkit.errors import (
     BadParameterError,
     BadValuesError,
@@ -65,12 +66,10 @@ __all__ = [
 ]
 
 AXES = ("r", "f", "v")
-SCORE_COLUMNS = ("r_score", "f_score", "v_score")
+_SCORES = tuple(SCORE_COLUMNS.values())  # r_score, f_score, v_score
 RULE_FIELDS = ("name", "r", "f", "v", "description", "action")
 SET_FIELDS = ("name", "description", "bins", "fallback", "rules")
 ALIASES = {"m": "v", "monetary": "v", "value": "v", "recency": "r", "frequency": "f"}
-BUILTIN = ("default", "r_rfm")
-MAX_BINS = 100
 HEADER = """\
 # rfvkit rule set. Rules are tried top to bottom; the first whose ranges hold a
 # customer's scores names the segment. r, f, v: inclusive score ranges [lo, hi]
@@ -186,9 +185,10 @@ class RuleSet:
         if not isinstance(self.name, str) or not self.name.strip():
             raise BadParameterError(f"A rule set needs a non-empty text name; got {self.name!r}.")
         where = f"rule set {self.name!r}"
-        if not _is_int(self.bins) or not 2 <= self.bins <= MAX_BINS:
+        if not _is_int(self.bins) or not MIN_BINS <= self.bins <= MAX_BINS:
             raise _error(
-                where, f"bins must be a whole number from 2 to {MAX_BINS}; got {self.bins!r}."
+                where,
+                f"bins must be a whole number from {MIN_BINS} to {MAX_BINS}; got {self.bins!r}.",
             )
         object.__setattr__(self, "bins", int(self.bins))
         if not isinstance(self.fallback, str) or not self.fallback.strip():
@@ -246,9 +246,9 @@ class RuleSet:
         >>> DEFAULT.rescale(10).rules[0].label()
         'R7-10 F7-10 V7-10'
         """
-        if not _is_int(bins) or not 2 <= bins <= MAX_BINS:
+        if not _is_int(bins) or not MIN_BINS <= bins <= MAX_BINS:
             raise BadParameterError(
-                f"bins must be a whole number from 2 to {MAX_BINS}; got {bins!r}."
+                f"bins must be a whole number from {MIN_BINS} to {MAX_BINS}; got {bins!r}."
             )
         if bins == self.bins:
             return self
@@ -354,9 +354,9 @@ def _parse(text: str, source: str) -> tuple[RuleSet, dict[str, int]]:
     if "rules" not in top:
         raise BadParameterError(f"{source}: missing field 'rules' (the ordered list of rules).")
     bins = data.get("bins", 5)
-    if not _is_int(bins) or not 2 <= bins <= MAX_BINS:
+    if not _is_int(bins) or not MIN_BINS <= bins <= MAX_BINS:
         raise BadParameterError(
-            f"{source}, line {top['bins'][0]}: bins must be a whole number from 2 to {MAX_BINS}; got {bins!r}."
+            f"{source}, line {top['bins'][0]}: bins must be a whole number from {MIN_BINS} to {MAX_BINS}; got {bins!r}."
         )
     for key in ("name", "description", "fallback"):
         if key in top and (
@@ -460,17 +460,17 @@ def _load(source: Any, bins: int | None, stacklevel: int) -> RuleSet:
         return source if bins is None else source.rescale(bins)
     if not isinstance(source, str | Path):
         raise BadParameterError(
-            f"rules must be a RuleSet, a built-in name ({', '.join(BUILTIN)}) or a YAML path; got {source!r}."
+            f"rules must be a RuleSet, a built-in name ({', '.join(RULE_SETS)}) or a YAML path; got {source!r}."
         )
-    if isinstance(source, str) and source in BUILTIN:
+    if isinstance(source, str) and source in RULE_SETS:
         label, text = f"{source}.yaml", _builtin_text(source)
     else:
         path = Path(source)
         if not path.is_file():
-            close = difflib.get_close_matches(str(source), BUILTIN, 1, 0.6)
+            close = difflib.get_close_matches(str(source), RULE_SETS, 1, 0.6)
             hint = f" Did you mean {close[0]!r}?" if close else ""
             raise BadParameterError(
-                f"No rule set {str(source)!r}: not a built-in ({', '.join(BUILTIN)}) and no file at "
+                f"No rule set {str(source)!r}: not a built-in ({', '.join(RULE_SETS)}) and no file at "
                 f"{path.resolve()}.{hint} Give a built-in name or the path of a rules YAML file."
             )
         label, text = str(path), path.read_text(encoding="utf-8")
@@ -515,7 +515,7 @@ def default_rules(bins: int = 5) -> RuleSet:
     return DEFAULT.rescale(bins)
 
 
-def coverage(rules: RuleSet | str | Path, bins: int | None = None) -> pd.DataFrame:
+def coverage(rules: RuleSet | str | Path, *, bins: int | None = None) -> pd.DataFrame:
     """Cells (r, f, v) that no rule names; empty when the rule set is complete.
 
     Examples
@@ -610,7 +610,7 @@ def _score_positions(scored: pd.DataFrame, column: str, rules: RuleSet) -> np.nd
     return positions
 
 
-def segment(scored: pd.DataFrame, rules: RuleSet | str | Path = DEFAULT) -> pd.DataFrame:
+def segment(scored: pd.DataFrame, *, rules: RuleSet | str | Path = DEFAULT) -> pd.DataFrame:
     """Add a ``segment`` column: the first rule matching each customer's r/f/v scores.
 
     Vectorised: one lookup in the rule set's ``bins**3`` cell table. Warns when
@@ -640,7 +640,7 @@ def segment(scored: pd.DataFrame, rules: RuleSet | str | Path = DEFAULT) -> pd.D
     rules = _load(rules, None, stacklevel=2)
     require_columns(
         scored,
-        SCORE_COLUMNS,
+        _SCORES,
         table="scored",
         hint="Add the scores with rfvkit.scoring.score(rfv) before segmenting.",
     )
@@ -651,7 +651,7 @@ def segment(scored: pd.DataFrame, rules: RuleSet | str | Path = DEFAULT) -> pd.D
             f"bins={rules.bins}. Use load_rules({rules.name!r}, bins={declared}) "
             f"(for the default set: default_rules({declared}))."
         )
-    r, f, v = (_score_positions(scored, column, rules) for column in SCORE_COLUMNS)
+    r, f, v = (_score_positions(scored, column, rules) for column in _SCORES)
     codes = rules._lookup[r, f, v]
     out = scored.copy()
     out["segment"] = pd.Series(rules._labels()[codes], index=scored.index, dtype="str")
@@ -675,7 +675,9 @@ def segment(scored: pd.DataFrame, rules: RuleSet | str | Path = DEFAULT) -> pd.D
     return out
 
 
-def segment_summary(segmented: pd.DataFrame, rules: RuleSet | str | Path = DEFAULT) -> pd.DataFrame:
+def segment_summary(
+    segmented: pd.DataFrame, *, rules: RuleSet | str | Path = DEFAULT
+) -> pd.DataFrame:
     """Customers, revenue and medians per segment, in rule order, with description and action.
 
     Segments without customers are listed with 0 customers; the fallback row
@@ -691,7 +693,7 @@ def segment_summary(segmented: pd.DataFrame, rules: RuleSet | str | Path = DEFAU
     Returns
     -------
     DataFrame
-        Index ``segment``; columns ``customers``, ``share``, ``revenue`` (sum of monetary),
+        Columns ``segment``, ``customers``, ``share``, ``revenue`` (sum of monetary),
         ``revenue_share``, ``median_recency_days``, ``median_frequency``, ``median_monetary``,
         ``description``, ``action``.
 
@@ -699,7 +701,7 @@ def segment_summary(segmented: pd.DataFrame, rules: RuleSet | str | Path = DEFAU
     --------
     >>> seg = pd.DataFrame({"segment": ["Lost", "Champions"], "recency_days": [300, 5],
     ...                     "frequency": [1, 9], "monetary": [20.0, 980.0]})
-    >>> float(segment_summary(seg).loc["Champions", "revenue_share"])
+    >>> float(segment_summary(seg).set_index("segment").loc["Champions", "revenue_share"])
     0.98
     """
     rules = _load(rules, None, stacklevel=2)
@@ -735,4 +737,4 @@ def segment_summary(segmented: pd.DataFrame, rules: RuleSet | str | Path = DEFAU
     table["description"] = [texts[name][0] for name in rows]
     table["action"] = [texts[name][1] for name in rows]
     table.index.name = "segment"
-    return table
+    return table.reset_index()

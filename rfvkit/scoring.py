@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from rfvkit.columns import MAX_BINS, METHODS, MIN_BINS, SCORE_COLUMNS
 from rfvkit.errors import (
     BadParameterError,
     BadValuesError,
@@ -47,14 +48,12 @@ from rfvkit.errors import (
 
 __all__ = ["score", "scoring_diagnostic", "SCORE_COLUMNS"]
 
-SCORE_COLUMNS = {"recency_days": "r_score", "frequency": "f_score", "monetary": "v_score"}
-METHODS = ("rank", "r_rfm", "thresholds")
-MAX_BINS = 10
 EXACT_LIMIT = 600  # distinct values up to which the balanced cuts are found exactly
 
 
 def score(
     rfv: pd.DataFrame,
+    *,
     bins: int = 5,
     method: str = "rank",
     thresholds: Mapping[str, Sequence[float]] | None = None,
@@ -103,7 +102,7 @@ def score(
         hint = f" Did you mean {close[0]!r}?" if close else ""
         raise BadParameterError(f"method={method!r} is not one of {METHODS}.{hint}")
     if method == "thresholds":
-        edges = _check_thresholds(thresholds)
+        edges = check_thresholds(thresholds)
     else:
         if thresholds is not None:
             raise BadParameterError(
@@ -152,7 +151,7 @@ def score(
     return out
 
 
-def scoring_diagnostic(scored: pd.DataFrame, bins: int | None = None) -> pd.DataFrame:
+def scoring_diagnostic(scored: pd.DataFrame, *, bins: int | None = None) -> pd.DataFrame:
     """Describe how customers spread over the scores of each metric.
 
     Parameters
@@ -263,14 +262,15 @@ def _check_bins(bins: Any) -> None:
     if (
         isinstance(bins, bool)
         or not isinstance(bins, numbers.Integral)
-        or not 2 <= bins <= MAX_BINS
+        or not MIN_BINS <= bins <= MAX_BINS
     ):
         raise BadParameterError(
-            f"bins={bins!r} must be a whole number from 2 to {MAX_BINS} (5 is usual)."
+            f"bins={bins!r} must be a whole number from {MIN_BINS} to {MAX_BINS} (5 is usual)."
         )
 
 
-def _check_thresholds(thresholds: Any) -> dict[str, np.ndarray]:
+def check_thresholds(thresholds: Any) -> dict[str, np.ndarray]:
+    """Validated ``method="thresholds"`` edges per metric (strictly increasing floats)."""
     if not isinstance(thresholds, Mapping):
         raise BadParameterError(
             "method='thresholds' needs thresholds={'recency_days': [...], "

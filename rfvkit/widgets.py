@@ -30,6 +30,7 @@ import ipywidgets as widgets
 import pandas as pd
 import plotly.graph_objects as go
 
+from rfvkit.columns import MAX_BINS, METHODS, MIN_BINS, RFV_METRICS, RULE_SETS
 from rfvkit.errors import (
     BadParameterError,
     EmptyDataError,
@@ -42,10 +43,9 @@ from rfvkit.privacy import mask_id, mask_phone
 
 __all__ = ["rfv_explorer", "k_explorer", "RFVExplorer", "KExplorer", "mask_phone", "mask_id"]
 
-RFV_COLUMNS = ("recency_days", "frequency", "monetary")
-METHODS = ("rank", "r_rfm")
-RULE_SETS = ("default", "r_rfm")
-BINS_RANGE = (2, 10)
+#: Methods the explorer offers: "thresholds" needs edges typed per metric, so it is params-only.
+LIVE_METHODS = tuple(m for m in METHODS if m != "thresholds")
+BINS_RANGE = (MIN_BINS, MAX_BINS)
 TABLE_COLUMNS = (
     "customer_id",
     "recency_days",
@@ -75,7 +75,7 @@ def _static_default() -> bool:
     return shell is None or getattr(shell, "kernel", None) is None
 
 
-def _check_rfv(rfv: object, columns: Iterable[str] = RFV_COLUMNS) -> pd.DataFrame:
+def _check_rfv(rfv: object, columns: Iterable[str] = RFV_METRICS) -> pd.DataFrame:
     require_columns(rfv, list(columns), table="rfv", hint="Pass the output of rfv_table().")
     if rfv.empty:
         raise EmptyDataError("rfv: the table has no customers to explore.")
@@ -214,7 +214,7 @@ class RFVExplorer(_Explorer):
             or not (BINS_RANGE[0] <= bins <= BINS_RANGE[1])
         ):
             raise BadParameterError(f"bins must be an int from 2 to 10; got {bins!r}.")
-        method = _choice(method, METHODS, "method")
+        method = _choice(method, LIVE_METHODS, "method")
         if isinstance(top_n, bool) or not isinstance(top_n, int) or top_n < 1:
             raise BadParameterError(f"top_n must be a positive int; got {top_n!r}.")
         self.currency = str(currency)
@@ -239,7 +239,7 @@ class RFVExplorer(_Explorer):
             continuous_update=False,
         )
         self.method_dropdown = widgets.Dropdown(
-            options=list(METHODS), value=method, description="Scoring", style=style
+            options=list(LIVE_METHODS), value=method, description="Scoring", style=style
         )
         self.rules_dropdown = widgets.Dropdown(
             options=rule_options, value=rules, description="Rules", style=style
@@ -278,20 +278,19 @@ class RFVExplorer(_Explorer):
         A bad combination of settings shows its error above the charts (and in
         ``error``) and keeps the previous views; ``strict=True`` raises it instead.
         """
+        from rfvkit.pipeline import segment_customers
         from rfvkit.plots import score_distributions, segment_bars
-        from rfvkit.rules import load_rules, segment, segment_summary
-        from rfvkit.scoring import score
 
         bins = self.bins_slider.value
         try:
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
-                scored = score(self.rfv, bins=bins, method=self.method_dropdown.value)
-                ruleset = load_rules(self.rules_dropdown.value, bins=bins)
-                segmented = segment(scored, rules=ruleset)
-                summary = segment_summary(segmented, rules=ruleset)
-            if "segment" not in summary.columns:  # segment names in the index
-                summary = summary.reset_index()
+                seg = segment_customers(
+                    self.rfv,
+                    bins=bins,
+                    method=self.method_dropdown.value,
+                    rules=self.rules_dropdown.value,
+                )
         except RfvkitError as exc:
             if strict:
                 raise
@@ -301,9 +300,10 @@ class RFVExplorer(_Explorer):
         self.error = None
         self.notes = [str(w.message) for w in caught]
         self.status.value = _notes_html(self.notes)
-        self.scored, self.segmented, self.summary = scored, segmented, summary
+        self.scored, self.segmented, self.summary = seg.scored, seg.segmented, seg.summary
+        summary = seg.summary
         self.figures = {
-            "distributions": score_distributions(scored, bins=bins),
+            "distributions": score_distributions(seg.scored, bins=bins),
             "segments": segment_bars(summary),
         }
         _show_figure(self.distributions_out, self.figures["distributions"])
@@ -352,7 +352,7 @@ class RFVExplorer(_Explorer):
                         else [None] * len(values)
                     )
                     values = [
-                        mask_phone(p, r if isinstance(r, str) else None)
+                        mask_phone(p, region=r if isinstance(r, str) else None)
                         for p, r in zip(values, regions, strict=True)
                     ]
                 table[column] = values
@@ -493,7 +493,7 @@ class KExplorer(_Explorer):
                     )
                 self.notes_by_k[k] = [str(w.message) for w in caught]
             result = self.results[k]
-            features = list(self.options.get("features") or RFV_COLUMNS)
+            features = list(self.options.get("features") or RFV_METRICS)
             labelled = self.rfv[features].assign(
                 cluster_name=result.labels["cluster_name"].reindex(self.rfv.index)
             )
@@ -510,7 +510,7 @@ class KExplorer(_Explorer):
         self.result, self.figure = result, figure
         _show_figure(self.snake_out, figure)
         profiles = result.profiles
-        shown = profiles.reset_index() if profiles.index.name is not None else profiles
+        shown = profiles
         self.profiles_html.value = f"<p><b>Cluster profiles, k = {k}</b></p>" + _html_table(
             shown.round(2)
         )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -52,3 +54,39 @@ def ci_report(tmp_path_factory):
     )
     assert proc.returncode == 0, f"rfvkit report failed:\n{proc.stdout}\n{proc.stderr}"
     return reports, proc
+
+
+def rfv_frame(
+    recency,
+    frequency,
+    monetary,
+    *,
+    ids=None,
+    tenure_days=None,
+    as_of: str = "2026-01-01",
+) -> pd.DataFrame:
+    """An RFV table with the seven canonical columns of ``rfv_table``, built by hand.
+
+    Integer inputs stay integers. ``tenure_days`` defaults to recency + 30 days per extra
+    order; ``ids`` to ``C0000000, C0000001, ...``.
+    """
+    recency = np.asarray(recency)
+    frequency = np.asarray(frequency)
+    monetary = np.asarray(monetary, dtype="float64")
+    if tenure_days is None:
+        tenure_days = recency + 30 * (frequency - 1)
+    tenure_days = np.asarray(tenure_days)
+    ids = ids if ids is not None else [f"C{i:07d}" for i in range(len(recency))]
+    end = pd.Timestamp(as_of)
+    return pd.DataFrame(
+        {
+            "recency_days": recency,
+            "frequency": frequency,
+            "monetary": monetary,
+            "avg_order_value": monetary / frequency,
+            "first_purchase": end - pd.to_timedelta(tenure_days, unit="D"),
+            "last_purchase": end - pd.to_timedelta(recency, unit="D"),
+            "tenure_days": tenure_days,
+        },
+        index=pd.Index(ids, name="customer_id", dtype="str"),
+    )

@@ -75,6 +75,13 @@ def test_table_job_override_changes_bins(tmp_path):
     assert table["r_score"].max() == 3
 
 
+def test_demo_job_prints_the_paths_it_wrote(tmp_path, capsys):
+    assert main(["demo", "--out", str(tmp_path), "--customers", "100", "--seed", "3"]) == 0
+    printed = capsys.readouterr().out
+    assert f"wrote {tmp_path / 'customers.csv'}" in printed
+    assert f"wrote {tmp_path / 'truth.json'}" in printed
+
+
 def test_demo_job_is_seeded(tmp_path):
     assert main(["demo", "--out", str(tmp_path / "a"), "--customers", "100", "--seed", "3"]) == 0
     assert main(["demo", "--out", str(tmp_path / "b"), "--customers", "100", "--seed", "3"]) == 0

@@ -7,6 +7,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import rfv_frame
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.exceptions import ConvergenceWarning
@@ -18,34 +19,13 @@ from rfvkit.clustering import (
     _disambiguate,
     _elbow,
     _silhouettes,
-    compare_segments,
     suggest_segments,
 )
+from rfvkit.compare import compare_segments
 from rfvkit.errors import BadParameterError, BadValuesError, EmptyDataError, MissingColumnsError
 
 AS_OF = pd.Timestamp("2026-01-01")
 FAST = {"n_bootstrap": 0}
-
-
-def rfv_frame(recency, frequency, monetary, ids=None) -> pd.DataFrame:
-    """An RFV table with the canonical columns (tenure = recency + 30 days per extra order)."""
-    recency = np.asarray(recency, dtype=float)
-    frequency = np.asarray(frequency, dtype=float)
-    monetary = np.asarray(monetary, dtype=float)
-    tenure = recency + 30 * (frequency - 1)
-    ids = ids if ids is not None else [f"C{i:07d}" for i in range(len(recency))]
-    return pd.DataFrame(
-        {
-            "recency_days": recency,
-            "frequency": frequency,
-            "monetary": monetary,
-            "avg_order_value": monetary / frequency,
-            "first_purchase": AS_OF - pd.to_timedelta(tenure, unit="D"),
-            "last_purchase": AS_OF - pd.to_timedelta(recency, unit="D"),
-            "tenure_days": tenure,
-        },
-        index=pd.Index(ids, name="customer_id", dtype="str"),
-    )
 
 
 # Four clearly placed groups: (recency_days, frequency, monetary, size), expected name.
@@ -109,7 +89,11 @@ def test_cluster_numbers_follow_median_value(groups):
     # median monetary per group: 3000 > 150 > 60 > 15 -> clusters 0, 3, 2, 1 by group
     expected = {0: 0, 3: 1, 2: 2, 1: 3}
     assert (sug.labels["cluster"].to_numpy() == np.vectorize(expected.get)(truth)).all()
-    assert sug.profiles.loc[[0, 1, 2, 3], "monetary_median"].is_monotonic_decreasing
+    assert (
+        sug.profiles.set_index("cluster")
+        .loc[[0, 1, 2, 3], "median_monetary"]
+        .is_monotonic_decreasing
+    )
 
 
 def test_names_from_centres(groups):
@@ -120,7 +104,11 @@ def test_names_from_centres(groups):
     for g, (_, name) in enumerate(GROUPS):
         assert set(sug.labels["cluster_name"][truth == g]) == {name}
     assert list(sug.profiles["name"]) == [GROUPS[i][1] for i in (0, 3, 2, 1)]
-    assert sug.profiles.loc[0, "description"].startswith("Centre: 5 days since the last order")
+    assert (
+        sug.profiles.set_index("cluster")
+        .loc[0, "description"]
+        .startswith("Centre: 5 days since the last order")
+    )
 
 
 def test_centroids_in_original_units(groups):
@@ -134,14 +122,14 @@ def test_centroids_in_original_units(groups):
 
 def test_profiles_known_sizes_and_shares(groups):
     rfv, _, sug = groups
-    prof = sug.profiles
-    assert list(prof["size"]) == [100, 100, 100, 300]
+    prof = sug.profiles.set_index("cluster")
+    assert list(prof["customers"]) == [100, 100, 100, 300]
     assert prof["share"].tolist() == pytest.approx([1 / 6, 1 / 6, 1 / 6, 1 / 2])
     assert prof["revenue_share"].sum() == pytest.approx(1.0)
     ones = rfv["monetary"][sug.labels["cluster"] == 3]
     assert prof.loc[3, "revenue_share"] == pytest.approx(ones.sum() / rfv["monetary"].sum())
-    assert prof.loc[3, "frequency_median"] == 1.0
-    assert prof.loc[3, "recency_days_mean"] == pytest.approx(
+    assert prof.loc[3, "median_frequency"] == 1.0
+    assert prof.loc[3, "mean_recency_days"] == pytest.approx(
         rfv["recency_days"][sug.labels["cluster"] == 3].mean()
     )
 
@@ -329,7 +317,7 @@ def test_one_customer():
         sug = suggest_segments(rfv_frame([0], [1], [25.0]))
     assert sug.k == 1
     assert sug.labels["cluster_name"].tolist() == ["All customers"]
-    assert sug.profiles.loc[0, "size"] == 1
+    assert sug.profiles.set_index("cluster").loc[0, "customers"] == 1
 
 
 def test_net_returners_set_aside():
@@ -338,9 +326,9 @@ def test_net_returners_set_aside():
         sug = suggest_segments(rfv, k=2, **FAST)
     assert sug.labels["cluster"].tolist() == [0, 0, 1, 1, -1, -1]
     assert sug.labels["cluster_name"].iloc[-1] == "Net returners"
-    assert sug.profiles.index.tolist() == [0, 1, -1]
-    assert sug.profiles.loc[-1, "size"] == 2
-    assert sug.profiles.loc[-1, "name"] == "Net returners"
+    assert sug.profiles["cluster"].tolist() == [0, 1, -1]
+    assert sug.profiles.set_index("cluster").loc[-1, "customers"] == 2
+    assert sug.profiles.set_index("cluster").loc[-1, "name"] == "Net returners"
     assert -1 not in sug.centroids.index
     assert sug.predict(rfv).tolist() == [0, 0, 1, 1, -1, -1]
 
@@ -413,113 +401,10 @@ def test_invariants_on_random_tables(data):
     labels = sug.labels["cluster"]
     assert labels.index.equals(rfv.index)
     assert set(labels) == set(range(sug.k))
-    assert sug.profiles["monetary_median"].is_monotonic_decreasing
+    assert sug.profiles["median_monetary"].is_monotonic_decreasing
     assert sug.profiles["name"].is_unique
-    assert sug.profiles["size"].sum() == len(rfv)
+    assert sug.profiles["customers"].sum() == len(rfv)
     assert (sug.labels.groupby("cluster")["cluster_name"].nunique() == 1).all()
-
-
-# --- comparison ------------------------------------------------------------------------
-
-
-def test_identical_groupings_agree_fully():
-    idx = [f"C{i}" for i in range(6)]
-    rule = pd.Series(["Champions", "Champions", "Lost", "Lost", "New", "New"], index=idx)
-    clusters = pd.Series([2, 2, 0, 0, 1, 1], index=idx)
-    cmp = compare_segments(rule, clusters)
-    assert cmp.adjusted_rand == 1.0
-    assert cmp.adjusted_mutual_info == pytest.approx(1.0)
-    assert (cmp.dominant["dominant_share"] == 1.0).all()
-    assert cmp.dominant["runner_up"].isna().all()
-    assert "agree closely" in cmp.summary_text()
-
-
-def test_known_crosstab_and_adjusted_rand():
-    idx = list("uvwxyz")
-    rule = pd.Series(["A", "A", "A", "B", "B", "C"], index=idx)
-    clusters = pd.Series([0, 0, 1, 1, 1, 1], index=idx)
-    cmp = compare_segments(rule, clusters)
-    assert cmp.crosstab.to_numpy().tolist() == [[2, 1], [0, 2], [0, 1]]
-    assert cmp.crosstab.index.tolist() == ["A", "B", "C"]  # by size, then label
-    assert cmp.row_shares.loc["A"].tolist() == pytest.approx([2 / 3, 1 / 3])
-    # pairs: together in both 2, rule 4, clusters 7, all 15 -> (2 - 28/15) / (11/2 - 28/15)
-    assert cmp.adjusted_rand == pytest.approx(4 / 109)
-    dom = cmp.dominant
-    assert dom.loc["A"].tolist() == [3, 0, pytest.approx(2 / 3), 1, pytest.approx(1 / 3)]
-    assert dom.loc["B", "dominant_cluster"] == 1 and dom.loc["B", "runner_up"] is None
-    text = cmp.summary_text()
-    assert "adjusted Rand 0.04" in text
-    assert "The most divided is 'A': 67% in 0 and 33% in 1." in text
-    assert "Cluster 1 is where most customers of 'B', 'C' end up." in text
-
-
-def test_compare_aligns_on_index_and_keeps_category_order():
-    rule = pd.Series(
-        pd.Categorical(["Lost", "Champions", "Lost"], categories=["Champions", "Lost"]),
-        index=["a", "b", "c"],
-    )
-    clusters = pd.Series(["x", "y", "x"], index=["c", "b", "a"])
-    cmp = compare_segments(rule, clusters)
-    assert cmp.crosstab.index.tolist() == ["Champions", "Lost"]
-    assert cmp.crosstab.loc["Lost", "x"] == 2
-    with pytest.warns(UserWarning, match="1 rule-only"):
-        compare_segments(rule, clusters.iloc[:2])
-
-
-def test_compare_bad_labels():
-    rule = pd.Series(["A", None], index=["a", "b"])
-    with pytest.raises(BadValuesError, match="missing label"):
-        compare_segments(rule, pd.Series([0, 1], index=["a", "b"]))
-    with pytest.raises(BadValuesError, match="share no customer ids"):
-        compare_segments(pd.Series(["A"], index=["a"]), pd.Series([0], index=["z"]))
-    with pytest.raises(BadParameterError, match="must be a pandas Series"):
-        compare_segments(["A"], pd.Series([0]))
-
-
-@settings(max_examples=30, deadline=None)
-@given(st.lists(st.tuples(st.sampled_from("ABCD"), st.integers(0, 3)), min_size=2, max_size=50))
-def test_compare_invariants(pairs):
-    rule, cl = zip(*pairs, strict=True)
-    idx = [f"C{i}" for i in range(len(pairs))]
-    a = compare_segments(pd.Series(rule, index=idx), pd.Series(cl, index=idx))
-    renamed = compare_segments(
-        pd.Series(rule, index=idx), pd.Series([f"k{c + 7}" for c in cl], index=idx)
-    )
-    assert a.crosstab.to_numpy().sum() == len(pairs)
-    assert np.allclose(a.row_shares.sum(axis=1), 1.0)
-    assert a.adjusted_rand == pytest.approx(renamed.adjusted_rand)
-    assert a.adjusted_mutual_info == pytest.approx(renamed.adjusted_mutual_info)
-    assert (a.dominant["dominant_share"] >= a.dominant["runner_up_share"]).all()
-
-
-def test_disagreements_rank_the_mismatch_first_and_mask_ids():
-    seg = rfv_frame([3, 4, 5, 400, 420, 410], [9, 8, 7, 1, 1, 1], [1000, 1100, 900, 10, 12, 11])
-    seg["segment"] = ["Champions"] * 3 + ["Lost"] * 3
-    clusters = pd.DataFrame(
-        {"cluster": [0, 0, 1, 1, 1, 1], "cluster_name": ["Top"] * 2 + ["Low"] * 4}, index=seg.index
-    )
-    cmp = compare_segments(seg["segment"], clusters)
-    out = cmp.disagreements(seg, clusters, n=3)
-    assert len(out) == 3
-    first = out.iloc[0]
-    assert (first["customer"], first["segment"], first["cluster"]) == (
-        "****0002",
-        "Champions",
-        "Low",
-    )
-    assert first["value_gap"] > 0 and first["gap"] == out["gap"].max()
-    assert not out["customer"].isin(seg.index).any()
-    assert list(out.columns) == [
-        "customer",
-        "segment",
-        "cluster",
-        "recency_days",
-        "frequency",
-        "monetary",
-        "value_gap",
-        "recency_gap",
-        "gap",
-    ]
 
 
 def test_suggestions_compare_with_their_own_labels(groups):

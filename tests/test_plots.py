@@ -9,6 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 import pytest
+from conftest import rfv_frame
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -31,23 +32,16 @@ RFV_COLUMNS = ["recency_days", "frequency", "monetary", "avg_order_value"]
 
 
 def make_rfv(recency, frequency, monetary, ids=None) -> pd.DataFrame:
-    """RFV table built by hand following the column contract."""
-    n = len(recency)
-    ids = ids or [f"c{i}" for i in range(n)]
-    last = pd.Timestamp("2024-01-31") - pd.to_timedelta(recency, unit="D")
-    frame = pd.DataFrame(
-        {
-            "recency_days": np.asarray(recency, dtype="int64"),
-            "frequency": np.asarray(frequency, dtype="int64"),
-            "monetary": np.asarray(monetary, dtype="float64"),
-        },
-        index=pd.Index(ids, name="customer_id"),
+    """RFV table built by hand following the column contract (tenure = recency + 30)."""
+    recency = np.asarray(recency, dtype="int64")
+    return rfv_frame(
+        recency,
+        np.asarray(frequency, dtype="int64"),
+        monetary,
+        ids=ids or [f"c{i}" for i in range(len(recency))],
+        tenure_days=recency + 30,
+        as_of="2024-01-31",
     )
-    frame["avg_order_value"] = frame["monetary"] / frame["frequency"]
-    frame["first_purchase"] = last - pd.Timedelta(days=30)
-    frame["last_purchase"] = last
-    frame["tenure_days"] = frame["recency_days"] + 30
-    return frame
 
 
 def add_scores(rfv, r, f, v) -> pd.DataFrame:

@@ -65,7 +65,7 @@ def scored_frame(cells: list[tuple[int, int, int]], bins: int = 5) -> pd.DataFra
 def segments_of(cells: list[tuple[int, int, int]], rules: RuleSet = DEFAULT) -> list[str]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return segment(scored_frame(cells, rules.bins), rules)["segment"].tolist()
+        return segment(scored_frame(cells, rules.bins), rules=rules)["segment"].tolist()
 
 
 # --- the shipped rule sets --------------------------------------------------------------------
@@ -606,12 +606,12 @@ def test_segment_accepts_names_paths_and_float_scores(tmp_path):
     with pytest.warns(
         UserWarning, match=r"1 of 2 customers \(50.0%\) match no rule of rule set 'r_rfm'"
     ):
-        assert segment(scored, R_RFM)["segment"].tolist() == ["Others", "Champions"]
+        assert segment(scored, rules=R_RFM)["segment"].tolist() == ["Others", "Champions"]
     path = tmp_path / "r.yaml"
     DEFAULT.to_yaml(path)
     as_float = scored.astype({"r_score": "float64", "f_score": "Int64"})
-    assert segment(as_float, path)["segment"].tolist() == ["Loyal", "Champions"]
-    assert segment(scored, "default")["segment"].tolist() == ["Loyal", "Champions"]
+    assert segment(as_float, rules=path)["segment"].tolist() == ["Loyal", "Champions"]
+    assert segment(scored, rules="default")["segment"].tolist() == ["Loyal", "Champions"]
 
 
 def test_segment_missing_score_column():
@@ -630,7 +630,7 @@ def test_segment_scores_beyond_rule_set_bins():
     message = str(info.value)
     assert "r_score goes up to 7, but rule set 'default' is written for bins=5" in message
     assert "default_rules(7)" in message and "load_rules('default', bins=7)" in message
-    assert segment(scored, default_rules(7))["segment"].tolist() == ["New", "Lost"]
+    assert segment(scored, rules=default_rules(7))["segment"].tolist() == ["New", "Lost"]
 
 
 def test_segment_declared_bins_mismatch():
@@ -638,7 +638,7 @@ def test_segment_declared_bins_mismatch():
     scored.attrs["bins"] = 3
     with pytest.raises(BadParameterError, match=r"scored was made with bins=3.*default_rules\(3\)"):
         segment(scored)
-    assert segment(scored, default_rules(3))["segment"].tolist() == ["Champions"]
+    assert segment(scored, rules=default_rules(3))["segment"].tolist() == ["Champions"]
 
 
 def test_segment_warns_when_no_score_reaches_top():
@@ -695,7 +695,7 @@ def test_segment_keeps_rows_and_summary_shares_sum_to_one(case):
     before = scored.copy()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # tiny samples may not reach the top score
-        out = segment(scored, rules)
+        out = segment(scored, rules=rules)
     pd.testing.assert_frame_equal(scored, before)
     assert out.index.equals(scored.index) and len(out) == len(scored)
     assert out["segment"].isin(segment_order(rules)).all()
@@ -703,8 +703,8 @@ def test_segment_keeps_rows_and_summary_shares_sum_to_one(case):
     lookup = rules.cell_map().set_index(["r", "f", "v"])["segment"]
     keys = list(zip(scored["r_score"], scored["f_score"], scored["v_score"], strict=True))
     assert out["segment"].tolist() == lookup.loc[keys].tolist()
-    summary = segment_summary(out, rules)
-    assert list(summary.index) == list(rules.names)
+    summary = segment_summary(out, rules=rules)
+    assert list(summary["segment"]) == list(rules.names)
     assert summary["customers"].sum() == len(scored)
     assert summary["share"].sum() == pytest.approx(1.0)
     assert summary["revenue_share"].sum() == pytest.approx(1.0)
@@ -724,9 +724,11 @@ def test_segment_summary_known_answer():
         },
         index=pd.Index(["a", "b", "c", "d"], name="customer_id"),
     )
-    summary = segment_summary(segmented)
-    assert list(summary.index) == DEFAULT_NAMES and summary.index.name == "segment"
-    assert list(summary.columns) == [
+    flat = segment_summary(segmented)
+    assert list(flat["segment"]) == DEFAULT_NAMES and isinstance(flat.index, pd.RangeIndex)
+    summary = flat.set_index("segment")
+    assert list(flat.columns) == [
+        "segment",
         "customers",
         "share",
         "revenue",
@@ -755,14 +757,14 @@ def test_segment_summary_known_answer():
 def test_segment_summary_fallback_row_only_when_used():
     scored = scored_frame([(5, 5, 1), (5, 5, 5), (1, 1, 1)])
     with pytest.warns(UserWarning, match="match no rule"):
-        segmented = segment(scored, R_RFM)
-    summary = segment_summary(segmented, R_RFM)
+        segmented = segment(scored, rules=R_RFM)
+    summary = segment_summary(segmented, rules=R_RFM).set_index("segment")
     assert list(summary.index) == [*R_RFM.names, "Others"]
     assert summary.loc["Others", "customers"] == 1
     assert summary.loc["Others", "revenue"] == 100.0
     assert "match no rule" in summary.loc["Others", "description"]
-    only_named = segment_summary(segmented[segmented["segment"] != "Others"], R_RFM)
-    assert "Others" not in only_named.index
+    only_named = segment_summary(segmented[segmented["segment"] != "Others"], rules=R_RFM)
+    assert "Others" not in set(only_named["segment"])
     assert only_named["share"].sum() == pytest.approx(1.0)
 
 
@@ -776,7 +778,7 @@ def test_segment_summary_errors():
 
 
 def test_segment_replaces_existing_segment_and_summary_rejects_non_frame():
-    again = segment(segment(scored_frame([(1, 1, 1)])), R_RFM)
+    again = segment(segment(scored_frame([(1, 1, 1)])), rules=R_RFM)
     assert again["segment"].tolist() == ["Lost"] and list(again.columns).count("segment") == 1
     with pytest.raises(BadParameterError, match="pandas DataFrame"):
         segment_summary({"segment": ["Lost"]})  # type: ignore[arg-type]

@@ -8,6 +8,7 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import rfv_frame
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -31,23 +32,16 @@ N = 30
 
 def make_rfv(n: int = N) -> pd.DataFrame:
     """A hand-built RFV table: recency 1, 8, 15...; frequency cycles 1..9; distinct values."""
-    ids = [f"C{i:03d}" for i in range(n)]
     recency = np.arange(n, dtype="int64") * 7 + 1
     frequency = np.arange(n, dtype="int64") % 9 + 1
     monetary = np.array([(i * 37) % n * 25.0 + 10.0 for i in range(n)])  # a permutation
-    last = pd.Timestamp("2024-01-01") - pd.to_timedelta(recency, unit="D")
-    first = last - pd.to_timedelta(frequency * 20, unit="D")
-    return pd.DataFrame(
-        {
-            "recency_days": recency,
-            "frequency": frequency,
-            "monetary": monetary,
-            "avg_order_value": monetary / frequency,
-            "first_purchase": first,
-            "last_purchase": last,
-            "tenure_days": (pd.Timestamp("2024-01-01") - first).days.astype("int64"),
-        },
-        index=pd.Index(ids, name="customer_id"),
+    return rfv_frame(
+        recency,
+        frequency,
+        monetary,
+        ids=[f"C{i:03d}" for i in range(n)],
+        tenure_days=recency + frequency * 20,
+        as_of="2024-01-01",
     )
 
 
@@ -99,7 +93,7 @@ def _plotly_json(output_widget) -> dict:
     ],
 )
 def test_mask_phone_known_answers(phone, region, expected):
-    assert mask_phone(phone, region) == expected
+    assert mask_phone(phone, region=region) == expected
 
 
 E164 = st.tuples(
@@ -245,7 +239,7 @@ def test_failed_update_keeps_views_and_says_why(explorer, monkeypatch):
     def broken(*args, **kwargs):
         raise BadParameterError("bins=3 is not allowed here")
 
-    monkeypatch.setattr("rfvkit.scoring.score", broken)
+    monkeypatch.setattr("rfvkit.pipeline.score", broken)
     explorer.bins_slider.value = 3
     assert explorer.error == "bins=3 is not allowed here"
     assert "bins=3 is not allowed here" in explorer.status.value

@@ -77,7 +77,10 @@ def build_manifest(
         "inputs": inputs,
         "rows": analysis.crm.quality.counts(),
         "customers_scored": int(len(analysis.segmented)),
-        "segments": {str(k): int(v) for k, v in analysis.summary["customers"].items()},
+        "segments": {
+            str(s): int(n)
+            for s, n in zip(analysis.summary["segment"], analysis.summary["customers"], strict=True)
+        },
         "data_period": {
             "first": str(tx["order_date"].min()),
             "last": str(tx["order_date"].max()),
@@ -106,7 +109,7 @@ def index_html(cfg: Config, analysis: Analysis, manifest: dict, pages: list[dict
             for k, v in manifest["parameters"].items()
         ]
     )
-    summary = analysis.summary.reset_index()
+    summary = analysis.summary.copy()
     for col in ("share", "revenue_share"):
         if col in summary:
             summary[col] = (summary[col] * 100).round(1).astype(str) + "%"
