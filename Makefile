@@ -11,7 +11,7 @@ STAMP  := $(VENV)/.installed
 PARAMS ?= params/sample.yaml
 NAME   ?=
 
-.PHONY: setup report test lab bench lint demo-data clean
+.PHONY: setup report test wheel-check lab bench lint demo-data clean
 
 setup: $(STAMP)
 
@@ -26,6 +26,10 @@ report: setup
 
 test: setup
 	$(BIN)/python -m pytest --nbval-lax tests notebooks
+
+# Build the wheel, install it into a fresh venv and build the CI report from it (also in CI).
+wheel-check:
+	bash .ci/wheel-check
 
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 

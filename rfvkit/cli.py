@@ -75,10 +75,10 @@ def _cmd_report(args: argparse.Namespace) -> int:
     from rfvkit.report import run_report
 
     cfg = _config(args)
-    extra = {"notebooks_dir": Path(args.notebooks)} if args.notebooks else {}
     result = run_report(
         cfg,
-        **extra,
+        notebooks_dir=args.notebooks,
+        jobs=args.jobs,
         name=args.name,
         reports_dir=Path(args.reports_dir),
         show_cells=args.cells,
@@ -139,7 +139,14 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--reports-dir", default="reports", help="default: %(default)s")
     report.add_argument("--cells", action="store_true", help="show progress per cell")
     report.add_argument(
-        "--notebooks", help="folder of NN_*.ipynb notebooks (default: the project's notebooks/)"
+        "--notebooks",
+        help="folder of NN_*.ipynb notebooks (default: the project's notebooks/, else the copy "
+        "installed with rfvkit)",
+    )
+    report.add_argument(
+        "--jobs",
+        type=int,
+        help="notebooks run at the same time, one kernel each (default: one per core)",
     )
     report.set_defaults(func=_cmd_report)
 

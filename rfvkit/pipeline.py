@@ -21,8 +21,9 @@ import pandas as pd
 from rfvkit.config import Config, load_config
 from rfvkit.io import CRM, load_crm
 from rfvkit.rfv import rfv_table
-from rfvkit.rules import RuleSet, load_rules, segment, segment_summary
+from rfvkit.rules import RuleSet, load_rules
 from rfvkit.scoring import score
+from rfvkit.segments import segment, segment_summary
 
 __all__ = ["Analysis", "Segmentation", "analyse", "segment_customers", "with_attributes"]
 

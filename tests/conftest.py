@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -90,3 +91,48 @@ def rfv_frame(
         },
         index=pd.Index(ids, name="customer_id", dtype="str"),
     )
+
+
+DEFAULT_NAMES = [
+    "Champions",
+    "Loyal",
+    "Potential Loyalist",
+    "New",
+    "Promising",
+    "Need Attention",
+    "About to Sleep",
+    "Can't Lose Them",
+    "At Risk",
+    "Hibernating",
+    "Lost",
+]
+
+
+def scored_frame(cells: list[tuple[int, int, int]], bins: int = 5) -> pd.DataFrame:
+    """A scored frame as rfvkit.scoring.score would return it, built by hand."""
+    r, f, v = (np.array([cell[i] for cell in cells], dtype=np.int64) for i in range(3))
+    sep = "-" if bins >= 10 else ""
+    return pd.DataFrame(
+        {
+            "recency_days": (bins - r + 1) * 30,
+            "frequency": f,
+            "monetary": 100.0 * v,
+            "r_score": r,
+            "f_score": f,
+            "v_score": v,
+            "rfv_code": [sep.join(map(str, cell)) for cell in cells],
+            "rfv_score": r + f + v,
+        },
+        index=pd.Index([f"c{i}" for i in range(len(cells))], name="customer_id"),
+    )
+
+
+def segments_of(cells: list[tuple[int, int, int]], rules=None) -> list[str]:
+    """The segment each (r, f, v) cell gets under ``rules`` (default: DEFAULT)."""
+    from rfvkit.rules import DEFAULT
+    from rfvkit.segments import segment
+
+    rules = DEFAULT if rules is None else rules
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return segment(scored_frame(cells, rules.bins), rules=rules)["segment"].tolist()

@@ -66,19 +66,20 @@ def test_one_as_of_parser_for_params_and_rfv_table():
     )
     from_int = rk.rfv_table(tx, as_of=20240131)
     assert from_int.attrs["as_of"] == pd.Timestamp("2024-01-31")
-    assert from_int.attrs["as_of"] == rk.load_config(
-        {"data": {"transactions": "/tx.csv"}, "as_of": 20240131}
-    ).as_of
+    assert (
+        from_int.attrs["as_of"]
+        == rk.load_config({"data": {"transactions": "/tx.csv"}, "as_of": 20240131}).as_of
+    )
     assert from_int.loc["b", "recency_days"] == 11
 
 
 def test_limits_agree_everywhere():
-    from rfvkit import config, rules, scoring, widgets
+    from rfvkit import config, rules, rules_yaml, scoring, widgets
 
     assert columns.MAX_BINS == 10 and columns.MIN_BINS == 2
     assert widgets.BINS_RANGE == (columns.MIN_BINS, columns.MAX_BINS)
     assert set(widgets.LIVE_METHODS) | {"thresholds"} == set(columns.METHODS)
-    assert scoring.METHODS is columns.METHODS and rules.RULE_SETS is columns.RULE_SETS
+    assert scoring.METHODS is columns.METHODS and rules_yaml.RULE_SETS is columns.RULE_SETS
     assert config.METHODS is columns.METHODS
     with pytest.raises(BadParameterError):
         rk.load_config({"data": {"transactions": "/tx.csv"}}, bins=11)

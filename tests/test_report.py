@@ -238,3 +238,59 @@ def test_kept_notebooks_hold_no_widget_state_or_names(ci_report):
         nb = nbformat.read(path, as_version=4)
         assert "widgets" not in nb.metadata, path.name
         assert "first_name" not in path.read_text(encoding="utf-8"), path.name
+
+
+def test_render_failure_is_handled_like_a_cell_failure(tmp_path, monkeypatch):
+    from rfvkit.report import runner
+
+    def broken(*args, **kwargs):
+        raise ValueError("template 'lab' not found")
+
+    monkeypatch.setattr(runner, "render_html", broken)
+    notebooks = _failing_notebooks(tmp_path / "nbs")
+    (notebooks / "02_bad.ipynb").unlink()  # the notebook runs; only its page fails
+    previous = tmp_path / "reports" / "nightly"
+    previous.mkdir(parents=True)
+    (previous / "index.html").write_text("yesterday's report")
+    result = runner.run_report(
+        ROOT / "params" / "ci.yaml",
+        name="nightly",
+        reports_dir=tmp_path / "reports",
+        notebooks_dir=notebooks,
+        jobs=1,  # in this process, so the patched renderer is the one used
+        log=lambda line: None,
+    )
+    assert not result.ok
+    assert result.failure == (
+        "01_good.ipynb ran, but its HTML page could not be rendered: "
+        "ValueError: template 'lab' not found"
+    )
+    assert (result.failed_dir / "FAILURE.txt").read_text().startswith(result.failure)
+    assert (result.failed_dir / "01_good.ipynb").exists()
+    assert (previous / "index.html").read_text() == "yesterday's report"
+
+
+def test_notebooks_come_from_the_checkout_else_the_installed_copy(tmp_path, monkeypatch):
+    from rfvkit.errors import RfvkitError
+    from rfvkit.report import runner
+
+    assert [p.name for p in runner.find_notebooks()][:2] == [
+        "01_explore_rfv.ipynb",
+        "02_segments.ipynb",
+    ]
+    installed = _failing_notebooks(tmp_path / "site-packages-notebooks")
+    monkeypatch.setattr(runner, "NOTEBOOKS_DIR", tmp_path / "no-checkout")
+    monkeypatch.setattr(runner, "INSTALLED_NOTEBOOKS", installed)
+    assert [p.name for p in runner.find_notebooks()] == ["01_good.ipynb", "02_bad.ipynb"]
+    with pytest.raises(RfvkitError, match="pass --notebooks DIR"):
+        runner.find_notebooks(tmp_path / "missing")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(RfvkitError, match="no notebooks named NN_"):
+        runner.find_notebooks(tmp_path / "empty")
+
+
+def test_kernels_at_a_time_follow_the_cores_and_the_notebooks():
+    from rfvkit.report.runner import _jobs
+
+    assert _jobs(4, 2) == 2 and _jobs(1, 6) == 1 and _jobs(0, 3) == 1
+    assert 1 <= _jobs(None, 6) <= 6

@@ -10,8 +10,9 @@ import pytest
 from conftest import rfv_frame
 
 from rfvkit.errors import BadParameterError, EmptyDataError, MissingColumnsError, RfvkitError
-from rfvkit.rules import load_rules, segment, segment_summary
+from rfvkit.rules import load_rules
 from rfvkit.scoring import score
+from rfvkit.segments import segment, segment_summary
 from rfvkit.widgets import (
     PLOTLY_MIME,
     TABLE_COLUMNS,

@@ -1,7 +1,8 @@
 """Run the notebooks as one repeatable, offline HTML report.
 
-``run_report`` executes every ``notebooks/NN_*.ipynb`` in order with papermill,
-injecting the run's parameters, renders each executed notebook to a self-contained
+``run_report`` loads the data and computes the chain once, then executes every
+``notebooks/NN_*.ipynb`` with papermill (one kernel per core at a time), injecting the
+run's parameters and the path of that run cache, renders each executed notebook to a self-contained
 HTML page without code cells, and writes ``index.html`` and ``manifest.json``.
 
 A run is atomic: it builds in a hidden folder beside the target and moves into
@@ -13,11 +14,13 @@ previous report of that name is left untouched.
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import shutil
 import tempfile
 import time
 import warnings
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,10 +32,11 @@ from rfvkit.pipeline import analyse
 from rfvkit.report.html import render_html, slim_notebook
 from rfvkit.report.manifest import build_manifest, index_html
 
-__all__ = ["ReportResult", "run_report", "PROJECT_ROOT", "NOTEBOOKS_DIR"]
+__all__ = ["ReportResult", "run_report", "find_notebooks", "PROJECT_ROOT", "NOTEBOOKS_DIR"]
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
+INSTALLED_NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"  # in the wheel
 
 
 @dataclass
@@ -53,7 +57,8 @@ def run_report(
     *,
     name: str | None = None,
     reports_dir: str | Path = "reports",
-    notebooks_dir: str | Path = NOTEBOOKS_DIR,
+    notebooks_dir: str | Path | None = None,
+    jobs: int | None = None,
     show_cells: bool = False,
     log=print,
     **overrides: object,
@@ -67,7 +72,12 @@ def run_report(
     name : str, optional
         Folder name of the report; defaults to the params file's name.
     reports_dir, notebooks_dir : path
-        Where reports land and where the ``NN_*.ipynb`` notebooks are.
+        Where reports land and where the ``NN_*.ipynb`` notebooks are (default: the
+        project's ``notebooks/`` in a source checkout, else the copy installed with rfvkit).
+    jobs : int, optional
+        Notebooks run at the same time, each in its own kernel (default: one per core).
+        The data are loaded and the chain computed once, before any kernel starts; each
+        notebook reads that run cache (``analysis_cache``) instead of loading again.
     show_cells : bool
         Show a per-cell progress bar while each notebook runs.
     log : callable
@@ -83,96 +93,182 @@ def run_report(
     >>> result.index_html  # doctest: +SKIP
     PosixPath('reports/ci/index.html')
     """
-    import papermill as pm
-
     cfg = (
         config if isinstance(config, Config) and not overrides else load_config(config, **overrides)
     )
     if name is None:
         name = Path(cfg.source).stem if cfg.source else "report"
     reports_dir = Path(reports_dir)
-    notebooks = sorted(Path(notebooks_dir).glob("[0-9][0-9]_*.ipynb"))
-    if not notebooks:
-        from rfvkit.errors import RfvkitError
-
-        raise RfvkitError(f"no notebooks named NN_*.ipynb in {notebooks_dir}")
+    notebooks = find_notebooks(notebooks_dir)
+    jobs = _jobs(jobs, len(notebooks))
 
     started = datetime.now(UTC)
     t0 = time.perf_counter()
-    log(f"rfvkit report {name!r}: {len(notebooks)} notebooks, params {cfg.source}")
+    log(
+        f"rfvkit report {name!r}: {len(notebooks)} notebooks on {jobs} kernel(s) at a time, "
+        f"params {cfg.source}"
+    )
     with warnings.catch_warnings():  # the notebooks show these warnings where they matter
         warnings.simplefilter("ignore")
         analysis = analyse(cfg)
+    steps = {"load and chain": round(time.perf_counter() - t0, 2)}
     reports_dir.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{name}.", dir=reports_dir))
     work.chmod(0o755)  # mkdtemp makes it private; the published report is not
+    scratch = Path(tempfile.mkdtemp(prefix="rfvkit-run-"))  # the run cache: never published
     pages = [{"href": f"{nb.stem}.html", "title": _title(nb)} for nb in notebooks]
     nav = {"pages": pages, "subtitle": f"{cfg.title} - as of {analysis.as_of:%Y-%m-%d}"}
-    runs: list[dict] = []
-    kernel_manager = _ipc_kernel_manager()
-    run_params = {**cfg.parameters(), "output_dir": str(work.resolve())}
+    run_params = {
+        **cfg.parameters(),
+        "output_dir": str(work.resolve()),
+        "analysis_cache": str(analysis.save(scratch / "analysis.pkl", cfg)),
+    }
     try:
-        for i, notebook in enumerate(notebooks, 1):
-            executed = work / notebook.name
-            declared = pm.inspect_notebook(str(notebook))
-            params = {k: v for k, v in run_params.items() if k in declared}
-            tick = time.perf_counter()
-            try:
-                pm.execute_notebook(
-                    str(notebook),
-                    str(executed),
-                    parameters=params,
-                    cwd=str(notebook.parent),
-                    progress_bar=show_cells,
-                    log_output=False,
-                    report_mode=False,
-                    kernel_manager_class=kernel_manager,
-                )
-            except Exception as exc:  # papermill raises PapermillExecutionError, kernels can die
-                failure = _describe_failure(notebook, executed, exc)
-                log(f"[{i}/{len(notebooks)}] {notebook.stem} FAILED: {failure}")
-                failed_dir = _keep_failed(executed, reports_dir, name, failure, nav)
-                return ReportResult(
-                    name=name,
-                    ok=False,
-                    folder=reports_dir / name,
-                    failure=failure,
-                    failed_dir=failed_dir,
-                )
-            seconds = time.perf_counter() - tick
-            render_html(executed, work / f"{notebook.stem}.html", nav=nav)
-            runs.append(
-                {
-                    "notebook": notebook.name,
-                    "status": "ok",
-                    "seconds": round(seconds, 2),
-                    "html": f"{notebook.stem}.html",
-                }
+        tick = time.perf_counter()
+        runs = _run_all(notebooks, work, run_params, nav, jobs, show_cells, log)
+        steps["notebooks"] = round(time.perf_counter() - tick, 2)
+        failed = next((run for run in runs if run["status"] != "ok"), None)
+        if failed is not None:
+            failed_dir = _keep_failed(
+                work / failed["notebook"], reports_dir, name, failed["failure"], nav
             )
-            log(f"[{i}/{len(notebooks)}] {notebook.stem} ok ({seconds:.1f} s)")
-            slim_notebook(executed)
-
+            return ReportResult(
+                name=name,
+                ok=False,
+                folder=reports_dir / name,
+                failure=failed["failure"],
+                failed_dir=failed_dir,
+            )
+        tick = time.perf_counter()
+        analysis.write_table(work / "table")
         finished = datetime.now(UTC)
+        steps["tables and index"] = round(time.perf_counter() - tick, 2)
         manifest = build_manifest(cfg, analysis, runs, started, finished, time.perf_counter() - t0)
+        manifest["steps"] = steps
         (work / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str))
         (work / "index.html").write_text(index_html(cfg, analysis, manifest, pages))
-        analysis.write_table(work / "table")
         target = _publish(work, reports_dir / name)
         shutil.rmtree(reports_dir / "_failed" / name, ignore_errors=True)  # stale now
     finally:
+        shutil.rmtree(scratch, ignore_errors=True)
         if work.exists():
             shutil.rmtree(work, ignore_errors=True)
+    log("steps: " + ", ".join(f"{step} {seconds:.1f} s" for step, seconds in steps.items()))
     log(f"done in {time.perf_counter() - t0:.1f} s")
     return ReportResult(
         name=name, ok=True, folder=target, index_html=target / "index.html", manifest=manifest
     )
 
 
+def find_notebooks(notebooks_dir: str | Path | None = None) -> list[Path]:
+    """The chapter notebooks ``NN_*.ipynb`` in order: the given folder, else the project's
+    ``notebooks/`` (a source checkout), else the copy installed with the package."""
+    from rfvkit.errors import RfvkitError
+
+    if notebooks_dir is None:
+        notebooks_dir = NOTEBOOKS_DIR if NOTEBOOKS_DIR.is_dir() else INSTALLED_NOTEBOOKS
+    folder = Path(notebooks_dir)
+    if not folder.is_dir():
+        raise RfvkitError(
+            f"notebooks folder {folder} does not exist; pass --notebooks DIR (a folder of "
+            "NN_*.ipynb notebooks) or reinstall rfvkit, which ships its notebooks."
+        )
+    notebooks = sorted(folder.glob("[0-9][0-9]_*.ipynb"))
+    if not notebooks:
+        raise RfvkitError(f"no notebooks named NN_*.ipynb in {folder}")
+    return notebooks
+
+
+def _jobs(jobs: int | None, n_notebooks: int) -> int:
+    """Kernels at a time: one per core (each kernel is one busy process), at most one per
+    notebook."""
+    if jobs is None:
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+        jobs = cores or 1
+    return max(1, min(int(jobs), n_notebooks))
+
+
+def _run_all(notebooks, work, run_params, nav, jobs, show_cells, log) -> list[dict]:
+    """Execute and render every notebook, ``jobs`` kernels at a time; results in notebook order.
+
+    Each notebook runs in its own worker process: papermill changes the working directory
+    of the process that drives a kernel, so two notebooks cannot share one process.
+    """
+    results: dict[Path, dict] = {}
+
+    def record(notebook: Path, result: dict) -> None:
+        results[notebook] = result
+        status = "ok" if result["status"] == "ok" else f"FAILED: {result['failure']}"
+        seconds = f" ({result['seconds']:.1f} s)" if result["status"] == "ok" else ""
+        log(f"[{len(results)}/{len(notebooks)}] {notebook.stem} {status}{seconds}")
+
+    if jobs == 1:
+        for notebook in notebooks:
+            record(notebook, _run_one(notebook, work, run_params, nav, show_cells))
+    else:
+        spawn = multiprocessing.get_context("spawn")  # no inherited threads, sockets or cwd
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=spawn) as pool:
+            futures = {
+                pool.submit(_run_one, nb, work, run_params, nav, show_cells): nb for nb in notebooks
+            }
+            for future in as_completed(futures):
+                record(futures[future], future.result())
+    return [results[nb] for nb in notebooks]
+
+
+def _run_one(notebook: Path, work: Path, run_params: dict, nav: dict, show_cells: bool) -> dict:
+    """Execute one notebook with papermill and render its page; a failure of either is one line."""
+    import papermill as pm
+
+    notebook, work = notebook.resolve(), work.resolve()  # papermill changes directory
+    executed = work / notebook.name
+    declared = pm.inspect_notebook(str(notebook))
+    params = {k: v for k, v in run_params.items() if k in declared}
+    tick = time.perf_counter()
+    try:
+        pm.execute_notebook(
+            str(notebook),
+            str(executed),
+            parameters=params,
+            cwd=str(notebook.parent),
+            progress_bar=show_cells,
+            log_output=False,
+            report_mode=False,
+            kernel_manager_class=_ipc_kernel_manager(),
+        )
+    except Exception as exc:  # papermill raises PapermillExecutionError, kernels can die
+        return {
+            "notebook": notebook.name,
+            "status": "failed",
+            "failure": _describe_failure(notebook, executed, exc),
+        }
+    seconds = time.perf_counter() - tick
+    try:
+        render_html(executed, work / f"{notebook.stem}.html", nav=nav)
+    except Exception as exc:  # nbconvert: a bad output or template; handled like a cell failure
+        reason = " ".join(str(exc).split())[:300]
+        return {
+            "notebook": notebook.name,
+            "status": "failed",
+            "failure": f"{notebook.name} ran, but its HTML page could not be rendered: "
+            f"{type(exc).__name__}: {reason}",
+        }
+    slim_notebook(executed)
+    return {
+        "notebook": notebook.name,
+        "status": "ok",
+        "seconds": round(seconds, 2),
+        "html": f"{notebook.stem}.html",
+    }
+
+
 def _ipc_kernel_manager():
     """A kernel manager whose kernels talk over local IPC sockets, not loopback TCP.
 
     Report kernels need no network port; with TCP and no CurveZMQ keys ipykernel warns on
-    every start that traffic is unencrypted, which only clutters scheduler logs.
+    every start that traffic is unencrypted, which only clutters scheduler logs. Each
+    kernel gets its sockets in a private temporary folder, so kernels started at the same
+    time never pick the same socket files.
     """
     from jupyter_client.manager import KernelManager
     from traitlets import default
@@ -181,6 +277,15 @@ def _ipc_kernel_manager():
         @default("transport")
         def _default_transport(self) -> str:
             return "ipc"
+
+        @default("ip")
+        def _default_ip(self) -> str:
+            return str(Path(tempfile.mkdtemp(prefix="rfvkit-ipc-")) / "kernel")
+
+        def cleanup_resources(self, restart: bool = False) -> None:
+            super().cleanup_resources(restart=restart)
+            if not restart:
+                shutil.rmtree(Path(self.ip).parent, ignore_errors=True)
 
     return IPCKernelManager
 
