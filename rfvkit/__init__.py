@@ -62,6 +62,7 @@ _SUBMODULES = {
     "compare",
     "rules_yaml",
     "segments",
+    "cluster_names",
     "config",
     "io",
     "rfv",

@@ -14,9 +14,9 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import adjusted_rand_score, silhouette_score
 from sklearn.pipeline import Pipeline
 
+from rfvkit.cluster_names import _disambiguate
 from rfvkit.clustering import (
     _choose,
-    _disambiguate,
     _elbow,
     _silhouettes,
     suggest_segments,

@@ -74,7 +74,8 @@ def test_one_as_of_parser_for_params_and_rfv_table():
 
 
 def test_limits_agree_everywhere():
-    from rfvkit import config, rules, rules_yaml, scoring, widgets
+    from rfvkit import config, rules, rules_yaml, scoring
+    from rfvkit.widgets import _base as widgets
 
     assert columns.MAX_BINS == 10 and columns.MIN_BINS == 2
     assert widgets.BINS_RANGE == (columns.MIN_BINS, columns.MAX_BINS)
