@@ -16,6 +16,7 @@ from rfvkit.errors import (
     BadParameterError,
     EmptyDataError,
     MissingColumnsError,
+    RfvkitError,
     require_columns,
 )
 
@@ -119,6 +120,18 @@ class _Explorer(widgets.VBox):
 
     def static_outputs(self) -> list[object]:
         raise TypeError(f"{type(self).__name__} must define static_outputs()")
+
+    def _show_error(self, exc: RfvkitError, strict: bool) -> None:
+        """Keep the previous views and say why the update failed (or raise when strict)."""
+        if strict:
+            raise exc
+        self.error = str(exc)
+        self.status.value = _error_html(exc)
+
+    def _show_notes(self, notes: list[str]) -> None:
+        self.error = None
+        self.notes = notes
+        self.status.value = _notes_html(notes)
 
     def _ipython_display_(self) -> None:
         from IPython.display import display

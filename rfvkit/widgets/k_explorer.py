@@ -17,10 +17,8 @@ from rfvkit.errors import (
 )
 from rfvkit.widgets._base import (
     _check_rfv,
-    _error_html,
     _Explorer,
     _html_table,
-    _notes_html,
     _show_figure,
     _static_default,
 )
@@ -141,14 +139,9 @@ class KExplorer(_Explorer):
             )
             figure = cluster_snake(labelled, features, by="cluster_name")
         except RfvkitError as exc:
-            if strict:
-                raise
-            self.error = str(exc)
-            self.status.value = _error_html(exc)
+            self._show_error(exc, strict)
             return
-        self.error = None
-        self.notes = self.notes_by_k.get(k, [])
-        self.status.value = _notes_html(self.notes)
+        self._show_notes(self.notes_by_k.get(k, []))
         self.result, self.figure = result, figure
         _show_figure(self.snake_out, figure)
         profiles = result.profiles

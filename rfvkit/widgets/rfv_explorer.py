@@ -23,10 +23,8 @@ from rfvkit.widgets._base import (
     _check_rfv,
     _choice,
     _customers_frame,
-    _error_html,
     _Explorer,
     _html_table,
-    _notes_html,
     _show_figure,
     _static_default,
 )
@@ -171,14 +169,9 @@ class RFVExplorer(_Explorer):
                     rules=self.rules_dropdown.value,
                 )
         except RfvkitError as exc:
-            if strict:
-                raise
-            self.error = str(exc)
-            self.status.value = _error_html(exc)
+            self._show_error(exc, strict)
             return
-        self.error = None
-        self.notes = [str(w.message) for w in caught]
-        self.status.value = _notes_html(self.notes)
+        self._show_notes([str(w.message) for w in caught])
         self.scored, self.segmented, self.summary = seg.scored, seg.segmented, seg.summary
         summary = seg.summary
         self.figures = {
