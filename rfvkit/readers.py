@@ -320,23 +320,34 @@ def _read_csv(
 
         options["on_bad_lines"] = count
         options["engine"] = "python"
-    try:
-        frame = pd.read_csv(path, **{"dtype": str, **options})
-    except pd.errors.EmptyDataError:
-        raise EmptyDataError(f"{where} is empty (no header, no rows); export the table again.") from None
-    except UnicodeDecodeError as exc:
-        guess = sniff_encoding(_head(path) if not compressed else b"", cut=True)
-        guess = "latin-1" if guess.startswith("utf") else guess
-        raise ReadError(
-            f"{where} is not {info.encoding} text (byte {exc.object[exc.start:exc.start + 1]!r} at "
-            f"position {exc.start}); set read_options: {{encoding: {guess}}}."
-        ) from None
-    except pd.errors.ParserError as exc:
-        raise ReadError(_ragged(where, str(exc), info.sep)) from None
-    except (TypeError, ValueError, LookupError) as exc:
-        raise ReadError(f"{where}: bad read_options ({_short(exc)}); fix or remove them.") from None
-    except (OSError, EOFError, zipfile.BadZipFile) as exc:
-        raise ReadError(f"{where} could not be read ({_short(exc)}); the file is truncated or corrupt.") from None
+    tries = ["cp1252", "latin-1"] if "encoding" in sniffed else []
+    while True:
+        try:
+            frame = pd.read_csv(path, **{"dtype": str, **options})
+            break
+        except pd.errors.EmptyDataError:
+            raise EmptyDataError(
+                f"{where} is empty (no header, no rows); export the table again."
+            ) from None
+        except UnicodeDecodeError as exc:
+            tries = [t for t in tries if t != options["encoding"]]
+            if tries:  # the sniffed head decoded, a later byte did not: next candidate
+                options["encoding"] = info.encoding = tries.pop(0)
+                continue
+            guess = sniff_encoding(_head(path) if not compressed else b"", cut=True)
+            guess = "latin-1" if guess.startswith("utf") else guess
+            raise ReadError(
+                f"{where} is not {info.encoding} text (byte {exc.object[exc.start:exc.start + 1]!r}); "
+                f"set read_options: {{encoding: {guess}}}."
+            ) from None
+        except pd.errors.ParserError as exc:
+            raise ReadError(_ragged(where, str(exc), info.sep)) from None
+        except (TypeError, ValueError, LookupError) as exc:
+            raise ReadError(f"{where}: bad read_options ({_short(exc)}); fix or remove them.") from None
+        except (OSError, EOFError, zipfile.BadZipFile) as exc:
+            raise ReadError(
+                f"{where} could not be read ({_short(exc)}); the file is truncated or corrupt."
+            ) from None
     if frame.shape[1] == 1 and "sep" not in sniffed:
         column = str(frame.columns[0])
         other = next((s for s in _SEPS if s != info.sep and s in column), None)
