@@ -41,6 +41,7 @@ _EXPORTS = {
     "analyse": "rfvkit.pipeline",
     "with_attributes": "rfvkit.pipeline",
     "setup_notebook": "rfvkit.notebook",
+    "live_k_explorer": "rfvkit.notebook",
     "run_report": "rfvkit.report",
     "make_demo_crm": "rfvkit.demo",
     "write_demo": "rfvkit.demo",

@@ -213,7 +213,8 @@ def metric_by_dimension(
 
     Categories are ordered by customer count; those beyond ``top`` are folded into one
     ``"Other (n categories)"`` box, and the fold is stated in the axis title. Missing
-    attribute values form a ``"(missing)"`` category.
+    attribute values form a ``"(missing)"`` category. Without a ``by`` column (no
+    customers file) the figure says so in a sentence instead of raising.
 
     Parameters
     ----------
@@ -239,6 +240,13 @@ def metric_by_dimension(
     >>> list(metric_by_dimension(frame, "monetary", "country").data[0].x)
     ['GB', 'GB', 'FR']
     """
+    if isinstance(frame, pd.DataFrame) and metric in frame and by not in frame:
+        title = f"{_label(metric, currency)} by {by}"
+        return _no_data(
+            _base(title),
+            f"No {by!r} attribute in this data (no customers file, or no such column):<br>"
+            f"nothing to group by. Set dimension to a column your customers file has.",
+        )
     require_columns(frame, [metric, by], table="frame")
     if kind not in ("box", "violin"):
         raise BadParameterError(f"kind must be 'box' or 'violin', got {kind!r}.")
