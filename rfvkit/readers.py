@@ -348,6 +348,11 @@ def _read_csv(
             raise ReadError(
                 f"{where} could not be read ({_short(exc)}); the file is truncated or corrupt."
             ) from None
+    dupes = _repeated_header(head, info) if not compressed else []
+    if dupes:
+        raise ReadError(
+            f"{where}: the header repeats column name(s) {dupes}; rename or remove the copies."
+        )
     if frame.shape[1] == 1 and "sep" not in sniffed:
         column = str(frame.columns[0])
         other = next((s for s in _SEPS if s != info.sep and s in column), None)
@@ -357,6 +362,17 @@ def _read_csv(
                 f"its header is split by {_SEP_NAMES[other]}: set read_options: {{sep: {_SEP_NAMES[other]}}}."
             )
     return frame, info
+
+
+def _repeated_header(head: bytes, info: ReadInfo) -> list[str]:
+    """Names the CSV header holds twice (pandas would silently rename them ``x.1``)."""
+    text = head.decode(info.encoding or "utf-8", errors="replace").lstrip("\ufeff")
+    first = text.splitlines()[0] if text else ""
+    if len(info.sep or ",") != 1:
+        return []
+    names = [n.strip() for n in next(csv.reader([first], delimiter=info.sep or ","), [])]
+    seen: set[str] = set()
+    return list(dict.fromkeys(n for n in names if n in seen or seen.add(n)))
 
 
 def _ragged(where: str, message: str, sep: str) -> str:
