@@ -125,7 +125,11 @@ def cross_table_checks(
         )
         idle = ~cust_ids.isin(set(tx_ids))
         cust_log.note(
-            "customer with no transactions", int(idle.sum()), "flagged", cust_ids[idle], "customer_id"
+            "customer with no transactions",
+            int(idle.sum()),
+            "flagged",
+            cust_ids[idle],
+            "customer_id",
         )
         loose, pairs, cause = _loose_matches(tx_ids[~found], cust_ids[idle])
         tx_log.note(
@@ -186,9 +190,11 @@ def _optout_checks(optouts: pd.DataFrame, customers: pd.DataFrame) -> QualityRep
         matched |= optouts["customer_id"].isin(set(customers["customer_id"].dropna()))
     if "phone_e164" in optouts and "phone_e164" in customers:
         matched |= optouts["phone_e164"].isin(set(customers["phone_e164"].dropna()))
-    shown = optouts["customer_id"] if "customer_id" in optouts else None
+    shown = optouts.get("customer_id", None)
     examples = [] if shown is None else shown[~matched]
-    log.note("opt-out matching no customer", int((~matched).sum()), "flagged", examples, "customer_id")
+    log.note(
+        "opt-out matching no customer", int((~matched).sum()), "flagged", examples, "customer_id"
+    )
     return log.report(0)
 
 

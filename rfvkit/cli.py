@@ -93,8 +93,11 @@ def _cmd_report(args: argparse.Namespace) -> int:
         show_cells=args.cells,
     )
     if not result.ok:
-        print(f"rfvkit: report failed: {result.failure}", file=sys.stderr)
-        print(f"rfvkit: the failed notebook is kept in {result.failed_dir}", file=sys.stderr)
+        print(
+            f"rfvkit: report failed: {result.failure} (the failed notebook is kept in "
+            f"{result.failed_dir})",
+            file=sys.stderr,
+        )
         return 1
     print(f"Report ready: {result.index_html}")
     return 0

@@ -247,7 +247,9 @@ def parse_override(text: str) -> tuple[str, Any]:
         try:
             typed = float(value)
         except ValueError:
-            raise BadParameterError(f"{key}: expected a share from 0 to 1, got {value!r}.") from None
+            raise BadParameterError(
+                f"{key}: expected a share from 0 to 1, got {value!r}."
+            ) from None
     elif key == "as_of" and value.lower() in ("", "null", "none"):
         typed = None
     elif key == "features":

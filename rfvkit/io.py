@@ -426,6 +426,8 @@ def load_crm(params: str | os.PathLike | Mapping | Config, **overrides: Any) -> 
                 loaded[name] = _READERS[name](spec.path, columns=spec.columns, **options)
         except RfvkitError as exc:
             exc.exit_code = 2  # the input was rejected: the CLI exits 2
+            if not str(exc).startswith(f"{name}:"):  # value parsers name only the column
+                exc.args = (f"{name}: {spec.path.name}: {exc}",)
             raise _with_sheets(exc, spec.path, name, options, spec.columns) from None
     frames = {name: result.frame for name, result in loaded.items()}
     quality = QualityReport.combine(result.quality for result in loaded.values())
@@ -434,7 +436,9 @@ def load_crm(params: str | os.PathLike | Mapping | Config, **overrides: Any) -> 
         exc.exit_code = 2
         raise exc
     checks = cross_table_checks(
-        frames["transactions"], frames.get("customers"), frames.get("optouts"),
+        frames["transactions"],
+        frames.get("customers"),
+        frames.get("optouts"),
         min_match=config.min_customer_match,
     )
     return CRM(
@@ -496,8 +500,10 @@ def _with_sheets(
             )
             error.exit_code = 2
             return error
-    exc.args = (f"{exc.args[0]} The file has sheets {', '.join(sheets)}; choose one with "
-                f"read_options: {{sheet_name: ...}}.",)
+    exc.args = (
+        f"{exc.args[0]} The file has sheets {', '.join(sheets)}; choose one with "
+        f"read_options: {{sheet_name: ...}}.",
+    )
     return exc
 
 
@@ -605,7 +611,11 @@ def _clean_dates(
             offsets,
         )
     elif offsets:
-        log.note(f"{column} offset {offsets[0]} dropped (local time kept)", (raw.ne(text) & raw.notna()).sum(), "info")
+        log.note(
+            f"{column} offset {offsets[0]} dropped (local time kept)",
+            (raw.ne(text) & raw.notna()).sum(),
+            "info",
+        )
     dates, inferred = parse_dates(text, column, date_format=date_format, dayfirst=dayfirst)
     if inferred:
         order, _, shown = inferred.partition(", as in ")
@@ -678,7 +688,9 @@ def _note_thousands(
     like = thousands_like(raw)
     if like.any():
         other = "," if decimal == "." else "."
-        shown = [f"{v!r} read as {n:g}" for v, n in zip(raw[like][:3], numbers[like][:3], strict=True)]
+        shown = [
+            f"{v!r} read as {n:g}" for v, n in zip(raw[like][:3], numbers[like][:3], strict=True)
+        ]
         log.note(
             f"{column} like '7,990' (thousands separator or 3 decimals? decimal={decimal!r}; "
             f"the other reading needs decimal: {other!r})",

@@ -61,9 +61,14 @@ class ReadInfo:
         """The ledger rule text, e.g. ``read as CSV: encoding cp1252 (sniffed), sep ';'``."""
         parts = []
         if self.encoding:
-            parts.append(f"encoding {self.encoding}" + (" (sniffed)" if "encoding" in self.sniffed else ""))
+            parts.append(
+                f"encoding {self.encoding}" + (" (sniffed)" if "encoding" in self.sniffed else "")
+            )
         if self.sep:
-            parts.append(f"sep {_SEP_NAMES.get(self.sep, repr(self.sep))}" + (" (sniffed)" if "sep" in self.sniffed else ""))
+            parts.append(
+                f"sep {_SEP_NAMES.get(self.sep, repr(self.sep))}"
+                + (" (sniffed)" if "sep" in self.sniffed else "")
+            )
         if self.sheet is not None:
             parts.append(f"sheet {self.sheet!r} of {len(self.sheets)}")
         return f"read as {self.format}" + (": " + ", ".join(parts) if parts else "")
@@ -112,7 +117,7 @@ def read_file(path: str | Path, table: str, options: dict[str, Any] | None = Non
         if name.endswith(compression):
             name, compressed = name.removesuffix(compression), True
     suffix = Path(name).suffix
-    if path.is_dir() and not (suffix in _PARQUET):
+    if path.is_dir() and suffix not in _PARQUET:
         raise ReadError(
             f"{where} is a folder, not a file; set path to a file inside it "
             f"(e.g. {path.name}/{_first_file(path)})."
@@ -290,7 +295,9 @@ def _read_excel(path: Path, where: str, options: dict[str, Any]) -> tuple[pd.Dat
     except TypeError as exc:
         raise ReadError(f"{where}: bad read_options ({_short(exc)}); remove them.") from None
     except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for broken files
-        raise ReadError(f"{where} sheet {sheet!r} could not be read ({_short(exc)}); save it again.") from None
+        raise ReadError(
+            f"{where} sheet {sheet!r} could not be read ({_short(exc)}); save it again."
+        ) from None
     return frame, ReadInfo("Excel", sheet=str(sheet), sheets=tuple(sheets))
 
 
@@ -337,13 +344,15 @@ def _read_csv(
             guess = sniff_encoding(_head(path) if not compressed else b"", cut=True)
             guess = "latin-1" if guess.startswith("utf") else guess
             raise ReadError(
-                f"{where} is not {info.encoding} text (byte {exc.object[exc.start:exc.start + 1]!r}); "
+                f"{where} is not {info.encoding} text (byte {exc.object[exc.start : exc.start + 1]!r}); "
                 f"set read_options: {{encoding: {guess}}}."
             ) from None
         except pd.errors.ParserError as exc:
             raise ReadError(_ragged(where, str(exc), info.sep)) from None
         except (TypeError, ValueError, LookupError) as exc:
-            raise ReadError(f"{where}: bad read_options ({_short(exc)}); fix or remove them.") from None
+            raise ReadError(
+                f"{where}: bad read_options ({_short(exc)}); fix or remove them."
+            ) from None
         except (OSError, EOFError, zipfile.BadZipFile) as exc:
             raise ReadError(
                 f"{where} could not be read ({_short(exc)}); the file is truncated or corrupt."

@@ -65,7 +65,9 @@ def _run_cells(notebook, params_file: str, **overrides) -> dict:
         try:
             exec(source, namespace)
         except Exception as exc:  # pragma: no cover - the message is the point
-            raise AssertionError(f"{notebook.name} cell `{source.splitlines()[0]}`: {exc!r}") from exc
+            raise AssertionError(
+                f"{notebook.name} cell `{source.splitlines()[0]}`: {exc!r}"
+            ) from exc
     return namespace
 
 
@@ -131,9 +133,7 @@ def test_metric_by_dimension_without_the_attribute_says_so():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(
-    ("name", "customers"), [("one_customer", False), ("identical", True)]
-)
+@pytest.mark.parametrize(("name", "customers"), [("one_customer", False), ("identical", True)])
 def test_rfvkit_report_builds_on_tiny_data(tmp_path, name, customers):
     params = _params(tmp_path, name, customers=customers)
     reports = tmp_path / "reports"

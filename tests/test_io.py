@@ -690,7 +690,9 @@ def _crm_files(tmp_path, tx: pd.DataFrame, customers=None, optouts=None, **param
 def test_padded_ids_warn_with_the_likely_cause(tmp_path):
     tx = tx_frame(customer_id=["205", "206", "7"])
     customers = pd.DataFrame({"customer_id": ["000205", "000206", "7", "8"]})
-    with pytest.warns(UserWarning, match=r"only 33% .*stripping leading zeros \(e.g. '205' ~ '000205'\)"):
+    with pytest.warns(
+        UserWarning, match=r"only 33% .*stripping leading zeros \(e.g. '205' ~ '000205'\)"
+    ):
         crm = load_crm(_crm_files(tmp_path, tx, customers))
     q = crm.quality
     assert q.rows("transaction customer not in customers", "transactions") == 2
@@ -755,8 +757,11 @@ def test_all_lines_dropped_names_the_reasons(tmp_path):
 def test_outlying_future_date_is_flagged_without_as_of():
     days = pd.date_range("2024-01-01", periods=60).strftime("%Y-%m-%d").tolist()
     raw = pd.DataFrame(
-        {"customer_id": [f"c{i % 7}" for i in range(61)], "order_date": [*days, "2099-01-01"],
-         "amount": [10.0] * 61}
+        {
+            "customer_id": [f"c{i % 7}" for i in range(61)],
+            "order_date": [*days, "2099-01-01"],
+            "amount": [10.0] * 61,
+        }
     )
     with pytest.warns(UserWarning, match="set as_of: 2024-03-01"):
         tx, q = read_transactions(raw)
@@ -790,7 +795,9 @@ def test_declared_dayfirst_contradicted_by_the_data():
     assert q.frame.set_index("rule").loc[rule, "action"] == "flagged"
 
 
-@pytest.mark.parametrize(("policy", "kept", "action"), [("keep", 3, "kept"), ("drop", 2, "dropped")])
+@pytest.mark.parametrize(
+    ("policy", "kept", "action"), [("keep", 3, "kept"), ("drop", 2, "dropped")]
+)
 def test_duplicate_policy_is_explicit_and_counted(policy, kept, action):
     raw = tx_frame(customer_id=["a", "a", "b"], order_date=["2024-01-02"] * 3, amount=[5.0] * 3)
     tx, q = read_transactions(raw, duplicates=policy)
@@ -829,8 +836,9 @@ def test_mixed_offsets_flagged_and_same_day_as_a_tz_aware_frame():
     ]
     aware = tx_frame(
         customer_id=["7", "7", "12"],
-        order_date=pd.to_datetime(["2024-03-30 23:30", "2024-04-01 00:30", "2024-04-02 12:00"])
-        .tz_localize("Europe/Paris"),
+        order_date=pd.to_datetime(
+            ["2024-03-30 23:30", "2024-04-01 00:30", "2024-04-02 12:00"]
+        ).tz_localize("Europe/Paris"),
     )
     direct = rfv_table(aware, as_of="2024-04-10")
     loaded = rfv_table(read_transactions(aware).frame, as_of="2024-04-10")

@@ -32,7 +32,7 @@ def _one_line(exc: BaseException) -> str:
 @pytest.mark.parametrize(
     ("data", "expected"),
     [
-        ("plain ascii".encode(), "utf-8"),
+        (b"plain ascii", "utf-8"),
         ("Zoë".encode(), "utf-8"),
         ("\ufeffid".encode(), "utf-8-sig"),
         ("Zoë €".encode("cp1252"), "cp1252"),
@@ -199,8 +199,9 @@ def test_excel_missing_sheet_lists_the_sheets(tmp_path):
     assert excel_sheets(path) == ["Readme", "Orders"]
     with pytest.raises(ReadError) as err:
         read_transactions(path, read_options={"sheet_name": "orders"})
-    assert "no sheet 'orders' (sheets: Readme, Orders); set read_options: {sheet_name: Orders}" in str(
-        err.value
+    assert (
+        "no sheet 'orders' (sheets: Readme, Orders); set read_options: {sheet_name: Orders}"
+        in str(err.value)
     )
     tx, q = read_transactions(path, read_options={"sheet_name": "Orders"})
     assert len(tx) > 0 and "sheets: Readme, Orders" in q.frame["examples"].iloc[0]
