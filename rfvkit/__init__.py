@@ -51,6 +51,7 @@ _EXPORTS = {
     "BadValuesError": "rfvkit.errors",
     "BadParameterError": "rfvkit.errors",
     "EmptyDataError": "rfvkit.errors",
+    "ReadError": "rfvkit.readers",
 }
 _SUBMODULES = {
     "config",
@@ -66,6 +67,8 @@ _SUBMODULES = {
     "pipeline",
     "report",
     "demo",
+    "readers",
+    "checks",
 }
 
 __all__ = sorted([*_EXPORTS, *_SUBMODULES, "__version__"])
