@@ -126,10 +126,12 @@ def test_live_k_explorer_says_why_there_is_no_slider():
 
 def test_metric_by_dimension_without_the_attribute_says_so():
     frame = pd.DataFrame({"monetary": [10.0, 20.0]})
-    fig = metric_by_dimension(frame, "monetary", "country")
+    fig = metric_by_dimension(frame, "monetary", "country", if_missing="note")
     assert "No 'country' attribute" in fig.layout.annotations[0].text
     with pytest.raises(rk.errors.MissingColumnsError):
-        metric_by_dimension(frame, "frequency", "country")
+        metric_by_dimension(frame, "monetary", "country")
+    with pytest.raises(rk.errors.MissingColumnsError):
+        metric_by_dimension(frame, "frequency", "country", if_missing="note")
 
 
 @pytest.mark.slow

@@ -208,13 +208,13 @@ def metric_by_dimension(
     top: int = 10,
     log: bool = True,
     currency: str = "$",
+    if_missing: str = "raise",
 ) -> go.Figure:
     """Box or violin plot of a metric per category of a customer attribute.
 
     Categories are ordered by customer count; those beyond ``top`` are folded into one
     ``"Other (n categories)"`` box, and the fold is stated in the axis title. Missing
-    attribute values form a ``"(missing)"`` category. Without a ``by`` column (no
-    customers file) the figure says so in a sentence instead of raising.
+    attribute values form a ``"(missing)"`` category.
 
     Parameters
     ----------
@@ -233,6 +233,9 @@ def metric_by_dimension(
         Log-scale y axis; values <= 0 are left out and counted in the title.
     currency : str
         Currency symbol for money columns.
+    if_missing : {"raise", "note"}
+        Without a ``by`` column (e.g. no customers file): raise ``MissingColumnsError``,
+        or return a figure that says so in a sentence (reports use ``"note"``).
 
     Examples
     --------
@@ -240,7 +243,10 @@ def metric_by_dimension(
     >>> list(metric_by_dimension(frame, "monetary", "country").data[0].x)
     ['GB', 'GB', 'FR']
     """
-    if isinstance(frame, pd.DataFrame) and metric in frame and by not in frame:
+    if if_missing not in ("raise", "note"):
+        raise BadParameterError(f"if_missing must be 'raise' or 'note', got {if_missing!r}.")
+    missing = isinstance(frame, pd.DataFrame) and metric in frame and by not in frame
+    if missing and if_missing == "note":
         title = f"{_label(metric, currency)} by {by}"
         return _no_data(
             _base(title),
