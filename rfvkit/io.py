@@ -519,7 +519,7 @@ def _read(
     if frame.columns.duplicated().any():
         dupes = list(dict.fromkeys(frame.columns[frame.columns.duplicated()]))
         raise ReadError(f"{where} has duplicated column name(s) {dupes}; rename them first.")
-    if len(frame) == 0:
+    if len(frame) == 0 and table not in _MAY_BE_EMPTY:
         raise EmptyDataError(f"{where} has no data rows.")
     log = QualityLog(table, len(frame) + len(info.skipped))
     if info.format != "frame":
@@ -532,6 +532,10 @@ def _read(
             [f"{n} fields" for n in info.skipped],
         )
     return _rename(frame.reset_index(drop=True), columns, table), log
+
+
+#: Tables whose header-only file means "none yet" (no opt-outs, no campaigns sent).
+_MAY_BE_EMPTY = ("optouts", "campaigns")
 
 
 def _sheets_text(info: ReadInfo) -> str:

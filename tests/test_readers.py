@@ -233,3 +233,18 @@ def test_every_read_failure_in_load_crm_is_marked_for_exit_2(tmp_path):
     with pytest.raises(RfvkitError) as err:
         load_crm({"data": {"transactions": str(path)}})
     assert err.value.exit_code == 2
+
+
+@pytest.mark.parametrize("table", ["optouts", "campaigns"])
+def test_header_only_optouts_and_campaigns_mean_none_yet(tmp_path, table):
+    header = (CI / f"{table}.csv").read_text().splitlines()[0]
+    path = _write(tmp_path / f"{table}.csv", header + "\n")
+    spec = {"transactions": str(CI / "transactions.csv"), table: str(path)}
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        crm = load_crm({"data": spec, "as_of": "2026-01-01"})
+    frame = getattr(crm, table)
+    assert len(frame) == 0
+    assert crm.quality.counts()[table] == {"input": 0, "kept": 0, "dropped": 0}
