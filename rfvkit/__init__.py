@@ -44,6 +44,7 @@ _EXPORTS = {
     "Analysis": "rfvkit.pipeline",
     "with_attributes": "rfvkit.pipeline",
     "setup_notebook": "rfvkit.notebook",
+    "live_k_explorer": "rfvkit.notebook",
     "run_report": "rfvkit.report",
     "make_demo_crm": "rfvkit.demo",
     "write_demo": "rfvkit.demo",
@@ -53,6 +54,7 @@ _EXPORTS = {
     "BadValuesError": "rfvkit.errors",
     "BadParameterError": "rfvkit.errors",
     "EmptyDataError": "rfvkit.errors",
+    "ReadError": "rfvkit.readers",
 }
 _SUBMODULES = {
     "columns",
@@ -76,6 +78,8 @@ _SUBMODULES = {
     "pipeline",
     "report",
     "demo",
+    "readers",
+    "checks",
 }
 
 __all__ = sorted([*_EXPORTS, *_SUBMODULES, "__version__"])

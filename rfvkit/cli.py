@@ -1,7 +1,9 @@
 """The ``rfvkit`` command: build the scored table, run the reports, make demo data.
 
-Every job exits 0 on success and 1 with a one-line reason on bad input, so a
-scheduler (cron, Airflow) can trust the exit code.
+Every job exits 0 on success, 2 with a one-line reason when an input file is
+rejected (unreadable, wrong format, no usable rows), and 1 with a one-line reason on
+any other error (bad parameters, a failed notebook), so a scheduler (cron, Airflow)
+can trust the exit code. ``--debug`` shows the traceback as well.
 """
 
 from __future__ import annotations
@@ -45,6 +47,12 @@ def _add_params_args(parser: argparse.ArgumentParser) -> None:
         metavar="KEY=VALUE",
         help="override one parameter, e.g. -p bins=4 -p as_of=2011-12-10 (repeatable)",
     )
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        default=argparse.SUPPRESS,  # keeps `rfvkit --debug table ...` working too
+        help="show the full traceback of an error as well",
+    )
 
 
 def _config(args: argparse.Namespace):
@@ -60,7 +68,8 @@ def _cmd_table(args: argparse.Namespace) -> int:
     cfg = _config(args)
     started = time.perf_counter()
     result = analyse(cfg)
-    out = Path(args.out) if args.out else Path("reports") / cfg.name / "table"
+    name = Path(cfg.source).stem if cfg.source else "report"  # as run_report names it
+    out = Path(args.out) if args.out else Path("reports") / name / "table"
     paths = result.write_table(out)
     print(
         f"{len(result.segmented):,} customers scored and segmented in "
@@ -84,8 +93,11 @@ def _cmd_report(args: argparse.Namespace) -> int:
         show_cells=args.cells,
     )
     if not result.ok:
-        print(f"rfvkit: report failed: {result.failure}", file=sys.stderr)
-        print(f"rfvkit: the failed notebook is kept in {result.failed_dir}", file=sys.stderr)
+        print(
+            f"rfvkit: report failed: {result.failure} (the failed notebook is kept in "
+            f"{result.failed_dir})",
+            file=sys.stderr,
+        )
         return 1
     print(f"Report ready: {result.index_html}")
     return 0
@@ -126,6 +138,9 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"rfvkit {__version__}")
+    parser.add_argument(
+        "--debug", action="store_true", help="show the full traceback of an error as well"
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     report = sub.add_parser(
@@ -178,15 +193,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.func(args)
     except RfvkitError as exc:
+        _traceback(args)
         message = " ".join(str(exc).split())
         print(f"rfvkit: error: {message}", file=sys.stderr)
-        return 1
+        return int(getattr(exc, "exit_code", 1))
     except FileNotFoundError as exc:
+        _traceback(args)
         print(f"rfvkit: error: file not found: {exc.filename or exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("rfvkit: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # a bug, not bad input: still one line, the traceback on --debug
+        _traceback(args)
+        message = " ".join(f"{type(exc).__name__}: {exc}".split())[:300]
+        hint = "" if getattr(args, "debug", False) else "; rerun with --debug for the traceback"
+        print(f"rfvkit: internal error: {message}{hint}", file=sys.stderr)
+        return 1
+
+
+def _traceback(args: argparse.Namespace) -> None:
+    if getattr(args, "debug", False):
+        import traceback
+
+        traceback.print_exc(file=sys.stderr)
 
 
 if __name__ == "__main__":

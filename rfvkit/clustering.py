@@ -66,6 +66,8 @@ from rfvkit.errors import (
 __all__ = ["SuggestedSegments", "suggest_segments"]
 
 RFV = RFV_METRICS
+#: What a one-group result says (reports show it where the clusters would be).
+RULES_ONLY = "k-means needs at least k distinct customers; showing the rule segments only."
 _SMALL = 250_000
 _SCALERS = dict(zip(SCALERS, (StandardScaler, RobustScaler), strict=True))
 
@@ -110,6 +112,7 @@ def suggest_segments(
     min_stability: float = 0.8,
     fit_size: int = 1_000_000,
     scan_size: int = 200_000,
+    fallback: bool = False,
 ) -> SuggestedSegments:
     """Cluster customers with k-means on log-scaled RFV features and name the clusters.
 
@@ -143,6 +146,10 @@ def suggest_segments(
     scan_size : int
         k is chosen on a seeded sample of at most this many of those customers; the
         chosen model is then refined on all of them, starting from its centres.
+    fallback : bool
+        With an integer ``k`` above the number of distinct customers, return one group
+        whose ``reason`` says so ("k-means needs at least k distinct customers; showing
+        the rule segments only") instead of raising (reports on tiny data use it).
 
     Returns
     -------
@@ -181,7 +188,12 @@ def suggest_segments(
     pre = _preprocessor(scaler)
     z = pre.fit_transform(fit[list(features)])
     scan = z.iloc[_sample(len(z), scan_size, rng)]
-    ks, note = _allowed(ks, k, _n_distinct(scan.to_numpy(), cap=max(ks)), len(scan))
+    n_distinct = _n_distinct(scan.to_numpy(), cap=max(ks))
+    if fallback and isinstance(k, int | np.integer) and k > n_distinct:
+        note = f"k={k} was asked but there are only {n_distinct} distinct customer profile(s)"
+        ks, k = [1], "auto"
+    else:
+        ks, note = _allowed(ks, k, n_distinct, len(scan))
     eval_idx = _sample(len(scan), sample_size, rng)
     with _threads(len(scan)):
         models = {kk: KMeans(kk, n_init="auto", random_state=seed).fit(scan) for kk in ks}
@@ -419,7 +431,7 @@ def _choose(scores, k, note, min_stability, features) -> tuple[int, str]:
         return int(k), f"k={k} was given" + (f" ({', '.join(measured)})." if measured else ".")
     if list(scores.index) == [1]:
         why = note or f"all customers share the same {', '.join(features)}"
-        return 1, f"k=1: {why}, so they form one group."
+        return 1, f"k=1: {why}, so they form one group. {RULES_ONLY}"
     stable = scores[scores["stability"] >= min_stability]
     measured = scores["stability"].notna().any()
     pool = stable if len(stable) else scores

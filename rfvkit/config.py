@@ -26,7 +26,14 @@ __all__ = ["Config", "TableSpec", "load_config", "parse_override", "parse_as_of"
 
 #: Options each table of ``data`` accepts besides ``path`` and ``columns``.
 TABLE_OPTIONS: dict[str, tuple[str, ...]] = {
-    "transactions": ("date_format", "dayfirst", "decimal", "return_prefix", "read_options"),
+    "transactions": (
+        "date_format",
+        "dayfirst",
+        "decimal",
+        "return_prefix",
+        "read_options",
+        "duplicates",
+    ),
     "customers": ("date_format", "dayfirst", "default_region", "read_options"),
     "optouts": ("date_format", "dayfirst", "default_region", "read_options"),
     "campaigns": ("date_format", "dayfirst", "read_options"),
@@ -92,6 +99,7 @@ class Config:
     scaler: str = "standard"
     random_state: int = 0
     thresholds: dict[str, list[float]] | None = None
+    min_customer_match: float = 0.9
     source: Path | None = None
 
     def parameters(self) -> dict[str, Any]:
@@ -240,6 +248,13 @@ def parse_override(text: str) -> tuple[str, Any]:
             raise BadParameterError(
                 f"{key}: expected an integer{' or auto' if key == 'k' else ''}, got {value!r}."
             ) from None
+    elif key == "min_customer_match":
+        try:
+            typed = float(value)
+        except ValueError:
+            raise BadParameterError(
+                f"{key}: expected a share from 0 to 1, got {value!r}."
+            ) from None
     elif key == "as_of" and value.lower() in ("", "null", "none"):
         typed = None
     elif key == "features":
@@ -355,6 +370,13 @@ def _k(key: str, value: object, base: Path) -> int | str:
     return _int_range(2)(key, value, base)
 
 
+def _share(key: str, value: object, base: Path) -> float:
+    ok = isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value <= 1
+    if not ok:
+        raise _bad(key, value, "a share from 0 to 1, e.g. 0.9")
+    return float(value)
+
+
 def _as_of(key: str, value: object, base: Path) -> pd.Timestamp | None:
     return parse_as_of(value, key)
 
@@ -422,8 +444,9 @@ def _table(key: str, spec: object, base: Path, name: str) -> TableSpec:
         ),
         "read_options": (
             lambda v: v is None or isinstance(v, Mapping),
-            "a mapping of reader options",
+            "a mapping of reader options, e.g. {encoding: latin-1, sep: ';', sheet_name: Orders}",
         ),
+        "duplicates": (lambda v: v in ("keep", "drop"), "keep | drop"),
     }
     for opt, val in options.items():
         ok, allowed = checks[opt]
@@ -461,5 +484,6 @@ _VALIDATORS: dict[str, Callable[[str, Any, Path], Any]] = {
     "scaler": _choice(SCALERS),
     "random_state": _int_range(0, 2**32 - 1),
     "thresholds": _thresholds,
+    "min_customer_match": _share,
 }
 _FIELDS = list(_VALIDATORS)

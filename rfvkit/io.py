@@ -20,6 +20,13 @@ from typing import Any, NamedTuple
 import narwhals as nw
 import pandas as pd
 
+from rfvkit.checks import (
+    cross_table_checks,
+    late_outliers,
+    net_negative,
+    split_offsets,
+    thousands_like,
+)
 from rfvkit.columns import TRANSACTION_COLUMNS
 from rfvkit.config import Config, load_config, parse_as_of
 from rfvkit.errors import (
@@ -39,6 +46,7 @@ from rfvkit.parsing import (
 )
 from rfvkit.privacy import mask_phone
 from rfvkit.quality import QualityLog, QualityReport, distinct_examples
+from rfvkit.readers import ReadError, ReadInfo, excel_sheets, read_file
 
 __all__ = [
     "Loaded",
@@ -88,6 +96,7 @@ def read_transactions(
     as_of: Any = None,
     return_prefix: str | None = None,
     read_options: Mapping[str, Any] | None = None,
+    duplicates: str = "keep",
 ) -> Loaded:
     """Read order lines into ``customer_id, order_date, amount`` (+ optional columns).
 
@@ -108,7 +117,11 @@ def read_transactions(
     return_prefix : str, optional
         Order ids starting with it are cancellations (``"C"`` in Online Retail).
     read_options : mapping, optional
-        Passed to the pandas reader (``sep``, ``sheet_name`` ...).
+        Passed to the pandas reader (``sep``, ``encoding``, ``sheet_name`` ...); the
+        encoding and delimiter of a CSV are sniffed when not given (see
+        :mod:`rfvkit.readers`).
+    duplicates : {"keep", "drop"}
+        What to do with exact duplicate lines (every column equal); counted either way.
 
     Returns
     -------
@@ -116,8 +129,10 @@ def read_transactions(
         ``frame`` (RangeIndex; ``customer_id`` str, ``order_date`` datetime64[ns],
         ``amount`` float64 with negative = return) and ``quality``. Lines with a missing
         customer id, date or amount are dropped; returns, zero amounts and exact
-        duplicate lines are kept and counted. Duplicates are dropped only when a
-        ``line_id`` column repeats.
+        duplicate lines are kept (``duplicates="drop"`` drops them) and counted. A
+        repeated ``line_id`` is always dropped. Flagged, not changed: amounts like
+        ``7,990`` (thousands separator?), customers whose returns exceed their
+        purchases, and, without ``as_of``, dates far after the rest of the data.
 
     Examples
     --------
@@ -130,13 +145,15 @@ def read_transactions(
     >>> tx["amount"].tolist(), q.rows("missing customer_id")
     ([3.0, -1.5], 1)
     """
-    df = _read(source, columns, "transactions", read_options)
-    log = QualityLog("transactions", len(df))
+    if duplicates not in ("keep", "drop"):
+        raise BadParameterError(f"duplicates: got {duplicates!r}; allowed: keep | drop.")
+    df, log = _read(source, columns, "transactions", read_options)
     numbers = {}
     for col in ("quantity", "unit_price"):
         if col in df and not pd.api.types.is_numeric_dtype(df[col].dtype):
             numbers[col], rewritten = parse_numbers(df[col], col, decimal=decimal)
             log.note(f"{col} parsed from text", rewritten.sum(), "changed", df[col][rewritten])
+            _note_thousands(log, df[col], numbers[col], col, decimal)
     df = df.assign(**numbers)
     if "amount" not in df and "quantity" in df and "unit_price" in df:
         df = df.assign(amount=df["quantity"] * df["unit_price"])
@@ -160,19 +177,33 @@ def read_transactions(
     df = _clean_dates(df, "order_date", log, date_format, dayfirst, drop=True)
     amount, rewritten = parse_numbers(df["amount"], "amount", decimal=decimal)
     log.note("amount parsed from text", rewritten.sum(), "changed", df["amount"][rewritten])
+    _note_thousands(log, df["amount"], amount, "amount", decimal)
     df = log.drop(df.assign(amount=amount), amount.isna(), "missing amount", shown, label)
     cutoff = parse_as_of(as_of)
     if cutoff is not None:
         late = df["order_date"] >= cutoff + pd.Timedelta(days=1)
         df = log.drop(df, late, f"after as_of {cutoff:%Y-%m-%d}", df["order_date"])
+    else:
+        _note_late_outliers(log, df["order_date"])
     if "line_id" in df:
         line_id = normalise_ids(df["line_id"])
         df = log.drop(df, line_id.notna() & line_id.duplicated(), "duplicate line_id", line_id)
     else:
         dup = df.duplicated()
-        log.note(
-            "exact duplicate line", dup.sum(), "kept", _examples(df, dup, "order_id", "customer_id")
-        )
+        if duplicates == "drop":
+            key = "order_id" if "order_id" in df else "customer_id"
+            df = log.drop(df, dup, "exact duplicate line", df[key], key)
+        else:
+            shown = _examples(df, dup, "order_id", "customer_id")
+            log.note("exact duplicate line", dup.sum(), "kept", shown)
+    negative_net = net_negative(df)
+    log.note(
+        "customer net negative (returns exceed purchases; 'Net returners' in clustering)",
+        negative_net.sum(),
+        "flagged",
+        df["customer_id"][negative_net],
+        "customer_id",
+    )
     neg, zero = df["amount"] < 0, df["amount"] == 0
     log.note("negative amount (return)", neg.sum(), "kept as return", df["amount"][neg])
     log.note("zero amount", zero.sum(), "kept", _examples(df, zero, "order_id", "customer_id"))
@@ -221,8 +252,7 @@ def read_customers(
     >>> q.rows("duplicate customer_id"), q.rows("phone not mobile")
     (1, 1)
     """
-    df = _read(source, columns, "customers", read_options)
-    log = QualityLog("customers", len(df))
+    df, log = _read(source, columns, "customers", read_options)
     require_columns(df, ["customer_id"], table="customers")
     df = _clean_ids(df, "customer_id", log)
     dup = df["customer_id"].duplicated()
@@ -274,8 +304,7 @@ def read_optouts(
     >>> out["phone_e164"].tolist(), q.rows("no phone and no customer_id")
     (['+447400123456'], 1)
     """
-    df = _read(source, columns, "optouts", read_options)
-    log = QualityLog("optouts", len(df))
+    df, log = _read(source, columns, "optouts", read_options)
     if "phone" not in df and "customer_id" not in df:
         raise MissingColumnsError(
             ["phone", "customer_id"],
@@ -324,8 +353,7 @@ def read_campaigns(
     >>> log["group"].tolist(), q.rows("duplicate campaign_id + customer_id")
     (['treatment', 'holdout'], 1)
     """
-    df = _read(source, columns, "campaigns", read_options)
-    log = QualityLog("campaigns", len(df))
+    df, log = _read(source, columns, "campaigns", read_options)
     require_columns(df, ["campaign_id", "customer_id", "group"], table="campaigns")
     ids = normalise_ids(df["campaign_id"])
     df = log.drop(
@@ -382,16 +410,91 @@ def load_crm(params: str | os.PathLike | Mapping | Config, **overrides: Any) -> 
         options = dict(spec.options)
         if name == "transactions":
             options["as_of"] = config.as_of
-        loaded[name] = _READERS[name](spec.path, columns=spec.columns, **options)
+        try:
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", message=f"{name}: no rows left")
+                loaded[name] = _READERS[name](spec.path, columns=spec.columns, **options)
+        except RfvkitError as exc:
+            exc.exit_code = 2  # the input was rejected: the CLI exits 2
+            if not str(exc).startswith(f"{name}:"):  # value parsers name only the column
+                exc.args = (f"{name}: {spec.path.name}: {exc}",)
+            raise _with_sheets(exc, spec.path, name, options, spec.columns) from None
     frames = {name: result.frame for name, result in loaded.items()}
+    quality = QualityReport.combine(result.quality for result in loaded.values())
+    if frames["transactions"].empty:
+        exc = EmptyDataError(_why_empty(quality, config.data["transactions"].path))
+        exc.exit_code = 2
+        raise exc
+    checks = cross_table_checks(
+        frames["transactions"],
+        frames.get("customers"),
+        frames.get("optouts"),
+        min_match=config.min_customer_match,
+    )
     return CRM(
         transactions=frames["transactions"],
         customers=frames.get("customers"),
         optouts=frames.get("optouts"),
         campaigns=frames.get("campaigns"),
-        quality=QualityReport.combine(result.quality for result in loaded.values()),
+        quality=quality + checks,
         config=config,
     )
+
+
+def _why_empty(quality: QualityReport, path: object) -> str:
+    """``transactions: no lines left ...`` with the ledger's reasons, biggest first."""
+    rules = quality.frame
+    dropped = rules[(rules["table"] == "transactions") & (rules["action"] == "dropped")]
+    dropped = dropped.sort_values("rows", ascending=False)
+    reasons = "; ".join(
+        f"{r.rows:,} {r.rule}" + (f" (e.g. {r.examples})" if r.examples else "")
+        for r in dropped.head(3).itertuples()
+    )
+    total = quality.counts().get("transactions", {}).get("input", 0)
+    return (
+        f"transactions: {path}: all {total:,} lines were dropped while loading: {reasons}. "
+        "Fix the first reason (as_of, date_format/dayfirst, columns={...}) and run again."
+    )
+
+
+_REQUIRED = {
+    "transactions": ("customer_id", "order_date"),
+    "customers": ("customer_id",),
+    "campaigns": ("campaign_id", "customer_id", "group"),
+}
+
+
+def _with_sheets(
+    exc: RfvkitError, path: Path, table: str, options: Mapping, columns: Mapping
+) -> RfvkitError:
+    """A missing column in an Excel file with several sheets: say which sheet has it."""
+    read = dict(options.get("read_options") or {})
+    if not isinstance(exc, MissingColumnsError) or "sheet_name" in read:
+        return exc
+    if path.suffix.lower() not in (".xlsx", ".xlsm"):
+        return exc
+    sheets = excel_sheets(path)
+    if len(sheets) < 2:
+        return exc
+    need = _REQUIRED.get(table, ("customer_id",))
+    for sheet in sheets[1:]:
+        try:
+            header = pd.read_excel(path, sheet_name=sheet, nrows=0, engine="openpyxl").columns
+        except Exception:  # noqa: BLE001 - only enriches the message
+            continue
+        if all(c in {columns.get(str(h).strip(), str(h).strip()) for h in header} for c in need):
+            error = ReadError(
+                f"{table}: {path}: the first sheet {sheets[0]!r} has no column(s) "
+                f"{', '.join(map(repr, exc.missing))} but sheet {sheet!r} has them "
+                f"(sheets: {', '.join(sheets)}); set read_options: {{sheet_name: {sheet}}}."
+            )
+            error.exit_code = 2
+            return error
+    exc.args = (
+        f"{exc.args[0]} The file has sheets {', '.join(sheets)}; choose one with "
+        f"read_options: {{sheet_name: ...}}.",
+    )
+    return exc
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -399,21 +502,42 @@ def load_crm(params: str | os.PathLike | Mapping | Config, **overrides: Any) -> 
 
 def _read(
     source: Any, columns: Mapping[str, str] | None, table: str, read_options: Mapping | None
-) -> pd.DataFrame:
-    frame = _read_source(source, table, dict(read_options or {}))
+) -> tuple[pd.DataFrame, QualityLog]:
+    """The renamed frame and a ledger that already counts how the file was read."""
+    frame, info = _read_source(source, table, dict(read_options or {}))
+    where = f"{table}: {_describe(source)}"
     if frame.columns.duplicated().any():
-        dupes = list(frame.columns[frame.columns.duplicated()])
-        raise RfvkitError(f"{table}: duplicated column name(s) {dupes}; rename them first.")
-    if len(frame) == 0:
-        raise EmptyDataError(f"{table}: {_describe(source)} has no data rows.")
-    return _rename(frame.reset_index(drop=True), columns, table)
+        dupes = list(dict.fromkeys(frame.columns[frame.columns.duplicated()]))
+        raise ReadError(f"{where} has duplicated column name(s) {dupes}; rename them first.")
+    if len(frame) == 0 and table not in _MAY_BE_EMPTY:
+        raise EmptyDataError(f"{where} has no data rows.")
+    log = QualityLog(table, len(frame) + len(info.skipped))
+    if info.format != "frame":
+        log.note(info.describe(), len(frame), "info", _sheets_text(info))
+    if info.skipped:
+        log.note(
+            "line with more fields than the header (on_bad_lines: skip)",
+            len(info.skipped),
+            "dropped",
+            [f"{n} fields" for n in info.skipped],
+        )
+    return _rename(frame.reset_index(drop=True), columns, table), log
 
 
-def _read_source(source: Any, table: str, options: dict[str, Any]) -> pd.DataFrame:
+#: Tables whose header-only file means "none yet" (no opt-outs, no campaigns sent).
+_MAY_BE_EMPTY = ("optouts", "campaigns")
+
+
+def _sheets_text(info: ReadInfo) -> str:
+    return f"sheets: {', '.join(info.sheets)}" if len(info.sheets) > 1 else ""
+
+
+def _read_source(source: Any, table: str, options: dict[str, Any]) -> tuple[pd.DataFrame, ReadInfo]:
+    info = ReadInfo()
     if isinstance(source, pd.DataFrame):
         frame = source.copy()
     elif isinstance(source, str | os.PathLike):
-        frame = _read_file(Path(source).expanduser(), table, options)
+        frame, info = read_file(source, table, options)
     else:
         native = nw.from_native(source, eager_only=True, pass_through=True)
         if not isinstance(native, nw.DataFrame):
@@ -421,32 +545,7 @@ def _read_source(source: Any, table: str, options: dict[str, Any]) -> pd.DataFra
                 f"{table}: expected a file path or a DataFrame, got {type(source).__name__}."
             )
         frame = native.to_pandas()
-    return frame.set_axis([str(c).strip() for c in frame.columns], axis=1)
-
-
-def _read_file(path: Path, table: str, options: dict[str, Any]) -> pd.DataFrame:
-    if not path.exists():
-        raise RfvkitError(f"{table}: file not found: {path.resolve()}")
-    name = path.name.lower()
-    for compression in (".gz", ".bz2", ".zip", ".xz", ".zst"):
-        name = name.removesuffix(compression)
-    suffix = Path(name).suffix
-    try:
-        if suffix in (".csv", ".txt", ".tsv"):
-            if suffix == ".tsv":
-                options.setdefault("sep", "\t")
-            return pd.read_csv(path, **{"dtype": str, **options})
-        if suffix in (".parquet", ".pq"):
-            return pd.read_parquet(path, **options)
-        if suffix in (".xlsx", ".xlsm"):
-            return pd.read_excel(path, **{"engine": "openpyxl", **options})
-    except pd.errors.EmptyDataError:
-        raise EmptyDataError(f"{table}: {path} is empty (no header, no rows).") from None
-    hint = " Save it as .xlsx." if suffix == ".xls" else ""
-    raise RfvkitError(
-        f"{table}: unsupported file type {suffix or '(none)'!r} for {path}; use .csv, "
-        f".parquet or .xlsx, or pass a DataFrame.{hint}"
-    )
+    return frame.set_axis([str(c).strip() for c in frame.columns], axis=1), info
 
 
 def _describe(source: Any) -> str:
@@ -494,7 +593,24 @@ def _clean_dates(
     drop: bool,
 ) -> pd.DataFrame:
     raw = df[column]
-    dates, inferred = parse_dates(raw, column, date_format=date_format, dayfirst=dayfirst)
+    text, offsets = split_offsets(raw)
+    if isinstance(raw.dtype, pd.DatetimeTZDtype):
+        text = raw.dt.tz_localize(None)
+        log.note(f"{column} time zone {raw.dt.tz} dropped (local time kept)", len(raw), "info")
+    elif len(offsets) > 1:
+        log.note(
+            f"{column} with mixed time-zone offsets (local time kept, offsets dropped)",
+            (raw.ne(text) & raw.notna()).sum(),
+            "flagged",
+            offsets,
+        )
+    elif offsets:
+        log.note(
+            f"{column} offset {offsets[0]} dropped (local time kept)",
+            (raw.ne(text) & raw.notna()).sum(),
+            "info",
+        )
+    dates, inferred = parse_dates(text, column, date_format=date_format, dayfirst=dayfirst)
     if inferred:
         order, _, shown = inferred.partition(", as in ")
         log.note(
@@ -504,6 +620,14 @@ def _clean_dates(
     if not pd.api.types.is_datetime64_any_dtype(raw.dtype):
         blank |= raw.astype("str").str.strip().eq("").fillna(True).astype(bool)
     bad = dates.isna() & ~blank
+    if dayfirst is not None and date_format is None and bad.any():
+        swapped, _ = parse_dates(text[bad], column, dayfirst=not dayfirst)
+        log.note(
+            f"{column} contradicts dayfirst={dayfirst} (reads only with dayfirst={not dayfirst})",
+            swapped.notna().sum(),
+            "flagged",
+            raw[bad][swapped.notna()],
+        )
     df = df.assign(**{column: dates})
     if drop:
         df = log.drop(df, blank, f"missing {column}")
@@ -549,6 +673,46 @@ def _clean_phones(
     cols = list(df.columns)
     cols[position:position] = ["phone_e164", "phone_type"]
     return df.assign(phone_e164=e164, phone_type=kind)[cols]
+
+
+def _note_thousands(
+    log: QualityLog, raw: pd.Series, numbers: pd.Series, column: str, decimal: str
+) -> None:
+    """Flag text like ``7,990``: a thousands group or three decimals, depending on ``decimal``."""
+    like = thousands_like(raw)
+    if like.any():
+        other = "," if decimal == "." else "."
+        shown = [
+            f"{v!r} read as {n:g}" for v, n in zip(raw[like][:3], numbers[like][:3], strict=True)
+        ]
+        log.note(
+            f"{column} like '7,990' (thousands separator or 3 decimals? decimal={decimal!r}; "
+            f"the other reading needs decimal: {other!r})",
+            like.sum(),
+            "flagged",
+            ", ".join(shown),
+        )
+
+
+def _note_late_outliers(log: QualityLog, dates: pd.Series) -> None:
+    """Without ``as_of``, flag dates far after the rest (they would move the analysis date)."""
+    late, suggested = late_outliers(dates)
+    if late.any():
+        last = dates.max()
+        log.note(
+            f"order_date far after the rest (as_of would become {last + pd.Timedelta(days=1):%Y-%m-%d}; "
+            f"set as_of: {suggested:%Y-%m-%d} or fix these lines)",
+            late.sum(),
+            "flagged",
+            dates[late],
+        )
+        warnings.warn(
+            f"transactions: {int(late.sum())} line(s) dated far after the rest (e.g. {last:%Y-%m-%d}) "
+            f"would move the analysis date; set as_of: {suggested:%Y-%m-%d} or fix those lines.",
+            stacklevel=4,
+        )
+    future = (dates > pd.Timestamp.now().normalize() + pd.Timedelta(days=1)) & ~late
+    log.note("order_date after today", future.sum(), "flagged", dates[future])
 
 
 def _examples(df: pd.DataFrame, mask: pd.Series, *names: str) -> list[str]:

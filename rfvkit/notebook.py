@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["setup_notebook"]
+__all__ = ["setup_notebook", "live_k_explorer"]
 
 RENDERER = "plotly_mimetype+notebook"
 
@@ -36,3 +36,28 @@ def setup_notebook() -> None:
 def _one_line_warning(message, category, filename, lineno, line=None) -> str:
     """Warnings in notebooks and reports read as one sentence, without the kernel's temp path."""
     return f"{category.__name__}: {message}\n"
+
+
+def live_k_explorer(rfv, suggested, *, k_range=range(2, 11), **options):
+    """The live k explorer over the k the data allows, or the sentence saying why there is none.
+
+    Tiny data (one customer, a few, or all identical) cannot be split into ``k`` groups:
+    the range is cut to the number of distinct customers, and below 2 the cell shows
+    :data:`rfvkit.clustering.RULES_ONLY` instead of a slider, so the report still builds.
+
+    Examples
+    --------
+    >>> rk.live_k_explorer(rfv, sug, k_range=range(2, 7), random_state=0)  # doctest: +SKIP
+    """
+    from rfvkit.clustering import RFV, RULES_ONLY
+    from rfvkit.narrative import markdown
+    from rfvkit.widgets import k_explorer
+
+    features = list(dict.fromkeys([*RFV, *options.get("features", RFV)]))
+    buyers = rfv[rfv["monetary"] > 0] if "monetary" in rfv else rfv
+    distinct = len(buyers[[c for c in features if c in rfv]].drop_duplicates())
+    ks = [k for k in k_range if 2 <= k <= min(distinct, len(buyers))]
+    if suggested.k < 2 or not ks:
+        return markdown(f"No live k explorer here: {RULES_ONLY}")
+    k = suggested.k if suggested.k in ks else None
+    return k_explorer(rfv, k_range=range(ks[0], ks[-1] + 1), k=k, **options)

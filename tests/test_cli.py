@@ -133,3 +133,35 @@ def test_broken_custom_rules_name_the_rule_and_line(tmp_path):
     assert proc.returncode == 1
     line = proc.stderr.strip()
     assert "Champions" in line and "line" in line and "7" in line
+
+
+def _bad_input_params(tmp_path):
+    tx = (ROOT / "data" / "ci" / "transactions.csv").read_text().splitlines()
+    tx[2] = tx[2].replace("Granola", "Granola, large")  # an unquoted comma: 10 fields, not 9
+    (tmp_path / "tx.csv").write_text("\n".join(tx) + "\n")
+    params = tmp_path / "params.yaml"
+    params.write_text("data:\n  transactions: {path: tx.csv}\n")
+    return params
+
+
+@pytest.mark.parametrize("job", ["table", "report"])
+def test_rejected_input_file_is_one_line_and_exit_2(tmp_path, job):
+    proc = run_cli(job, "--params", str(_bad_input_params(tmp_path)), timeout=120)
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert lines[0].startswith("rfvkit: error: transactions: ") and "tx.csv line 3" in lines[0]
+    assert "read_options: {on_bad_lines: skip}" in lines[0]
+
+
+def test_debug_shows_the_traceback_then_the_line(tmp_path):
+    proc = run_cli("table", "--params", str(_bad_input_params(tmp_path)), "--debug", timeout=120)
+    assert proc.returncode == 2
+    assert "Traceback (most recent call last)" in proc.stderr
+    assert proc.stderr.strip().splitlines()[-1].startswith("rfvkit: error: transactions:")
+
+
+def test_table_without_out_writes_under_reports_params_name(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["table", "--params", str(ROOT / "params" / "ci.yaml")]) == 0
+    assert (tmp_path / "reports" / "ci" / "table" / "customers_scored.parquet").exists()

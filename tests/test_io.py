@@ -670,3 +670,196 @@ def test_load_crm_without_optional_tables(root):
     assert crm.customers is None and crm.optouts is None and crm.campaigns is None
     assert crm.transactions["customer_id"].nunique() == 4_372
     assert crm.config.as_of == pd.Timestamp("2011-12-10")
+
+
+# ----------------------------------------------------------------------------- cross-table checks
+
+
+def _crm_files(tmp_path, tx: pd.DataFrame, customers=None, optouts=None, **params):
+    tx.to_csv(tmp_path / "tx.csv", index=False)
+    data = {"transactions": str(tmp_path / "tx.csv")}
+    if customers is not None:
+        customers.to_csv(tmp_path / "customers.csv", index=False)
+        data["customers"] = {"path": str(tmp_path / "customers.csv"), "default_region": "GB"}
+    if optouts is not None:
+        optouts.to_csv(tmp_path / "optouts.csv", index=False)
+        data["optouts"] = {"path": str(tmp_path / "optouts.csv"), "default_region": "GB"}
+    return {"data": data, "as_of": "2024-12-31", **params}
+
+
+def test_padded_ids_warn_with_the_likely_cause(tmp_path):
+    tx = tx_frame(customer_id=["205", "206", "7"])
+    customers = pd.DataFrame({"customer_id": ["000205", "000206", "7", "8"]})
+    with pytest.warns(
+        UserWarning, match=r"only 33% .*stripping leading zeros \(e.g. '205' ~ '000205'\)"
+    ):
+        crm = load_crm(_crm_files(tmp_path, tx, customers))
+    q = crm.quality
+    assert q.rows("transaction customer not in customers", "transactions") == 2
+    assert q.rows("customer with no transactions", "customers") == 3
+    loose = "customer_id matches a customer only after stripping leading zeros or case"
+    assert q.rows(loose) == 2
+    share = q.frame[q.frame["rule"].str.startswith("transaction customers found")]
+    assert share["rule"].tolist() == ["transaction customers found in customers: 33.3% (1 of 3)"]
+    assert share["action"].tolist() == ["flagged"]
+    assert_balanced(q)
+    assert q.counts()["transactions"] == {"input": 3, "kept": 3, "dropped": 0}
+
+
+def test_case_only_id_differences(tmp_path):
+    tx = tx_frame(customer_id=["ab", "AB", "cd"])
+    customers = pd.DataFrame({"customer_id": ["AB", "Cd"]})
+    with pytest.warns(UserWarning, match="ignoring case"):
+        crm = load_crm(_crm_files(tmp_path, tx, customers))
+    q = crm.quality
+    rule = "customer_id differing from another only by case or leading zeros"
+    assert q.rows(rule, "transactions") == 2
+    assert "'ab' / 'AB'" in q.frame.set_index("rule").loc[rule, "examples"]
+
+
+def test_match_threshold_is_a_parameter(tmp_path):
+    tx = tx_frame(customer_id=["a", "b", "c"])
+    customers = pd.DataFrame({"customer_id": ["a", "b"]})
+    with pytest.warns(UserWarning, match="67%"):
+        load_crm(_crm_files(tmp_path, tx, customers))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        crm = load_crm(_crm_files(tmp_path, tx, customers, min_customer_match=0.5))
+    assert crm.quality.rows("transaction customer not in customers") == 1
+    with pytest.raises(BadParameterError, match="min_customer_match"):
+        load_crm(_crm_files(tmp_path, tx, customers, min_customer_match=2))
+
+
+def test_optouts_matching_no_customer(tmp_path):
+    customers = pd.DataFrame({"customer_id": ["a", "b", "c"], "phone": [GB_MOBILE, "", ""]})
+    optouts = pd.DataFrame(
+        {"customer_id": ["b", None, "zz"], "phone": [None, GB_MOBILE, "07400 999999"]}
+    )
+    crm = load_crm(_crm_files(tmp_path, tx_frame(), customers, optouts))
+    assert crm.quality.rows("opt-out matching no customer", "optouts") == 1
+    rec = crm.quality.frame.set_index("rule").loc["opt-out matching no customer"]
+    assert rec["examples"] == "'customer_id=zz'"
+
+
+def test_all_lines_dropped_names_the_reasons(tmp_path):
+    tx = tx_frame(order_date=["2025-06-01", "2025-07-01", "not a date"])
+    with pytest.raises(EmptyDataError) as err:
+        load_crm(_crm_files(tmp_path, tx))
+    message = str(err.value)
+    assert "all 3 lines were dropped" in message
+    assert "2 after as_of 2024-12-31" in message and "1 unparsable order_date" in message
+    assert err.value.exit_code == 2
+
+
+# ----------------------------------------------------------------------------- suspicious values
+
+
+def test_outlying_future_date_is_flagged_without_as_of():
+    days = pd.date_range("2024-01-01", periods=60).strftime("%Y-%m-%d").tolist()
+    raw = pd.DataFrame(
+        {
+            "customer_id": [f"c{i % 7}" for i in range(61)],
+            "order_date": [*days, "2099-01-01"],
+            "amount": [10.0] * 61,
+        }
+    )
+    with pytest.warns(UserWarning, match="set as_of: 2024-03-01"):
+        tx, q = read_transactions(raw)
+    assert len(tx) == 61  # flagged, not dropped
+    rule = q.frame[q.frame["rule"].str.startswith("order_date far after the rest")]
+    assert rule["rows"].tolist() == [1]
+    assert "as_of would become 2099-01-02" in rule["rule"].iloc[0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        _, q = read_transactions(raw, as_of="2024-03-01")
+    assert q.rows("after as_of 2024-03-01") == 1
+
+
+def test_thousands_separator_lookalikes_are_flagged():
+    tx, q = read_transactions(tx_frame(amount=["7,990", "7.99", "12.50"]))
+    assert tx["amount"].tolist() == [7990.0, 7.99, 12.5]
+    rule = q.frame[q.frame["rule"].str.startswith("amount like '7,990'")]
+    assert rule["rows"].tolist() == [1] and rule["action"].tolist() == ["flagged"]
+    assert "'7,990' read as 7990" in rule["examples"].iloc[0]
+    _, q = read_transactions(tx_frame(amount=["7,990", "7,99", "12,50"]), decimal=",")
+    assert "'7,990' read as 7.99" in q.frame.set_index("action").loc["flagged", "examples"]
+
+
+def test_declared_dayfirst_contradicted_by_the_data():
+    tx, q = read_transactions(
+        tx_frame(order_date=["13/04/2011", "03/04/2011", "03/04/2011"]), dayfirst=False
+    )
+    assert len(tx) == 2 and q.rows("unparsable order_date") == 1
+    rule = "order_date contradicts dayfirst=False (reads only with dayfirst=True)"
+    assert q.rows(rule) == 1
+    assert q.frame.set_index("rule").loc[rule, "action"] == "flagged"
+
+
+@pytest.mark.parametrize(
+    ("policy", "kept", "action"), [("keep", 3, "kept"), ("drop", 2, "dropped")]
+)
+def test_duplicate_policy_is_explicit_and_counted(policy, kept, action):
+    raw = tx_frame(customer_id=["a", "a", "b"], order_date=["2024-01-02"] * 3, amount=[5.0] * 3)
+    tx, q = read_transactions(raw, duplicates=policy)
+    assert len(tx) == kept
+    assert q.frame.set_index("rule").loc["exact duplicate line", ["rows", "action"]].tolist() == [
+        1,
+        action,
+    ]
+    assert_balanced(q)
+    with pytest.raises(BadParameterError, match="keep | drop"):
+        read_transactions(raw, duplicates="first")
+
+
+def test_duplicates_policy_in_params(tmp_path):
+    raw = tx_frame(customer_id=["a", "a", "b"], order_date=["2024-01-02"] * 3, amount=[5.0] * 3)
+    params = _crm_files(tmp_path, raw)
+    params["data"]["transactions"] = {"path": params["data"]["transactions"], "duplicates": "drop"}
+    assert len(load_crm(params).transactions) == 2
+    params["data"]["transactions"]["duplicates"] = "maybe"
+    with pytest.raises(BadParameterError, match="duplicates"):
+        load_crm(params)
+
+
+def test_mixed_offsets_flagged_and_same_day_as_a_tz_aware_frame():
+    from rfvkit.rfv import rfv_table
+
+    text = ["2024-03-30 23:30:00+01:00", "2024-04-01 00:30:00+02:00", "2024-04-02 12:00:00+02:00"]
+    tx, q = read_transactions(tx_frame(customer_id=["7", "7", "12"], order_date=text))
+    rule = "order_date with mixed time-zone offsets (local time kept, offsets dropped)"
+    assert q.rows(rule) == 3
+    assert q.frame.set_index("rule").loc[rule, "examples"] == "'+01:00', '+02:00'"
+    assert tx["order_date"].dt.strftime("%Y-%m-%d %H:%M").tolist() == [
+        "2024-03-30 23:30",
+        "2024-04-01 00:30",
+        "2024-04-02 12:00",
+    ]
+    aware = tx_frame(
+        customer_id=["7", "7", "12"],
+        order_date=pd.to_datetime(
+            ["2024-03-30 23:30", "2024-04-01 00:30", "2024-04-02 12:00"]
+        ).tz_localize("Europe/Paris"),
+    )
+    direct = rfv_table(aware, as_of="2024-04-10")
+    loaded = rfv_table(read_transactions(aware).frame, as_of="2024-04-10")
+    via_text = rfv_table(tx, as_of="2024-04-10")
+    pd.testing.assert_frame_equal(direct, loaded)
+    pd.testing.assert_frame_equal(direct, via_text)
+
+
+def test_net_negative_customers_flagged_like_suggest_segments():
+    from rfvkit.clustering import suggest_segments
+    from rfvkit.rfv import rfv_table
+
+    raw = tx_frame(
+        customer_id=["a", "a", "b", "c", "d", "e"],
+        order_date=["2024-01-02"] * 6,
+        amount=[10.0, -25.0, 30.0, 40.0, 50.0, -5.0],
+    )
+    tx, q = read_transactions(raw)
+    rule = "customer net negative (returns exceed purchases; 'Net returners' in clustering)"
+    assert q.rows(rule) == 2 and "customer_id=a" in q.frame.set_index("rule").loc[rule, "examples"]
+    with pytest.warns(UserWarning):
+        rfv = rfv_table(tx, as_of="2024-02-01")
+        sug = suggest_segments(rfv, k=1, n_bootstrap=0)
+    assert sug.labels.index[sug.labels["cluster"] == -1].tolist() == ["a"]

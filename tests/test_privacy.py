@@ -77,7 +77,7 @@ def test_mask_id_known_answers(value, expected):
     assert mask_id(value) == expected
 
 
-@given(st.text(min_size=2, max_size=40).filter(lambda t: t.strip() == t and t))
+@given(st.text(min_size=2, max_size=40).filter(lambda t: t.strip() == t and "*" not in t))
 def test_mask_id_hides_at_least_half(value):
     masked = mask_id(value)
     shown = masked.removeprefix("****")

@@ -208,6 +208,7 @@ def metric_by_dimension(
     top: int = 10,
     log: bool = True,
     currency: str = "$",
+    if_missing: str = "raise",
 ) -> go.Figure:
     """Box or violin plot of a metric per category of a customer attribute.
 
@@ -232,6 +233,9 @@ def metric_by_dimension(
         Log-scale y axis; values <= 0 are left out and counted in the title.
     currency : str
         Currency symbol for money columns.
+    if_missing : {"raise", "note"}
+        Without a ``by`` column (e.g. no customers file): raise ``MissingColumnsError``,
+        or return a figure that says so in a sentence (reports use ``"note"``).
 
     Examples
     --------
@@ -239,6 +243,16 @@ def metric_by_dimension(
     >>> list(metric_by_dimension(frame, "monetary", "country").data[0].x)
     ['GB', 'GB', 'FR']
     """
+    if if_missing not in ("raise", "note"):
+        raise BadParameterError(f"if_missing must be 'raise' or 'note', got {if_missing!r}.")
+    missing = isinstance(frame, pd.DataFrame) and metric in frame and by not in frame
+    if missing and if_missing == "note":
+        title = f"{_label(metric, currency)} by {by}"
+        return _no_data(
+            _base(title),
+            f"No {by!r} attribute in this data (no customers file, or no such column):<br>"
+            f"nothing to group by. Set dimension to a column your customers file has.",
+        )
     require_columns(frame, [metric, by], table="frame")
     if kind not in ("box", "violin"):
         raise BadParameterError(f"kind must be 'box' or 'violin', got {kind!r}.")

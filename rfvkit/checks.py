@@ -1,0 +1,282 @@
+"""Checks that flag suspicious data instead of accepting it silently.
+
+Two kinds, both written to the quality ledger as counted rules with examples:
+
+* **cross-table** (:func:`cross_table_checks`, run by :func:`rfvkit.io.load_crm`): the
+  share of transaction customers found in the customers table, orphans on both
+  sides, ids that match only after stripping leading zeros or case-folding, ids that
+  differ only that way inside one table, and opt-outs that match no customer;
+* **single-column** helpers used by the loaders: outlying late dates that would move
+  an inferred ``as_of``, amounts that look like a misread thousands separator
+  (``7,990``), time-zone offsets, and net-negative customers.
+
+Nothing here drops a row: every rule is ``flagged`` or ``info``.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+
+import pandas as pd
+
+from rfvkit.quality import QualityLog, QualityReport, distinct_examples
+
+__all__ = [
+    "MIN_MATCH",
+    "cross_table_checks",
+    "id_key",
+    "loose_duplicates",
+    "late_outliers",
+    "thousands_like",
+    "split_offsets",
+    "net_negative",
+]
+
+#: Share of transaction customers that should be found in the customers table.
+MIN_MATCH = 0.9
+_OFFSET = re.compile(r"(?:Z|[+-]\d{2}(?::?\d{2})?)$")
+_DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{1,2}:\d{2}")
+_THOUSANDS = re.compile(r"^[+-]?[^\d]*\d{1,3}[.,]\d{3}[^\d]*$")
+
+
+def id_key(ids: pd.Series) -> pd.Series:
+    """A loose matching key: trimmed, case-folded, leading zeros stripped (``0`` stays).
+
+    Examples
+    --------
+    >>> id_key(pd.Series(["000205", "AB-7", " ab-7", "000"])).tolist()
+    ['205', 'ab-7', 'ab-7', '0']
+    """
+    key = ids.astype("str").str.strip().str.casefold().str.lstrip("0")
+    return key.mask(key.eq(""), "0")
+
+
+def loose_duplicates(ids: pd.Series) -> tuple[pd.Series, list[str]]:
+    """Rows whose id differs from another id of the same column only by case or zeros.
+
+    Returns the row mask and a few examples like ``'A1' / 'a1'``.
+
+    Examples
+    --------
+    >>> mask, shown = loose_duplicates(pd.Series(["a1", "A1", "b", "007", "7"]))
+    >>> mask.tolist(), shown
+    ([True, True, False, True, True], ["'a1' / 'A1'", "'007' / '7'"])
+    """
+    valid = ids.notna()
+    distinct = pd.Series(ids[valid].unique(), dtype="str")
+    keys = id_key(distinct)
+    clash = keys.duplicated(keep=False)
+    if not clash.any():
+        return pd.Series(False, index=ids.index), []
+    groups = distinct[clash].groupby(keys[clash].to_numpy(), sort=False).agg(list)
+    shown = [" / ".join(repr(v) for v in group[:3]) for group in groups.head(3)]
+    return ids.isin(set(distinct[clash])) & valid, shown
+
+
+def cross_table_checks(
+    transactions: pd.DataFrame,
+    customers: pd.DataFrame | None,
+    optouts: pd.DataFrame | None = None,
+    *,
+    min_match: float = MIN_MATCH,
+) -> QualityReport:
+    """Ledger rules comparing the tables of one CRM (nothing is dropped).
+
+    Warns (``UserWarning``) when fewer than ``min_match`` of the transaction customers
+    are in the customers table, naming the likely cause when ids match loosely.
+
+    Examples
+    --------
+    >>> tx = pd.DataFrame({"customer_id": ["205", "206", "7"]})
+    >>> cust = pd.DataFrame({"customer_id": ["000205", "000206", "7", "8"]})
+    >>> import warnings; warnings.simplefilter("ignore")
+    >>> q = cross_table_checks(tx, cust)
+    >>> q.rows("transaction customer not in customers"), q.rows("customer with no transactions")
+    (2, 3)
+    >>> q.rows("customer_id matches a customer only after stripping leading zeros or case")
+    2
+    """
+    reports = []
+    tx_log = QualityLog("transactions", 0)
+    tx_ids = transactions["customer_id"]
+    _within(tx_log, tx_ids)
+    if customers is not None:
+        cust_log = QualityLog("customers", 0)
+        cust_ids = customers["customer_id"]
+        _within(cust_log, cust_ids)
+        known = set(cust_ids.dropna())
+        found = tx_ids.isin(known)
+        buyers = pd.Series(tx_ids.unique())
+        share = float(buyers.isin(known).mean()) if len(buyers) else 1.0
+        matched = int(buyers.isin(known).sum())
+        rule = (
+            f"transaction customers found in customers: {share:.1%} "
+            f"({matched:,} of {len(buyers):,})"
+        )
+        low = share < min_match
+        tx_log.note(rule, int(found.sum()), "flagged" if low else "info")
+        tx_log.note(
+            "transaction customer not in customers",
+            int((~found).sum()),
+            "flagged",
+            tx_ids[~found],
+            "customer_id",
+        )
+        idle = ~cust_ids.isin(set(tx_ids))
+        cust_log.note(
+            "customer with no transactions",
+            int(idle.sum()),
+            "flagged",
+            cust_ids[idle],
+            "customer_id",
+        )
+        loose, pairs, cause = _loose_matches(tx_ids[~found], cust_ids[idle])
+        tx_log.note(
+            "customer_id matches a customer only after stripping leading zeros or case",
+            int(loose.sum()),
+            "flagged",
+            ", ".join(pairs),
+        )
+        if low:
+            hint = (
+                f" Ids match after {cause} (e.g. {pairs[0]}): export both files with the same "
+                "id format, or fix the ids before loading."
+                if pairs
+                else " Check that both files come from the same system and that columns={...} "
+                "maps the right id column."
+            )
+            warnings.warn(
+                f"only {share:.0%} of the transaction customers ({matched:,} of {len(buyers):,}) "
+                f"are in the customers table, so their attributes will be missing.{hint}",
+                stacklevel=3,
+            )
+        if optouts is not None:
+            reports.append(_optout_checks(optouts, customers))
+        reports.append(cust_log.report(0))
+    return QualityReport.combine([tx_log.report(0), *reports])
+
+
+def _within(log: QualityLog, ids: pd.Series) -> None:
+    mask, shown = loose_duplicates(ids)
+    log.note(
+        "customer_id differing from another only by case or leading zeros",
+        int(mask.sum()),
+        "flagged",
+        ", ".join(shown),
+    )
+
+
+def _loose_matches(orphans: pd.Series, idle: pd.Series) -> tuple[pd.Series, list[str], str]:
+    if orphans.empty or idle.empty:
+        return pd.Series(False, index=orphans.index), [], ""
+    lookup = pd.Series(idle.to_numpy(), index=id_key(idle).to_numpy())
+    lookup = lookup[~lookup.index.duplicated()]
+    keys = id_key(orphans)
+    hit = keys.isin(lookup.index)
+    pairs, zeros = [], False
+    for raw in distinct_examples(orphans[hit]):
+        other = lookup[id_key(pd.Series([raw])).iloc[0]]
+        pairs.append(f"{raw!r} ~ {other!r}")
+        zeros |= str(raw).lstrip("0") != str(raw) or str(other).lstrip("0") != str(other)
+    cause = "stripping leading zeros" if zeros else "ignoring case"
+    return hit, pairs, cause
+
+
+def _optout_checks(optouts: pd.DataFrame, customers: pd.DataFrame) -> QualityReport:
+    log = QualityLog("optouts", 0)
+    matched = pd.Series(False, index=optouts.index)
+    if "customer_id" in optouts:
+        matched |= optouts["customer_id"].isin(set(customers["customer_id"].dropna()))
+    if "phone_e164" in optouts and "phone_e164" in customers:
+        matched |= optouts["phone_e164"].isin(set(customers["phone_e164"].dropna()))
+    shown = optouts.get("customer_id", None)
+    examples = [] if shown is None else shown[~matched]
+    log.note(
+        "opt-out matching no customer", int((~matched).sum()), "flagged", examples, "customer_id"
+    )
+    return log.report(0)
+
+
+def late_outliers(dates: pd.Series) -> tuple[pd.Series, pd.Timestamp | None]:
+    """Dates far after the bulk of the data, and the ``as_of`` the bulk suggests.
+
+    A date is an outlier when it lies more than ``max(90 days, a quarter of the span)``
+    after the 99th percentile of the dates, so one typo (``2099``) cannot move an
+    inferred ``as_of``; the suggestion is the day after the last regular date.
+
+    Examples
+    --------
+    >>> d = pd.Series(pd.to_datetime(["2024-01-0%d" % i for i in range(1, 10)] * 20 + ["2099-01-01"]))
+    >>> mask, as_of = late_outliers(d)
+    >>> int(mask.sum()), as_of.date().isoformat()
+    (1, '2024-01-10')
+    """
+    valid = dates.dropna()
+    if len(valid) < 20:
+        return pd.Series(False, index=dates.index), None
+    bulk = valid.quantile(0.99)
+    margin = max(pd.Timedelta(days=90), (bulk - valid.min()) / 4)
+    late = (dates > bulk + margin).fillna(False).astype(bool)
+    if not late.any():
+        return late, None
+    return late, dates[~late].max().normalize() + pd.Timedelta(days=1)
+
+
+def thousands_like(raw: pd.Series) -> pd.Series:
+    """Text numbers with one separator followed by exactly three digits (``7,990``, ``1.250``).
+
+    Read as a thousands group they are a thousand times a decimal reading: worth a look.
+
+    Examples
+    --------
+    >>> thousands_like(pd.Series(["7,990", "7.99", "$1.250", "12,345.50", None])).tolist()
+    [True, False, True, False, False]
+    """
+    if pd.api.types.is_numeric_dtype(raw.dtype):
+        return pd.Series(False, index=raw.index)
+    text = raw.astype("str").str.strip()
+    return (text.str.match(_THOUSANDS) & raw.notna()).fillna(False).astype(bool)
+
+
+def split_offsets(raw: pd.Series) -> tuple[pd.Series, list[str]]:
+    """Strip UTC offsets from ISO date-time text; return the text and the offsets seen.
+
+    The loaders keep the local time as written (the day a purchase happened in the
+    shop's own time), which is what :func:`rfvkit.rfv.rfv_table` does with a
+    time-zone-aware column too, so both paths give the same day.
+
+    Examples
+    --------
+    >>> text, seen = split_offsets(pd.Series(["2024-03-30 23:30+01:00", "2024-04-01T00:30+02:00"]))
+    >>> text.tolist(), seen
+    (['2024-03-30 23:30', '2024-04-01T00:30'], ['+01:00', '+02:00'])
+    """
+    if pd.api.types.is_datetime64_any_dtype(raw.dtype) or pd.api.types.is_numeric_dtype(raw.dtype):
+        return raw, []
+    text = raw.astype("str").str.strip()
+    has = text.str.match(_DATE_TIME) & text.str.contains(_OFFSET) & raw.notna()
+    has = has.fillna(False).astype(bool)
+    if not has.any():
+        return raw, []
+    offsets = text[has].str.extract(f"({_OFFSET.pattern})")[0]
+    seen = sorted(offsets.unique().tolist())
+    return raw.mask(has, text[has].str.replace(_OFFSET, "", regex=True).str.rstrip()), seen
+
+
+def net_negative(transactions: pd.DataFrame) -> pd.Series:
+    """Lines of customers who bought (an amount > 0) but whose net value is <= 0.
+
+    The same customers :func:`rfvkit.clustering.suggest_segments` sets aside as
+    "Net returners" (monetary <= 0 in the RFV table).
+
+    Examples
+    --------
+    >>> tx = pd.DataFrame({"customer_id": ["a", "a", "b"], "amount": [5.0, -9.0, 3.0]})
+    >>> net_negative(tx).tolist()
+    [True, True, False]
+    """
+    groups = transactions.groupby("customer_id", sort=False)["amount"]
+    net = groups.transform("sum")
+    bought = groups.transform("max") > 0
+    return ((net <= 0) & bought).fillna(False).astype(bool)

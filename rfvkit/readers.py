@@ -1,0 +1,403 @@
+"""Read one input file into a pandas frame, or fail with one line that says how to fix it.
+
+Every failure to read an input — wrong encoding, wrong delimiter, a line with more fields
+than the header, a file whose content does not match its extension, a folder, a corrupt
+or empty file, a missing Excel sheet — raises :class:`ReadError`: one line naming the
+table, the file, the cause and the fix to write in the params file
+(``read_options: {encoding: latin-1}``, ``{sep: ";"}``, ``{sheet_name: Orders}``).
+
+When ``read_options`` do not say, the encoding (UTF-8, else cp1252, else latin-1) and
+the delimiter (``,`` ``;`` tab ``|``) of a CSV are sniffed from its first 64 KiB; what was
+used comes back as :class:`ReadInfo` and the loaders record it in the quality ledger.
+Python's :class:`csv.Sniffer` does the delimiter guess (Python docs, ``csv`` module).
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from rfvkit.errors import EmptyDataError, RfvkitError
+
+__all__ = ["ReadError", "ReadInfo", "read_file", "excel_sheets", "sniff_encoding", "sniff_sep"]
+
+_SNIFF_BYTES = 64 * 1024
+_SEPS = (",", ";", "\t", "|")
+_SEP_NAMES = {",": "','", ";": "';'", "\t": "'\\t'", "|": "'|'"}
+_CSV = (".csv", ".txt", ".tsv")
+_PARQUET = (".parquet", ".pq")
+_EXCEL = (".xlsx", ".xlsm")
+_MAGIC = {b"PK\x03\x04": "xlsx", b"PAR1": "parquet", b"\xd0\xcf\x11\xe0": "xls"}
+
+
+class ReadError(RfvkitError):
+    """An input file could not be read; the message names table, file, cause and fix.
+
+    The ``rfvkit`` command exits 2 on it (bad input), 1 on other errors.
+    """
+
+    exit_code = 2
+
+
+@dataclass
+class ReadInfo:
+    """How a file was read: ``format``, sniffed ``encoding`` / ``sep``, ``skipped`` lines."""
+
+    format: str = "frame"
+    encoding: str | None = None
+    sep: str | None = None
+    sniffed: tuple[str, ...] = ()
+    sheet: str | None = None
+    sheets: tuple[str, ...] = ()
+    skipped: list[int] = field(default_factory=list)
+
+    def describe(self) -> str:
+        """The ledger rule text, e.g. ``read as CSV: encoding cp1252 (sniffed), sep ';'``."""
+        parts = []
+        if self.encoding:
+            parts.append(
+                f"encoding {self.encoding}" + (" (sniffed)" if "encoding" in self.sniffed else "")
+            )
+        if self.sep:
+            parts.append(
+                f"sep {_SEP_NAMES.get(self.sep, repr(self.sep))}"
+                + (" (sniffed)" if "sep" in self.sniffed else "")
+            )
+        if self.sheet is not None:
+            parts.append(f"sheet {self.sheet!r} of {len(self.sheets)}")
+        return f"read as {self.format}" + (": " + ", ".join(parts) if parts else "")
+
+
+def read_file(path: str | Path, table: str, options: dict[str, Any] | None = None):
+    """Read ``path`` (``.csv``/``.txt``/``.tsv``, ``.parquet``, ``.xlsx``) as all-text CSV.
+
+    Parameters
+    ----------
+    path : path
+        The file (compressed ``.gz``/``.zip``... CSVs are read too, without sniffing).
+    table : str
+        Table name used in messages (``"transactions"``).
+    options : dict, optional
+        The table's ``read_options``: passed to the pandas reader (``sep``,
+        ``encoding``, ``sheet_name`` ...). ``on_bad_lines: skip`` drops lines with
+        too many fields and counts them (``ReadInfo.skipped``).
+
+    Returns
+    -------
+    (DataFrame, ReadInfo)
+
+    Raises
+    ------
+    ReadError
+        One line: table, file, cause, fix.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "tx.csv"
+    >>> _ = p.write_bytes("id;name\\n1;Zoë\\n".encode("cp1252"))
+    >>> frame, info = read_file(p, "customers")
+    >>> frame.to_dict("records"), info.describe()
+    ([{'id': '1', 'name': 'Zoë'}], "read as CSV: encoding cp1252 (sniffed), sep ';' (sniffed)")
+    """
+    path = Path(path).expanduser()
+    options = dict(options or {})
+    where = f"{table}: {path}"
+    if not path.exists():
+        raise ReadError(f"{table}: file not found: {path.resolve()}")
+    name = path.name.lower()
+    compressed = False
+    for compression in (".gz", ".bz2", ".zip", ".xz", ".zst"):
+        if name.endswith(compression):
+            name, compressed = name.removesuffix(compression), True
+    suffix = Path(name).suffix
+    if path.is_dir() and suffix not in _PARQUET:
+        raise ReadError(
+            f"{where} is a folder, not a file; set path to a file inside it "
+            f"(e.g. {path.name}/{_first_file(path)})."
+        )
+    if suffix not in (*_CSV, *_PARQUET, *_EXCEL):
+        hint = " Save it as .xlsx." if suffix == ".xls" else ""
+        raise ReadError(
+            f"{table}: unsupported file type {suffix or '(none)'!r} for {path}; use .csv, "
+            f".parquet or .xlsx, or pass a DataFrame.{hint}"
+        )
+    head = b"" if path.is_dir() else _head(path)
+    if not compressed and path.is_file():
+        _check_content(head, suffix, where, path)
+    if suffix in _PARQUET:
+        return _read_parquet(path, where, options), ReadInfo("parquet")
+    if suffix in _EXCEL:
+        return _read_excel(path, where, options)
+    return _read_csv(path, where, options, head, suffix, compressed)
+
+
+def excel_sheets(path: str | Path) -> list[str]:
+    """Sheet names of an ``.xlsx`` file, in workbook order ([] if it cannot be opened).
+
+    Examples
+    --------
+    >>> excel_sheets("no/such.xlsx")
+    []
+    """
+    try:
+        import openpyxl
+
+        book = openpyxl.load_workbook(path, read_only=True)
+        try:
+            return list(book.sheetnames)
+        finally:
+            book.close()
+    except Exception:  # noqa: BLE001 - only used to enrich a message
+        return []
+
+
+def sniff_encoding(data: bytes, *, cut: bool = False) -> str:
+    """``utf-8`` (``utf-8-sig`` with a BOM) when ``data`` decodes, else ``cp1252``, else ``latin-1``.
+
+    With ``cut=True`` (``data`` is the head of a longer file) a multi-byte character
+    cut at the end of ``data`` is ignored.
+
+    Examples
+    --------
+    >>> sniff_encoding("Zoë".encode("utf-8")), sniff_encoding("Zoë".encode("latin-1"))
+    ('utf-8', 'cp1252')
+    """
+    if data.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    for encoding in ("utf-8", "cp1252"):
+        try:
+            data.decode(encoding)
+            return encoding
+        except UnicodeDecodeError as exc:
+            tail = exc.start >= len(data) - 3 and exc.reason.startswith("unexpected end")
+            if encoding == "utf-8" and cut and tail:
+                return encoding
+    return "latin-1"
+
+
+def sniff_sep(text: str) -> str | None:
+    """The delimiter of CSV ``text`` among ``, ; tab |``, or None when there is one column.
+
+    Examples
+    --------
+    >>> sniff_sep("a;b;c\\n1;2,5;3\\n"), sniff_sep("a\\tb\\n1\\t2\\n"), sniff_sep("only\\n1\\n")
+    (';', '\\t', None)
+    """
+    lines = [line for line in text.splitlines() if line.strip()][:50]
+    if len(lines) > 1 and not text.endswith(("\n", "\r")):
+        lines = lines[:-1]  # the last line may be cut by the sniffing window
+    if not lines:
+        return None
+    sample = "\n".join(lines)
+    try:
+        return csv.Sniffer().sniff(sample, delimiters="".join(_SEPS)).delimiter
+    except csv.Error:
+        pass
+    header = lines[0]
+    counts = {sep: header.count(sep) for sep in _SEPS}
+    best = max(counts, key=counts.get)
+    return best if counts[best] else None
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def _head(path: Path) -> bytes:
+    with path.open("rb") as handle:
+        return handle.read(_SNIFF_BYTES)
+
+
+def _first_file(folder: Path) -> str:
+    names = sorted(p.name for p in folder.iterdir() if p.is_file())
+    return names[0] if names else "<file>"
+
+
+def _check_content(head: bytes, suffix: str, where: str, path: Path) -> None:
+    """A file whose bytes say another format than its extension: say which, and the fix."""
+    if not head:
+        raise EmptyDataError(f"{where} is empty (0 bytes); export the table again.")
+    found = next((kind for magic, kind in _MAGIC.items() if head.startswith(magic)), None)
+    if suffix in _CSV:
+        if found:
+            raise ReadError(
+                f"{where} is a {found} file, not CSV text; rename it to .{found if found != 'xls' else 'xlsx'} "
+                "(save .xls as .xlsx) or export it as CSV."
+            )
+        if b"\x00" in head[:4096] and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+            raise ReadError(
+                f"{where} is not text (binary bytes found); export the table as CSV, .xlsx or .parquet."
+            )
+        return
+    expected = "parquet" if suffix in _PARQUET else "xlsx"
+    if found == expected or (expected == "xlsx" and found == "xlsx"):
+        return
+    if found == "xls":
+        what = "an old Excel .xls file"
+        fix = "save it as .xlsx in Excel"
+    elif found:
+        what = f"a {found} file"
+        fix = f"rename it to .{found}"
+    elif b"\x00" not in head[:4096]:
+        what = "CSV/text"
+        fix = "rename it to .csv"
+    else:
+        what = "not a valid file of that type"
+        fix = "export the table again (.csv, .xlsx or .parquet)"
+    raise ReadError(f"{where} has the extension {suffix} but its content is {what}; {fix}.")
+
+
+def _read_parquet(path: Path, where: str, options: dict[str, Any]) -> pd.DataFrame:
+    try:
+        return pd.read_parquet(path, **options)
+    except TypeError as exc:
+        raise ReadError(f"{where}: bad read_options {options} ({exc}); remove them.") from None
+    except Exception as exc:  # noqa: BLE001 - pyarrow raises several kinds for corrupt files
+        raise ReadError(
+            f"{where} could not be read as parquet ({_short(exc)}); the file is truncated or "
+            "corrupt: export it again."
+        ) from None
+
+
+def _read_excel(path: Path, where: str, options: dict[str, Any]) -> tuple[pd.DataFrame, ReadInfo]:
+    sheets = excel_sheets(path)
+    if not sheets:
+        raise ReadError(
+            f"{where} could not be opened as an Excel workbook (truncated or corrupt); "
+            "save it again from Excel or export it as CSV."
+        )
+    sheet = options.pop("sheet_name", 0)
+    listed = ", ".join(sheets)
+    if isinstance(sheet, int) and not isinstance(sheet, bool):
+        if not 0 <= sheet < len(sheets):
+            raise ReadError(
+                f"{where} has no sheet number {sheet} (sheets: {listed}); "
+                f"set read_options: {{sheet_name: {sheets[0]}}}."
+            )
+        sheet = sheets[sheet]
+    elif sheet not in sheets:
+        close = [s for s in sheets if str(s).strip().lower() == str(sheet).strip().lower()]
+        fix = close[0] if close else sheets[0]
+        raise ReadError(
+            f"{where} has no sheet {sheet!r} (sheets: {listed}); "
+            f"set read_options: {{sheet_name: {fix}}}."
+        )
+    try:
+        frame = pd.read_excel(path, sheet_name=sheet, **{"engine": "openpyxl", **options})
+    except TypeError as exc:
+        raise ReadError(f"{where}: bad read_options ({_short(exc)}); remove them.") from None
+    except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for broken files
+        raise ReadError(
+            f"{where} sheet {sheet!r} could not be read ({_short(exc)}); save it again."
+        ) from None
+    return frame, ReadInfo("Excel", sheet=str(sheet), sheets=tuple(sheets))
+
+
+def _read_csv(
+    path: Path, where: str, options: dict[str, Any], head: bytes, suffix: str, compressed: bool
+) -> tuple[pd.DataFrame, ReadInfo]:
+    info = ReadInfo("CSV")
+    sniffed: list[str] = []
+    if suffix == ".tsv":
+        options.setdefault("sep", "\t")
+    if "encoding" not in options and not compressed:
+        options["encoding"] = sniff_encoding(head, cut=len(head) == _SNIFF_BYTES)
+        sniffed.append("encoding")
+    if "sep" not in options and "delimiter" not in options and not compressed:
+        text = head.decode(options["encoding"], errors="replace")
+        sep = sniff_sep(text)
+        options["sep"] = sep or ","
+        sniffed.append("sep")
+    info.encoding = options.get("encoding", "utf-8")
+    info.sep = options.get("sep", options.get("delimiter", ","))
+    info.sniffed = tuple(sniffed)
+    skip = options.get("on_bad_lines") == "skip"
+    if skip:
+
+        def count(bad: list[str]) -> None:  # returning None drops the line
+            info.skipped.append(len(bad))
+
+        options["on_bad_lines"] = count
+        options["engine"] = "python"
+    tries = ["cp1252", "latin-1"] if "encoding" in sniffed else []
+    while True:
+        try:
+            frame = pd.read_csv(path, **{"dtype": str, **options})
+            break
+        except pd.errors.EmptyDataError:
+            raise EmptyDataError(
+                f"{where} is empty (no header, no rows); export the table again."
+            ) from None
+        except UnicodeDecodeError as exc:
+            tries = [t for t in tries if t != options["encoding"]]
+            if tries:  # the sniffed head decoded, a later byte did not: next candidate
+                options["encoding"] = info.encoding = tries.pop(0)
+                continue
+            guess = sniff_encoding(_head(path) if not compressed else b"", cut=True)
+            guess = "latin-1" if guess.startswith("utf") else guess
+            raise ReadError(
+                f"{where} is not {info.encoding} text (byte {exc.object[exc.start : exc.start + 1]!r}); "
+                f"set read_options: {{encoding: {guess}}}."
+            ) from None
+        except pd.errors.ParserError as exc:
+            raise ReadError(_ragged(where, str(exc), info.sep)) from None
+        except (TypeError, ValueError, LookupError) as exc:
+            raise ReadError(
+                f"{where}: bad read_options ({_short(exc)}); fix or remove them."
+            ) from None
+        except (OSError, EOFError, zipfile.BadZipFile) as exc:
+            raise ReadError(
+                f"{where} could not be read ({_short(exc)}); the file is truncated or corrupt."
+            ) from None
+    dupes = _repeated_header(head, info) if not compressed else []
+    if dupes:
+        raise ReadError(
+            f"{where}: the header repeats column name(s) {dupes}; rename or remove the copies."
+        )
+    if frame.shape[1] == 1 and "sep" not in sniffed:
+        column = str(frame.columns[0])
+        other = next((s for s in _SEPS if s != info.sep and s in column), None)
+        if other:
+            raise ReadError(
+                f"{where} reads as one column {column[:40]!r} with sep {_SEP_NAMES.get(info.sep, info.sep)}; "
+                f"its header is split by {_SEP_NAMES[other]}: set read_options: {{sep: {_SEP_NAMES[other]}}}."
+            )
+    return frame, info
+
+
+def _repeated_header(head: bytes, info: ReadInfo) -> list[str]:
+    """Names the CSV header holds twice (pandas would silently rename them ``x.1``)."""
+    text = head.decode(info.encoding or "utf-8", errors="replace").lstrip("\ufeff")
+    first = text.splitlines()[0] if text else ""
+    if len(info.sep or ",") != 1:
+        return []
+    names = [n.strip() for n in next(csv.reader([first], delimiter=info.sep or ","), [])]
+    seen: set[str] = set()
+    return list(dict.fromkeys(n for n in names if n in seen or seen.add(n)))
+
+
+def _ragged(where: str, message: str, sep: str) -> str:
+    """``Expected 9 fields in line 3, saw 10`` -> the line, the likely cause and the fixes."""
+    found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", message)
+    shown = _SEP_NAMES.get(sep, repr(sep))
+    if not found:
+        return f"{where} could not be parsed as CSV ({_short(message)}); check quoting and read_options: {{sep: ...}}."
+    expected, line, saw = found.groups()
+    return (
+        f"{where} line {line} has {saw} fields where the header has {expected} (an unquoted "
+        f"{shown} inside a value?); quote that value in the file, or set "
+        "read_options: {on_bad_lines: skip} to drop and count such lines."
+    )
+
+
+def _short(exc: object) -> str:
+    text = " ".join(str(exc).split())
+    return text[:160] + ("..." if len(text) > 160 else "")
