@@ -62,6 +62,9 @@ class _Data:
         rows, weights = np.unique(values, axis=0, return_counts=True)
         return cls(rows[:, 0], rows[:, 1], rows[:, 2], weights.astype("float64"))
 
+    def take(self, rows: slice) -> _Data:
+        return _Data(self.x[rows], self.t_x[rows], self.T[rows], self.w[rows])
+
 
 def _log_likelihood(params: np.ndarray, d: _Data) -> np.ndarray:
     """Per-row log-likelihood, FHL (2005) eq. 6; ``params`` (4, ...) broadcast over rows."""
@@ -165,13 +168,13 @@ class BetaGeo:
         """Delta method: Hessian in log-parameters, then se(θ) = θ · se(log θ)."""
 
         def total(theta: np.ndarray) -> np.ndarray:  # theta: (4, ...) -> (...)
-            flat = np.exp(theta.reshape(4, -1))
-            out = np.array([-np.dot(_log_likelihood(flat[:, i], data), data.w)
-                            for i in range(flat.shape[1])])
-            return out.reshape(theta.shape[1:])
+            return _batched_total(
+                lambda p, rows: -(_log_likelihood(p, data.take(rows)) @ data.w[rows]),
+                np.exp(theta), len(data.w),
+            )
 
-        return dict(zip(_NAMES, map(float, est * _inverse_diag(hessian(total, np.log(est)).ddf)),
-                        strict=True))
+        h = hessian(total, np.log(est), initial_step=0.01, maxiter=3, order=4).ddf
+        return dict(zip(_NAMES, map(float, est * _inverse_diag(h)), strict=True))
 
     def summary_table(self) -> pd.DataFrame:
         """Parameters with standard errors and 95% Wald intervals, one row each."""
@@ -258,6 +261,14 @@ class BetaGeo:
             ok = age > 0
             out[i] = np.dot(self.expected_purchases_new(age[ok]), counts[ok])
         return out
+
+
+def _batched_total(fn, params: np.ndarray, n_rows: int, cells: int = 2_000_000) -> np.ndarray:
+    """Sum ``fn(params (m, k), rows) -> (k,)`` over row chunks so k x rows stays small."""
+    flat = params.reshape(len(params), -1)
+    size = max(1, cells // flat.shape[1])
+    out = sum(fn(flat, slice(i, i + size)) for i in range(0, n_rows, size))
+    return np.asarray(out).reshape(params.shape[1:])
 
 
 def _inverse_diag(h: np.ndarray) -> np.ndarray:

@@ -33,7 +33,7 @@ from scipy.optimize import minimize
 from scipy.special import gammaln
 from scipy.stats import pearsonr
 
-from rfvkit.bgnbd import MIN_CUSTOMERS, FitError, _inverse_diag
+from rfvkit.bgnbd import MIN_CUSTOMERS, FitError, _batched_total, _inverse_diag
 from rfvkit.errors import BadParameterError, require_columns
 
 __all__ = ["GammaGamma"]
@@ -150,11 +150,13 @@ class GammaGamma:
         self.n_customers_ = n
 
         def total(theta: np.ndarray) -> np.ndarray:  # log-parameters (3, ...) -> (...)
-            flat = np.exp(theta.reshape(3, -1))
-            out = [-_log_likelihood(flat[:, i], x, m).sum() for i in range(flat.shape[1])]
-            return np.array(out).reshape(theta.shape[1:])
+            return _batched_total(
+                lambda p, rows: -_log_likelihood(p, x[rows], m[rows]).sum(axis=-1),
+                np.exp(theta), n,
+            )
 
-        se = est * _inverse_diag(hessian(total, np.log(est)).ddf)  # delta method
+        h = hessian(total, np.log(est), initial_step=0.01, maxiter=3, order=4).ddf
+        se = est * _inverse_diag(h)  # delta method
         self.standard_errors_ = dict(zip(_NAMES, map(float, se), strict=True))
         return self
 

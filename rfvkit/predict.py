@@ -1,0 +1,185 @@
+"""Customer lifetime value from BG/NBD + Gamma-Gamma, and predictions joined onto segments.
+
+CLV over a horizon of H days, in steps of ``step_days`` (the last step ends at H), with an
+annual discount rate d (lifetimes' ``customer_lifetime_value`` uses the same sum with
+monthly steps; Fader, Hardie & Lee 2005, "RFM and CLV: Using Iso-Value Curves for
+Customer Base Analysis", *Journal of Marketing Research* 42(4), discount continuously):
+
+    CLV_i = Σ_k  E[M_i] · (E[Y_i(t_k)] − E[Y_i(t_{k−1})]) / (1 + d)^(t_k / 365)
+
+where E[Y_i(t)] is the BG/NBD conditional expected number of purchases in the next t
+days (:meth:`BetaGeo.expected_purchases`) and E[M_i] the Gamma-Gamma conditional expected
+spend per purchase (:meth:`GammaGamma.expected_spend`). Purchases in each step are
+discounted at the step's end.
+
+Example
+-------
+>>> clv = predict_clv(bg, gg, summary, horizon_days=365, discount_rate=0.10)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from rfvkit.bgnbd import BetaGeo
+from rfvkit.clv import clv_summary
+from rfvkit.errors import BadParameterError, require_columns
+from rfvkit.gammagamma import GammaGamma
+
+__all__ = ["predict_clv", "add_predictions", "clv_by_segment", "high_value_at_risk",
+           "PREDICTION_COLUMNS"]
+
+#: Columns :func:`add_predictions` adds to a scored/segmented table.
+PREDICTION_COLUMNS = ("p_alive", "expected_purchases_90d", "expected_spend", "clv")
+
+
+def _number(value: object, name: str, low: float, *, strict: bool = True) -> float:
+    ok = isinstance(value, int | float | np.number) and not isinstance(value, bool)
+    if not ok or not np.isfinite(value) or (value <= low if strict else value < low):
+        sign = ">" if strict else ">="
+        raise BadParameterError(f"{name}: got {value!r}; allowed: a number {sign} {low:g}.")
+    return float(value)
+
+
+def predict_clv(
+    bg: BetaGeo,
+    gg: GammaGamma,
+    summary: pd.DataFrame,
+    *,
+    horizon_days: float = 365,
+    discount_rate: float = 0.10,
+    step_days: float = 30,
+) -> pd.Series:
+    """Discounted expected value of each customer's purchases over the next ``horizon_days``.
+
+    Parameters
+    ----------
+    bg, gg : BetaGeo, GammaGamma
+        Fitted models (``bg`` on ``summary``'s time unit).
+    summary : pandas.DataFrame
+        :func:`rfvkit.clv_summary` output (``attrs["unit_days"]`` says how long a unit is).
+    horizon_days : float
+        Length of the prediction window in days.
+    discount_rate : float
+        Annual discount rate (0.10 = 10% a year); 0 for undiscounted value.
+    step_days : float
+        Length of one discounting step in days (30: monthly, as lifetimes).
+
+    Returns
+    -------
+    pandas.Series
+        ``clv`` per customer, in money units, same index as ``summary``.
+
+    Examples
+    --------
+    >>> predict_clv(bg, gg, summary, horizon_days=365).sum()   # doctest: +SKIP
+    """
+    horizon = _number(horizon_days, "horizon_days", 0)
+    rate = _number(discount_rate, "discount_rate", 0, strict=False)
+    step = _number(step_days, "step_days", 0)
+    unit_days = float(summary.attrs.get("unit_days", getattr(bg, "unit_days_", 1.0)))
+    spend = gg.expected_spend(summary).to_numpy()
+    ends = np.minimum(np.arange(1, int(np.ceil(horizon / step)) + 1) * step, horizon)
+    value = np.zeros(len(summary))
+    before = np.zeros(len(summary))
+    for end in ends:
+        upto = bg.expected_purchases(summary, t=end / unit_days).to_numpy()
+        value += (upto - before) / (1.0 + rate) ** (end / 365.0)
+        before = upto
+    return pd.Series(value * spend, index=summary.index, name="clv")
+
+
+def add_predictions(
+    segmented: pd.DataFrame,
+    transactions: pd.DataFrame,
+    *,
+    as_of: Any = None,
+    horizon_days: float = 365,
+    discount_rate: float = 0.10,
+    period: str = "D",
+) -> pd.DataFrame:
+    """The scored/segmented table with ``p_alive``, ``expected_purchases_90d``, ``clv`` added.
+
+    Fits BG/NBD and Gamma-Gamma on every customer's history up to ``as_of`` and joins the
+    predictions on ``customer_id`` (the index). Customers without purchase history get NaN.
+    The fitted models are kept in ``attrs["bgnbd"]`` / ``attrs["gammagamma"]``.
+
+    Examples
+    --------
+    >>> scored = add_predictions(analysis.segmented, analysis.crm.transactions,
+    ...                          as_of=analysis.as_of)         # doctest: +SKIP
+    """
+    summary = clv_summary(transactions, as_of=as_of, period=period)
+    bg = BetaGeo().fit(summary)
+    gg = GammaGamma().fit(summary)
+    unit_days = summary.attrs["unit_days"]
+    frame = pd.DataFrame(
+        {
+            "p_alive": bg.p_alive(summary),
+            "expected_purchases_90d": bg.expected_purchases(summary, t=90 / unit_days),
+            "expected_spend": gg.expected_spend(summary),
+            "clv": predict_clv(bg, gg, summary, horizon_days=horizon_days,
+                               discount_rate=discount_rate),
+        }
+    )
+    frame.index = frame.index.astype(str)
+    out = segmented.drop(columns=[c for c in PREDICTION_COLUMNS if c in segmented.columns])
+    out = out.join(frame, how="left")
+    out.attrs = {**segmented.attrs, "bgnbd": bg, "gammagamma": gg, "clv_summary": summary,
+                 "horizon_days": horizon_days, "discount_rate": discount_rate}
+    return out
+
+
+def clv_by_segment(predicted: pd.DataFrame, *, by: str = "segment") -> pd.DataFrame:
+    """Customers, CLV total and share, median CLV and median p_alive per segment.
+
+    Examples
+    --------
+    >>> clv_by_segment(add_predictions(seg, tx))              # doctest: +SKIP
+    """
+    require_columns(predicted, (by, "clv", "p_alive"), table="predicted",
+                    hint="Add predictions first with rk.add_predictions(segmented, transactions).")
+    table = predicted.groupby(by, sort=False, observed=True).agg(
+        customers=("clv", "size"), clv=("clv", "sum"),
+        median_clv=("clv", "median"), median_p_alive=("p_alive", "median"),
+    )
+    total = table["clv"].sum()
+    table.insert(1, "share", table["customers"] / table["customers"].sum())
+    table.insert(3, "clv_share", table["clv"] / total if total else np.nan)
+    table = table.sort_values("clv", ascending=False).reset_index()
+    return table.rename(columns={by: "segment"}) if by != "segment" else table
+
+
+def high_value_at_risk(
+    predicted: pd.DataFrame, *, min_clv_quantile: float = 0.8, max_p_alive: float = 0.5,
+    past_value_quantile: float | None = None,
+) -> pd.DataFrame:
+    """Customers worth a lot but likely slipping away: high CLV, low p_alive.
+
+    "High value" is CLV at or above its ``min_clv_quantile`` quantile; with
+    ``past_value_quantile`` the past ``monetary`` value may qualify instead (customers who
+    spent a lot but whose low p_alive already shrank their CLV). Sorted by CLV.
+
+    Examples
+    --------
+    >>> risk = high_value_at_risk(predicted, max_p_alive=0.5)  # doctest: +SKIP
+    """
+    require_columns(predicted, ("clv", "p_alive"), table="predicted",
+                    hint="Add predictions first with rk.add_predictions(segmented, transactions).")
+    q = _number(min_clv_quantile, "min_clv_quantile", 0, strict=False)
+    cut = _number(max_p_alive, "max_p_alive", 0)
+    if q > 1 or cut > 1:
+        raise BadParameterError("min_clv_quantile and max_p_alive must lie in [0, 1].")
+    high = predicted["clv"] >= predicted["clv"].quantile(q)
+    if past_value_quantile is not None and "monetary" in predicted.columns:
+        past = _number(past_value_quantile, "past_value_quantile", 0, strict=False)
+        high |= predicted["monetary"] >= predicted["monetary"].quantile(past)
+    risky = high & (predicted["p_alive"] < cut)
+    out = predicted.loc[risky].sort_values("clv", ascending=False).copy()
+    if "segment" in out.columns:
+        out.insert(out.columns.get_loc("segment"), "rfv_segment", out["segment"])
+    out["segment"] = "High value at risk"  # feeds build_send_list like any segment
+    return out
