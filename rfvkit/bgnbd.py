@@ -49,8 +49,12 @@ class _Data:
 
     @classmethod
     def from_summary(cls, summary: pd.DataFrame, where: str) -> _Data:
-        require_columns(summary, ("frequency", "recency", "T"), table=where,
-                        hint="Build it with rk.clv_summary(transactions, as_of=...).")
+        require_columns(
+            summary,
+            ("frequency", "recency", "T"),
+            table=where,
+            hint="Build it with rk.clv_summary(transactions, as_of=...).",
+        )
         values = summary[["frequency", "recency", "T"]].to_numpy("float64")
         bad = ~np.isfinite(values).all(axis=1) | (values < 0).any(axis=1)
         bad |= values[:, 1] > values[:, 2] + 1e-9
@@ -74,7 +78,8 @@ def _log_likelihood(params: np.ndarray, d: _Data) -> np.ndarray:
     still = betaln(a, b + x) - (r + x) * np.log(alpha + T)
     with np.errstate(invalid="ignore", divide="ignore"):
         dropped = np.where(
-            x > 0, betaln(a + 1, np.maximum(b + x - 1, 1e-300)) - (r + x) * np.log(alpha + t_x),
+            x > 0,
+            betaln(a + 1, np.maximum(b + x - 1, 1e-300)) - (r + x) * np.log(alpha + t_x),
             -np.inf,
         )
     return common + np.logaddexp(still, dropped)
@@ -140,16 +145,22 @@ class BetaGeo:
             value = -np.dot(ll, data.w) / n
             return value if np.isfinite(value) else 1e10
 
-        result = minimize(objective, start, method="BFGS",
-                          options={"maxiter": self.max_iter, "gtol": 1e-7})
+        result = minimize(
+            objective, start, method="BFGS", options={"maxiter": self.max_iter, "gtol": 1e-7}
+        )
         if not result.success:  # BFGS stops on precision loss near the optimum: polish
-            polish = minimize(objective, result.x, method="Nelder-Mead",
-                              options={"maxiter": 20 * self.max_iter, "xatol": 1e-8,
-                                       "fatol": 1e-12})
+            polish = minimize(
+                objective,
+                result.x,
+                method="Nelder-Mead",
+                options={"maxiter": 20 * self.max_iter, "xatol": 1e-8, "fatol": 1e-12},
+            )
             if polish.success and polish.fun <= result.fun + 1e-9:
                 result = polish
         if not result.success or not np.all(np.isfinite(result.x)):
-            start_txt = ", ".join(f"{k}={v:.4g}" for k, v in zip(_NAMES, np.exp(start), strict=True))
+            start_txt = ", ".join(
+                f"{k}={v:.4g}" for k, v in zip(_NAMES, np.exp(start), strict=True)
+            )
             raise FitError(
                 f"BG/NBD fit did not converge: {result.message} (start {start_txt}; "
                 f"last {', '.join(f'{v:.4g}' for v in np.exp(result.x))}). Check the summary "
@@ -170,7 +181,8 @@ class BetaGeo:
         def total(theta: np.ndarray) -> np.ndarray:  # theta: (4, ...) -> (...)
             return _batched_total(
                 lambda p, rows: -(_log_likelihood(p, data.take(rows)) @ data.w[rows]),
-                np.exp(theta), len(data.w),
+                np.exp(theta),
+                len(data.w),
             )
 
         h = hessian(total, np.log(est), initial_step=0.01, maxiter=3, order=4).ddf
@@ -180,8 +192,11 @@ class BetaGeo:
         """Parameters with standard errors and 95% Wald intervals, one row each."""
         self._check_fitted()
         frame = pd.DataFrame(
-            {"parameter": list(_NAMES), "estimate": [self.params_[k] for k in _NAMES],
-             "standard_error": [self.standard_errors_[k] for k in _NAMES]}
+            {
+                "parameter": list(_NAMES),
+                "estimate": [self.params_[k] for k in _NAMES],
+                "standard_error": [self.standard_errors_[k] for k in _NAMES],
+            }
         )
         frame["lower_95"] = frame["estimate"] - 1.96 * frame["standard_error"]
         frame["upper_95"] = frame["estimate"] + 1.96 * frame["standard_error"]
@@ -207,8 +222,11 @@ class BetaGeo:
         x, t_x, T = self._xtT(summary)
         r, alpha, a, b = (self.params_[k] for k in _NAMES)
         with np.errstate(divide="ignore", invalid="ignore"):
-            log_ratio = (np.log(a) - np.log(np.maximum(b + x - 1, 1e-300))
-                         + (r + x) * (np.log(alpha + T) - np.log(alpha + t_x)))
+            log_ratio = (
+                np.log(a)
+                - np.log(np.maximum(b + x - 1, 1e-300))
+                + (r + x) * (np.log(alpha + T) - np.log(alpha + t_x))
+            )
         odds = np.where(x > 0, np.exp(np.minimum(log_ratio, 700)), 0.0)
         return pd.Series(1.0 / (1.0 + odds), index=summary.index, name="p_alive")
 
@@ -243,8 +261,10 @@ class BetaGeo:
         self._check_fitted()
         t = np.asarray(t, dtype="float64")
         r, alpha, a, b = (self.params_[k] for k in _NAMES)
-        return (a + b - 1) / (a - 1) * (
-            1.0 - (alpha / (alpha + t)) ** r * hyp2f1(r, b, a + b - 1, t / (alpha + t))
+        return (
+            (a + b - 1)
+            / (a - 1)
+            * (1.0 - (alpha / (alpha + t)) ** r * hyp2f1(r, b, a + b - 1, t / (alpha + t)))
         )
 
     def expected_cumulative(self, first: pd.Series, times: np.ndarray) -> np.ndarray:

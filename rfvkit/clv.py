@@ -86,20 +86,29 @@ def _purchases(tx: pd.DataFrame, where: str) -> pd.DataFrame:
             "load it with rk.read_transactions or pd.to_datetime."
         )
     amount = pd.to_numeric(tx["amount"], errors="coerce")
-    keep = (amount >= 0).to_numpy() & dates.notna().to_numpy() & tx["customer_id"].notna().to_numpy()
+    keep = (
+        (amount >= 0).to_numpy() & dates.notna().to_numpy() & tx["customer_id"].notna().to_numpy()
+    )
     if not keep.any():
         raise EmptyDataError(f"{where}: no purchase lines (amount >= 0 with a date and customer).")
     if dates.dt.tz is not None:
         dates = dates.dt.tz_localize(None)
     return pd.DataFrame(
-        {"customer_id": tx["customer_id"].to_numpy()[keep], "order_date": dates.to_numpy()[keep],
-         "amount": amount.to_numpy("float64")[keep]}
+        {
+            "customer_id": tx["customer_id"].to_numpy()[keep],
+            "order_date": dates.to_numpy()[keep],
+            "amount": amount.to_numpy("float64")[keep],
+        }
     )
 
 
 def _summarise(
-    customers: np.ndarray, dates: np.ndarray, amount: np.ndarray, as_of: pd.Timestamp,
-    period: str, unit: str,
+    customers: np.ndarray,
+    dates: np.ndarray,
+    amount: np.ndarray,
+    as_of: pd.Timestamp,
+    period: str,
+    unit: str,
 ) -> pd.DataFrame:
     """One row per customer from purchase lines already limited to ``<= as_of`` (NumPy only)."""
     codes, names = pd.factorize(customers, sort=True)
@@ -192,8 +201,12 @@ def clv_summary(
             stacklevel=2,
         )
     return _summarise(
-        lines["customer_id"].to_numpy()[inside], dates[inside],
-        lines["amount"].to_numpy()[inside], stamp, period, unit,
+        lines["customer_id"].to_numpy()[inside],
+        dates[inside],
+        lines["amount"].to_numpy()[inside],
+        stamp,
+        period,
+        unit,
     )
 
 
@@ -254,10 +267,15 @@ def calibration_holdout(
             "pick a calibration end that leaves a holdout period."
         )
     dates = lines["order_date"].to_numpy("datetime64[ns]")
-    split, stop = np.datetime64(_period_end(cal_end, period)), np.datetime64(_period_end(end, period))
+    split, stop = (
+        np.datetime64(_period_end(cal_end, period)),
+        np.datetime64(_period_end(end, period)),
+    )
     in_cal = dates < split
     if not in_cal.any():
-        raise EmptyDataError(f"transactions: no purchase on or before calibration_end {cal_end.date()}.")
+        raise EmptyDataError(
+            f"transactions: no purchase on or before calibration_end {cal_end.date()}."
+        )
     customers, amount = lines["customer_id"].to_numpy(), lines["amount"].to_numpy()
     cal = _summarise(customers[in_cal], dates[in_cal], amount[in_cal], cal_end, period, unit)
     in_hold = (dates >= split) & (dates < stop) & pd.Series(customers).isin(cal.index).to_numpy()
@@ -265,14 +283,20 @@ def calibration_holdout(
     end_index = _period_index(np.array([end.to_datetime64()]), period)[0]
     cal_index = _period_index(np.array([cal_end.to_datetime64()]), period)[0]
     hold = pd.DataFrame(
-        {"frequency_holdout": 0, "monetary_value_holdout": 0.0,
-         "duration_holdout": float(end_index - cal_index) / scale},
+        {
+            "frequency_holdout": 0,
+            "monetary_value_holdout": 0.0,
+            "duration_holdout": float(end_index - cal_index) / scale,
+        },
         index=cal.index,
     )
     if in_hold.any():
         frame = pd.DataFrame(
-            {"customer_id": customers[in_hold], "amount": amount[in_hold],
-             "bucket": _period_index(dates[in_hold], period)}
+            {
+                "customer_id": customers[in_hold],
+                "amount": amount[in_hold],
+                "bucket": _period_index(dates[in_hold], period),
+            }
         )
         per_period = frame.groupby(["customer_id", "bucket"], sort=False)["amount"].sum()
         per_customer = per_period.groupby(level=0).agg(["size", "mean"])

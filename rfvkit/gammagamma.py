@@ -45,8 +45,15 @@ def _log_likelihood(params: np.ndarray, x: np.ndarray, m: np.ndarray) -> np.ndar
     """Per-customer log density of z̄ (Fader & Hardie 2013, eq. 1); params (3, ...)."""
     p, q, v = (k[..., None] for k in params)
     px = p * x
-    return (gammaln(px + q) - gammaln(px) - gammaln(q) + q * np.log(v)
-            + (px - 1) * np.log(m) + px * np.log(x) - (px + q) * np.log(v + x * m))
+    return (
+        gammaln(px + q)
+        - gammaln(px)
+        - gammaln(q)
+        + q * np.log(v)
+        + (px - 1) * np.log(m)
+        + px * np.log(x)
+        - (px + q) * np.log(v + x * m)
+    )
 
 
 class GammaGamma:
@@ -91,8 +98,12 @@ class GammaGamma:
         FitError
             Fewer than 20 usable repeat customers, or no convergence (message and start).
         """
-        require_columns(summary, ("frequency", "monetary_value"), table="summary",
-                        hint="Build it with rk.clv_summary(transactions, as_of=...).")
+        require_columns(
+            summary,
+            ("frequency", "monetary_value"),
+            table="summary",
+            hint="Build it with rk.clv_summary(transactions, as_of=...).",
+        )
         x = summary["frequency"].to_numpy("float64")
         m = summary["monetary_value"].to_numpy("float64")
         repeat = x > 0
@@ -130,16 +141,22 @@ class GammaGamma:
             value = -_log_likelihood(np.exp(theta), x, m).sum() / n
             return value if np.isfinite(value) else 1e10
 
-        result = minimize(objective, start, method="BFGS",
-                          options={"maxiter": self.max_iter, "gtol": 1e-7})
+        result = minimize(
+            objective, start, method="BFGS", options={"maxiter": self.max_iter, "gtol": 1e-7}
+        )
         if not result.success:
-            polish = minimize(objective, result.x, method="Nelder-Mead",
-                              options={"maxiter": 20 * self.max_iter, "xatol": 1e-8,
-                                       "fatol": 1e-12})
+            polish = minimize(
+                objective,
+                result.x,
+                method="Nelder-Mead",
+                options={"maxiter": 20 * self.max_iter, "xatol": 1e-8, "fatol": 1e-12},
+            )
             if polish.success and polish.fun <= result.fun + 1e-9:
                 result = polish
         if not result.success or not np.all(np.isfinite(result.x)):
-            start_txt = ", ".join(f"{k}={v:.4g}" for k, v in zip(_NAMES, np.exp(start), strict=True))
+            start_txt = ", ".join(
+                f"{k}={v:.4g}" for k, v in zip(_NAMES, np.exp(start), strict=True)
+            )
             raise FitError(
                 f"Gamma-Gamma fit did not converge: {result.message} (start {start_txt}; "
                 f"last {', '.join(f'{v:.4g}' for v in np.exp(result.x))})."
@@ -152,7 +169,8 @@ class GammaGamma:
         def total(theta: np.ndarray) -> np.ndarray:  # log-parameters (3, ...) -> (...)
             return _batched_total(
                 lambda p, rows: -_log_likelihood(p, x[rows], m[rows]).sum(axis=-1),
-                np.exp(theta), n,
+                np.exp(theta),
+                n,
             )
 
         h = hessian(total, np.log(est), initial_step=0.01, maxiter=3, order=4).ddf
@@ -164,8 +182,11 @@ class GammaGamma:
         """Parameters with standard errors and 95% Wald intervals, one row each."""
         self._check_fitted()
         frame = pd.DataFrame(
-            {"parameter": list(_NAMES), "estimate": [self.params_[k] for k in _NAMES],
-             "standard_error": [self.standard_errors_[k] for k in _NAMES]}
+            {
+                "parameter": list(_NAMES),
+                "estimate": [self.params_[k] for k in _NAMES],
+                "standard_error": [self.standard_errors_[k] for k in _NAMES],
+            }
         )
         frame["lower_95"] = frame["estimate"] - 1.96 * frame["standard_error"]
         frame["upper_95"] = frame["estimate"] + 1.96 * frame["standard_error"]

@@ -29,8 +29,13 @@ from rfvkit.clv import clv_summary
 from rfvkit.errors import BadParameterError, require_columns
 from rfvkit.gammagamma import GammaGamma
 
-__all__ = ["predict_clv", "add_predictions", "clv_by_segment", "high_value_at_risk",
-           "PREDICTION_COLUMNS"]
+__all__ = [
+    "predict_clv",
+    "add_predictions",
+    "clv_by_segment",
+    "high_value_at_risk",
+    "PREDICTION_COLUMNS",
+]
 
 #: Columns :func:`add_predictions` adds to a scored/segmented table.
 PREDICTION_COLUMNS = ("p_alive", "expected_purchases_90d", "expected_spend", "clv")
@@ -121,15 +126,22 @@ def add_predictions(
             "p_alive": bg.p_alive(summary),
             "expected_purchases_90d": bg.expected_purchases(summary, t=90 / unit_days),
             "expected_spend": gg.expected_spend(summary),
-            "clv": predict_clv(bg, gg, summary, horizon_days=horizon_days,
-                               discount_rate=discount_rate),
+            "clv": predict_clv(
+                bg, gg, summary, horizon_days=horizon_days, discount_rate=discount_rate
+            ),
         }
     )
     frame.index = frame.index.astype(str)
     out = segmented.drop(columns=[c for c in PREDICTION_COLUMNS if c in segmented.columns])
     out = out.join(frame, how="left")
-    out.attrs = {**segmented.attrs, "bgnbd": bg, "gammagamma": gg, "clv_summary": summary,
-                 "horizon_days": horizon_days, "discount_rate": discount_rate}
+    out.attrs = {
+        **segmented.attrs,
+        "bgnbd": bg,
+        "gammagamma": gg,
+        "clv_summary": summary,
+        "horizon_days": horizon_days,
+        "discount_rate": discount_rate,
+    }
     return out
 
 
@@ -140,11 +152,17 @@ def clv_by_segment(predicted: pd.DataFrame, *, by: str = "segment") -> pd.DataFr
     --------
     >>> clv_by_segment(add_predictions(seg, tx))              # doctest: +SKIP
     """
-    require_columns(predicted, (by, "clv", "p_alive"), table="predicted",
-                    hint="Add predictions first with rk.add_predictions(segmented, transactions).")
+    require_columns(
+        predicted,
+        (by, "clv", "p_alive"),
+        table="predicted",
+        hint="Add predictions first with rk.add_predictions(segmented, transactions).",
+    )
     table = predicted.groupby(by, sort=False, observed=True).agg(
-        customers=("clv", "size"), clv=("clv", "sum"),
-        median_clv=("clv", "median"), median_p_alive=("p_alive", "median"),
+        customers=("clv", "size"),
+        clv=("clv", "sum"),
+        median_clv=("clv", "median"),
+        median_p_alive=("p_alive", "median"),
     )
     total = table["clv"].sum()
     table.insert(1, "share", table["customers"] / table["customers"].sum())
@@ -154,7 +172,10 @@ def clv_by_segment(predicted: pd.DataFrame, *, by: str = "segment") -> pd.DataFr
 
 
 def high_value_at_risk(
-    predicted: pd.DataFrame, *, min_clv_quantile: float = 0.8, max_p_alive: float = 0.5,
+    predicted: pd.DataFrame,
+    *,
+    min_clv_quantile: float = 0.8,
+    max_p_alive: float = 0.5,
     past_value_quantile: float | None = None,
 ) -> pd.DataFrame:
     """Customers worth a lot but likely slipping away: high CLV, low p_alive.
@@ -167,8 +188,12 @@ def high_value_at_risk(
     --------
     >>> risk = high_value_at_risk(predicted, max_p_alive=0.5)  # doctest: +SKIP
     """
-    require_columns(predicted, ("clv", "p_alive"), table="predicted",
-                    hint="Add predictions first with rk.add_predictions(segmented, transactions).")
+    require_columns(
+        predicted,
+        ("clv", "p_alive"),
+        table="predicted",
+        hint="Add predictions first with rk.add_predictions(segmented, transactions).",
+    )
     q = _number(min_clv_quantile, "min_clv_quantile", 0, strict=False)
     cut = _number(max_p_alive, "max_p_alive", 0)
     if q > 1 or cut > 1:
