@@ -54,6 +54,8 @@ _EXPORTS = {
     "add_predictions": "rfvkit.predict",
     "clv_by_segment": "rfvkit.predict",
     "high_value_at_risk": "rfvkit.predict",
+    "holdout_comparison": "rfvkit.predict",
+    "tracking": "rfvkit.predict",
     # errors
     "RfvkitError": "rfvkit.errors",
     "MissingColumnsError": "rfvkit.errors",

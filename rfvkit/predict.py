@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from rfvkit.bgnbd import BetaGeo
-from rfvkit.clv import clv_summary
+from rfvkit.clv import calibration_holdout, clv_summary
 from rfvkit.errors import BadParameterError, require_columns
 from rfvkit.gammagamma import GammaGamma
 
@@ -34,6 +34,8 @@ __all__ = [
     "add_predictions",
     "clv_by_segment",
     "high_value_at_risk",
+    "holdout_comparison",
+    "tracking",
     "PREDICTION_COLUMNS",
 ]
 
@@ -208,3 +210,100 @@ def high_value_at_risk(
         out.insert(out.columns.get_loc("segment"), "rfv_segment", out["segment"])
     out["segment"] = "High value at risk"  # feeds build_send_list like any segment
     return out
+
+
+def holdout_comparison(
+    bg: BetaGeo, cal: pd.DataFrame, hold: pd.DataFrame, *, max_frequency: int = 7
+) -> pd.DataFrame:
+    """Actual vs predicted mean holdout purchases by number of calibration repeat purchases.
+
+    The standard check of Fader, Hardie & Lee (2005), Figure 4: customers are grouped by
+    calibration ``frequency`` (the last group is "max_frequency+"); ``predicted`` is the
+    mean of :meth:`BetaGeo.expected_purchases` over the holdout duration.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``frequency_cal`` (label), ``customers``, ``actual``, ``predicted``, ``abs_error``;
+        ``attrs["mae"]``: customer-weighted mean absolute error of the group means.
+
+    Examples
+    --------
+    >>> holdout_comparison(bg, cal, hold)                     # doctest: +SKIP
+    """
+    require_columns(
+        hold,
+        ("frequency_holdout", "duration_holdout"),
+        table="hold",
+        hint="Build cal, hold with rk.calibration_holdout(...).",
+    )
+    duration = float(hold["duration_holdout"].iloc[0])
+    predicted = bg.expected_purchases(cal, t=duration)
+    group = cal["frequency"].clip(upper=max_frequency).astype("int64")
+    table = (
+        pd.DataFrame(
+            {
+                "group": group,
+                "actual": hold["frequency_holdout"].reindex(cal.index),
+                "predicted": predicted,
+            }
+        )
+        .groupby("group")
+        .agg(
+            customers=("actual", "size"), actual=("actual", "mean"), predicted=("predicted", "mean")
+        )
+        .reset_index()
+    )
+    table.insert(
+        0, "frequency_cal", [f"{g}+" if g == max_frequency else str(g) for g in table.pop("group")]
+    )
+    table["abs_error"] = (table["actual"] - table["predicted"]).abs()
+    table.attrs["mae"] = float(np.average(table["abs_error"], weights=table["customers"]))
+    table.attrs["duration"] = duration
+    return table
+
+
+def tracking(
+    bg: BetaGeo,
+    transactions: pd.DataFrame,
+    *,
+    calibration_end: Any,
+    as_of: Any = None,
+    step_days: int = 7,
+) -> pd.DataFrame:
+    """Cumulative repeat purchases of the calibration cohort: actual vs BG/NBD expected.
+
+    FHL (2005) Figure 2: every customer whose first purchase is on or before
+    ``calibration_end`` contributes E[X(t)] (eq. 9) from their first purchase on; actual
+    repeat purchases are distinct purchase days after each customer's first.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``date`` (end of each step), ``actual``, ``expected`` (cumulative), ``holdout``
+        (True after ``calibration_end``).
+
+    Examples
+    --------
+    >>> tracking(bg, tx, calibration_end="1997-09-30", as_of="1998-06-30")  # doctest: +SKIP
+    """
+    cal, _ = calibration_holdout(transactions, calibration_end=calibration_end, as_of=as_of)
+    end = cal.attrs["as_of"]
+    lines = transactions.loc[transactions["amount"] >= 0, ["customer_id", "order_date"]]
+    days = lines.assign(order_date=lines["order_date"].dt.normalize()).drop_duplicates()
+    days = days[days["customer_id"].isin(cal.index)]
+    first = days.groupby("customer_id")["order_date"].transform("min")
+    repeat_dates = np.sort(days.loc[days["order_date"] > first, "order_date"].to_numpy())
+    start = days["order_date"].min()
+    last = pd.Timestamp(as_of) if as_of is not None else days["order_date"].max()
+    grid = pd.date_range(start + pd.Timedelta(days=step_days), last, freq=f"{step_days}D")
+    actual = np.searchsorted(repeat_dates, grid.to_numpy() + np.timedelta64(1, "D"), "left")
+    firsts = days.groupby("customer_id")["order_date"].min()
+    unit = bg.unit_days_
+    origin = start - pd.Timedelta(days=1)
+    first_t = ((firsts - origin).dt.days / unit).to_numpy()
+    grid_t = ((grid - origin).days / unit).to_numpy()
+    expected = bg.expected_cumulative(first_t, grid_t)
+    return pd.DataFrame(
+        {"date": grid, "actual": actual, "expected": expected, "holdout": grid > end}
+    )
