@@ -218,10 +218,11 @@ def _period_end(stamp: pd.Timestamp, period: str) -> pd.Timestamp:
 def calibration_holdout(
     tx: pd.DataFrame,
     *,
-    calibration_end: Any,
+    calibration_end: Any = None,
     as_of: Any = None,
     period: str = "D",
     unit: str | None = None,
+    holdout_days: int = 180,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Split transactions into a calibration summary and what the same customers did next.
 
@@ -234,12 +235,14 @@ def calibration_holdout(
     ----------
     tx : pandas.DataFrame
         Transactions, as for :func:`clv_summary`.
-    calibration_end : date-like
-        Last day of the calibration period.
+    calibration_end : date-like, optional
+        Last day of the calibration period; default ``as_of`` minus ``holdout_days``.
     as_of : date-like, optional
         Last day of the holdout; default the day after the last transaction.
     period, unit : str
         As for :func:`clv_summary`.
+    holdout_days : int
+        Holdout length when ``calibration_end`` is not given.
 
     Returns
     -------
@@ -259,8 +262,11 @@ def calibration_holdout(
     """
     period, unit = _check_period(period, unit)
     lines = _purchases(tx, "transactions")
-    cal_end = _as_of(lines, calibration_end)
     end = _as_of(lines, as_of)
+    if calibration_end is None:
+        cal_end = end - pd.Timedelta(days=holdout_days)
+    else:
+        cal_end = _as_of(lines, calibration_end)
     if end <= cal_end:
         raise BadParameterError(
             f"calibration_end: {cal_end.date()} must be before as_of {end.date()}; "

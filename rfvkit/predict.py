@@ -107,12 +107,14 @@ def add_predictions(
     horizon_days: float = 365,
     discount_rate: float = 0.10,
     period: str = "D",
+    models: tuple[BetaGeo, GammaGamma] | None = None,
 ) -> pd.DataFrame:
     """The scored/segmented table with ``p_alive``, ``expected_purchases_90d``, ``clv`` added.
 
     Fits BG/NBD and Gamma-Gamma on every customer's history up to ``as_of`` and joins the
     predictions on ``customer_id`` (the index). Customers without purchase history get NaN.
-    The fitted models are kept in ``attrs["bgnbd"]`` / ``attrs["gammagamma"]``.
+    The fitted models are kept in ``attrs["bgnbd"]`` / ``attrs["gammagamma"]``; pass
+    ``models=(bg, gg)`` to reuse models already fitted on the same summary.
 
     Examples
     --------
@@ -120,8 +122,7 @@ def add_predictions(
     ...                          as_of=analysis.as_of)         # doctest: +SKIP
     """
     summary = clv_summary(transactions, as_of=as_of, period=period)
-    bg = BetaGeo().fit(summary)
-    gg = GammaGamma().fit(summary)
+    bg, gg = models if models is not None else (BetaGeo().fit(summary), GammaGamma().fit(summary))
     unit_days = summary.attrs["unit_days"]
     frame = pd.DataFrame(
         {

@@ -6,8 +6,9 @@ import pandas as pd
 from IPython.display import Markdown
 
 from rfvkit.narrative._format import pct
+from rfvkit.privacy import mask_id, mask_phone
 
-__all__ = ["fit_text", "holdout_text", "clv_text"]
+__all__ = ["fit_text", "holdout_text", "clv_text", "at_risk_table"]
 
 _UNITS = {1.0: "day", 7.0: "week"}
 
@@ -112,3 +113,33 @@ def _gap(predicted: float, actual: float) -> str:
         return "no actual purchases to compare"
     share = predicted / actual - 1
     return f"{pct(abs(share))} {'above' if share > 0 else 'below'} the actual"
+
+
+def at_risk_table(at_risk: pd.DataFrame, *, n: int = 20, currency: str = "$"):
+    """The first ``n`` customers of a high-value-at-risk list, identifiers masked.
+
+    Examples
+    --------
+    >>> at_risk_table(rk.high_value_at_risk(predicted), n=10)  # doctest: +SKIP
+    """
+    shown = at_risk.head(n)
+    columns = [
+        c
+        for c in (
+            "rfv_segment",
+            "frequency",
+            "recency_days",
+            "monetary",
+            "p_alive",
+            "expected_purchases_90d",
+            "clv",
+        )
+        if c in shown.columns
+    ]
+    table = shown[columns].copy()
+    table.insert(0, "customer", [mask_id(i) for i in shown.index])
+    if "phone" in shown.columns:
+        table.insert(1, "phone", [mask_phone(p) for p in shown["phone"]])
+    money = {c: f"{currency}{{:,.2f}}" for c in ("monetary", "clv") if c in table.columns}
+    floats = {c: "{:.2f}" for c in ("p_alive", "expected_purchases_90d") if c in table.columns}
+    return table.style.hide(axis="index").format({**money, **floats})
