@@ -337,3 +337,48 @@ def test_config_prediction_keys():
         rk.load_config({"data": {"transactions": "/tx.csv"}}, discount_rate=1.5)
     with pytest.raises(BadParameterError, match="predict"):
         rk.load_config({"data": {"transactions": "/tx.csv"}}, predict="yes")
+
+
+# ----------------------------------------------------------------------------- figures, text
+def test_holdout_comparison_reproduces_fhl_figure_4(bg, cdnow_tx):
+    cal, hold = rk.calibration_holdout(
+        cdnow_tx, calibration_end="1997-09-30", as_of="1998-06-30", unit="W"
+    )
+    table = rk.holdout_comparison(bg, cal, hold)
+    assert table["frequency_cal"].tolist() == ["0", "1", "2", "3", "4", "5", "6", "7+"]
+    assert table["customers"].sum() == 2357
+    assert table.loc[0, "actual"] == pytest.approx(0.237, abs=0.001)  # 1,411 one-time buyers
+    assert table.loc[0, "predicted"] == pytest.approx(0.225, abs=0.001)
+    assert table.attrs["mae"] < 0.15
+    fig = rk.plots.holdout_check(bg, cal, hold)
+    assert [t.name for t in fig.data] == ["Actual", "Predicted"]
+    text = rk.narrative.holdout_text(table).data
+    assert "below the actual" in text and "7+" not in text.split("largest gap")[0]
+
+
+def test_tracking_and_p_alive_figures(bg, cdnow, cdnow_tx):
+    track = rk.tracking(bg, cdnow_tx, calibration_end="1997-09-30", as_of="1998-06-30")
+    assert track["actual"].is_monotonic_increasing
+    end = track.loc[~track["holdout"]].iloc[-1]
+    assert end["expected"] == pytest.approx(end["actual"], rel=0.05)  # tracks the calibration
+    fig = rk.plots.tracking_plot(track, calibration_end="1997-09-30")
+    assert len(fig.data) == 2
+    heat = rk.plots.p_alive_heatmap(bg, cdnow, max_frequency=10)
+    z = np.array(heat.data[0].z)
+    assert z.shape[0] == 11 and (z[0] == 1).all()
+    assert z[5, -1] > z[5, 0]  # recent buyers are more likely alive
+
+
+def test_clv_figures_and_text(predicted):
+    by_segment = rk.clv_by_segment(predicted)
+    fig = rk.plots.clv_distribution(predicted, currency="$")
+    assert fig.layout.xaxis.type == "log"
+    bars = rk.plots.clv_segment_bars(by_segment)
+    assert len(bars.data[0].y) == len(by_segment)
+    risk = rk.high_value_at_risk(predicted, past_value_quantile=0.8)
+    text = rk.narrative.clv_text(predicted, by_segment, risk, currency="$").data
+    assert f"{len(predicted):,} customers" in text
+    html = rk.narrative.at_risk_table(risk, n=5).to_html()
+    assert all(str(i) not in html for i in risk.index[:5] if len(str(i)) > 3)  # masked ids
+    bg, gg = predicted.attrs["bgnbd"], predicted.attrs["gammagamma"]
+    assert "BG/NBD" in rk.narrative.fit_text(bg, gg).data
