@@ -40,12 +40,18 @@ class FitError(RfvkitError):
 
 @dataclass(frozen=True)
 class _Data:
-    """Customers with identical (x, t_x, T) collapsed into one row with a weight."""
+    """Customers with identical (x, t_x, T) collapsed into one row with a weight.
+
+    ``xs`` holds the distinct frequencies and ``xi`` each row's position in it, so the
+    special functions that depend on x only are evaluated once per distinct x.
+    """
 
     x: np.ndarray
     t_x: np.ndarray
     T: np.ndarray
     w: np.ndarray
+    xs: np.ndarray
+    xi: np.ndarray
 
     @classmethod
     def from_summary(cls, summary: pd.DataFrame, where: str) -> _Data:
@@ -63,26 +69,37 @@ class _Data:
                 f"{where}: {int(bad.sum()):,} rows have missing/negative values or recency > T "
                 f"(e.g. customers {list(summary.index[bad][:3])}); use rk.clv_summary's output."
             )
-        rows, weights = np.unique(values, axis=0, return_counts=True)
-        return cls(rows[:, 0], rows[:, 1], rows[:, 2], weights.astype("float64"))
+        rows = pd.DataFrame(values).value_counts(sort=False).reset_index().to_numpy("float64")
+        return cls.build(rows[:, 0], rows[:, 1], rows[:, 2], rows[:, 3])
+
+    @classmethod
+    def build(cls, x, t_x, T, w) -> _Data:
+        xs, xi = np.unique(x, return_inverse=True)
+        return cls(x, t_x, T, w, xs, xi)
 
     def take(self, rows: slice) -> _Data:
-        return _Data(self.x[rows], self.t_x[rows], self.T[rows], self.w[rows])
+        return _Data.build(self.x[rows], self.t_x[rows], self.T[rows], self.w[rows])
 
 
 def _log_likelihood(params: np.ndarray, d: _Data) -> np.ndarray:
-    """Per-row log-likelihood, FHL (2005) eq. 6; ``params`` (4, ...) broadcast over rows."""
+    """Per-row log-likelihood, FHL (2005) eq. 6; ``params`` (4, ...) broadcast over rows.
+
+    L = B(a, b+x)/B(a, b) · Γ(r+x) α^r / (Γ(r) (α+T)^(r+x))
+        + 1{x>0} B(a+1, b+x-1)/B(a, b) · Γ(r+x) α^r / (Γ(r) (α+t_x)^(r+x)),
+    summed in log space with ``logaddexp``.
+    """
     r, alpha, a, b = (p[..., None] for p in params)
-    x, t_x, T = d.x, d.t_x, d.T
-    common = gammaln(r + x) - gammaln(r) + r * np.log(alpha) - betaln(a, b)
-    still = betaln(a, b + x) - (r + x) * np.log(alpha + T)
+    xs = d.xs
+    common = (gammaln(r + xs) - gammaln(r) - betaln(a, b))[..., d.xi] + r * np.log(alpha)
     with np.errstate(invalid="ignore", divide="ignore"):
-        dropped = np.where(
-            x > 0,
-            betaln(a + 1, np.maximum(b + x - 1, 1e-300)) - (r + x) * np.log(alpha + t_x),
-            -np.inf,
-        )
-    return common + np.logaddexp(still, dropped)
+        gap = np.where(
+            xs > 0, betaln(a + 1, np.maximum(b + xs - 1, 1e-300)) - betaln(a, b + xs), -np.inf
+        )[..., d.xi]
+    rx = r + d.x
+    still = betaln(a, b + xs)[..., d.xi] - rx * np.log(alpha + d.T)
+    return (
+        common + still + np.logaddexp(0.0, gap + rx * (np.log(alpha + d.T) - np.log(alpha + d.t_x)))
+    )
 
 
 class BetaGeo:
@@ -148,16 +165,16 @@ class BetaGeo:
         result = minimize(
             objective, start, method="BFGS", options={"maxiter": self.max_iter, "gtol": 1e-7}
         )
-        if not result.success:  # BFGS stops on precision loss near the optimum: polish
+        if not _converged(result):  # BFGS may stop on precision loss short of the optimum
             polish = minimize(
                 objective,
                 result.x,
                 method="Nelder-Mead",
-                options={"maxiter": 20 * self.max_iter, "xatol": 1e-8, "fatol": 1e-12},
+                options={"maxiter": 2 * self.max_iter, "xatol": 1e-8, "fatol": 1e-12},
             )
             if polish.success and polish.fun <= result.fun + 1e-9:
                 result = polish
-        if not result.success or not np.all(np.isfinite(result.x)):
+        if not _converged(result) or not np.all(np.isfinite(result.x)):
             start_txt = ", ".join(
                 f"{k}={v:.4g}" for k, v in zip(_NAMES, np.exp(start), strict=True)
             )
@@ -281,6 +298,14 @@ class BetaGeo:
             ok = age > 0
             out[i] = np.dot(self.expected_purchases_new(age[ok]), counts[ok])
         return out
+
+
+def _converged(result) -> bool:
+    """Success, or BFGS's "precision loss" stop with a vanishing gradient (at the optimum)."""
+    if result.success:
+        return True
+    jac = getattr(result, "jac", None)
+    return result.status == 2 and jac is not None and float(np.max(np.abs(jac))) < 1e-5
 
 
 def _batched_total(fn, params: np.ndarray, n_rows: int, cells: int = 2_000_000) -> np.ndarray:

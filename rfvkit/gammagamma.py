@@ -33,7 +33,7 @@ from scipy.optimize import minimize
 from scipy.special import gammaln
 from scipy.stats import pearsonr
 
-from rfvkit.bgnbd import MIN_CUSTOMERS, FitError, _batched_total, _inverse_diag
+from rfvkit.bgnbd import MIN_CUSTOMERS, FitError, _batched_total, _converged, _inverse_diag
 from rfvkit.errors import BadParameterError, require_columns
 
 __all__ = ["GammaGamma"]
@@ -144,16 +144,16 @@ class GammaGamma:
         result = minimize(
             objective, start, method="BFGS", options={"maxiter": self.max_iter, "gtol": 1e-7}
         )
-        if not result.success:
+        if not _converged(result):
             polish = minimize(
                 objective,
                 result.x,
                 method="Nelder-Mead",
-                options={"maxiter": 20 * self.max_iter, "xatol": 1e-8, "fatol": 1e-12},
+                options={"maxiter": 2 * self.max_iter, "xatol": 1e-8, "fatol": 1e-12},
             )
             if polish.success and polish.fun <= result.fun + 1e-9:
                 result = polish
-        if not result.success or not np.all(np.isfinite(result.x)):
+        if not _converged(result) or not np.all(np.isfinite(result.x)):
             start_txt = ", ".join(
                 f"{k}={v:.4g}" for k, v in zip(_NAMES, np.exp(start), strict=True)
             )
