@@ -21,9 +21,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.differentiate import hessian
+from scipy.differentiate import jacobian
 from scipy.optimize import minimize
-from scipy.special import betaln, gammaln, hyp2f1
+from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
 
 from rfvkit.errors import BadParameterError, BadValuesError, RfvkitError, require_columns
 
@@ -77,9 +77,6 @@ class _Data:
         xs, xi = np.unique(x, return_inverse=True)
         return cls(x, t_x, T, w, xs, xi)
 
-    def take(self, rows: slice) -> _Data:
-        return _Data.build(self.x[rows], self.t_x[rows], self.T[rows], self.w[rows])
-
 
 def _log_likelihood(params: np.ndarray, d: _Data) -> np.ndarray:
     """Per-row log-likelihood, FHL (2005) eq. 6; ``params`` (4, ...) broadcast over rows.
@@ -100,6 +97,41 @@ def _log_likelihood(params: np.ndarray, d: _Data) -> np.ndarray:
     return (
         common + still + np.logaddexp(0.0, gap + rx * (np.log(alpha + d.T) - np.log(alpha + d.t_x)))
     )
+
+
+def _value_and_grad(params: np.ndarray, d: _Data) -> tuple[float, np.ndarray]:
+    """Weighted total log-likelihood and its gradient in (r, α, a, b), for the optimiser.
+
+    Derivatives of eq. 6 with ψ = :func:`scipy.special.digamma` and s = the posterior
+    weight of the "dropped out after the last purchase" term (0 when x = 0).
+    """
+    r, alpha, a, b = params
+    x, xs, xi, w = d.x, d.xs, d.xi, d.w
+    ll = _log_likelihood(params, d)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        gap = np.where(
+            xs > 0, betaln(a + 1, np.maximum(b + xs - 1, 1e-300)) - betaln(a, b + xs), -np.inf
+        )
+    log_T, log_tx = np.log(alpha + d.T), np.log(alpha + d.t_x)
+    s = expit(gap[xi] + (r + x) * (log_T - log_tx))
+    psi_ab = digamma(a + b)
+    psi_abx = digamma(a + b + xs)[xi]
+    with np.errstate(divide="ignore"):
+        inv_bx1 = np.where(xs > 0, 1.0 / np.maximum(b + xs - 1, 1e-300), 0.0)[xi]
+    grad = _weighted_sums(
+        w,
+        [
+            (digamma(r + xs)[xi] - digamma(r) + np.log(alpha) - log_T + s * (log_T - log_tx)),
+            (
+                r / alpha
+                - (r + x) / (alpha + d.T)
+                + s * (r + x) * (1 / (alpha + d.T) - 1 / (alpha + d.t_x))
+            ),
+            (psi_ab - psi_abx + s / a),
+            (psi_ab - digamma(b) + digamma(b + xs)[xi] - psi_abx - s * inv_bx1),
+        ],
+    )
+    return float(_weighted_sums(w, [ll])[0]), grad
 
 
 class BetaGeo:
@@ -157,17 +189,22 @@ class BetaGeo:
         mean_T = np.average(data.T, weights=data.w)
         start = np.log([1.0, max(mean_T / (1.0 + mean_x), 1e-3), 1.0, 1.0])
 
-        def objective(theta: np.ndarray) -> float:
-            ll = _log_likelihood(np.exp(theta), data)
-            value = -np.dot(ll, data.w) / n
-            return value if np.isfinite(value) else 1e10
+        def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
+            value, grad = _value_and_grad(np.exp(theta), data)
+            if not np.isfinite(value) or not np.all(np.isfinite(grad)):
+                return 1e10, np.zeros(4)
+            return -value / n, -grad * np.exp(theta) / n  # chain rule for log-parameters
 
         result = minimize(
-            objective, start, method="BFGS", options={"maxiter": self.max_iter, "gtol": 1e-7}
+            objective,
+            start,
+            jac=True,
+            method="BFGS",
+            options={"maxiter": self.max_iter, "gtol": 1e-7},
         )
         if not _converged(result):  # BFGS may stop on precision loss short of the optimum
             polish = minimize(
-                objective,
+                lambda theta: objective(theta)[0],
                 result.x,
                 method="Nelder-Mead",
                 options={"maxiter": 2 * self.max_iter, "xatol": 1e-8, "fatol": 1e-12},
@@ -193,17 +230,21 @@ class BetaGeo:
         return self
 
     def _standard_errors(self, est: np.ndarray, data: _Data) -> dict[str, float]:
-        """Delta method: Hessian in log-parameters, then se(θ) = θ · se(log θ)."""
+        """Delta method: Hessian in log-parameters, then se(θ) = θ · se(log θ).
 
-        def total(theta: np.ndarray) -> np.ndarray:  # theta: (4, ...) -> (...)
-            return _batched_total(
-                lambda p, rows: -(_log_likelihood(p, data.take(rows)) @ data.w[rows]),
-                np.exp(theta),
-                len(data.w),
+        The Hessian is the numerical Jacobian (:func:`scipy.differentiate.jacobian`) of
+        the analytic gradient.
+        """
+
+        def gradient(theta: np.ndarray) -> np.ndarray:  # (4, ...) -> (4, ...)
+            flat = theta.reshape(4, -1)
+            out = np.stack(
+                [-_value_and_grad(np.exp(t), data)[1] * np.exp(t) for t in flat.T], axis=1
             )
+            return out.reshape(theta.shape)
 
-        h = hessian(total, np.log(est), initial_step=0.01, maxiter=3, order=4).ddf
-        return dict(zip(_NAMES, map(float, est * _inverse_diag(h)), strict=True))
+        h = jacobian(gradient, np.log(est), initial_step=0.01, maxiter=2, order=2).df
+        return dict(zip(_NAMES, map(float, est * _inverse_diag((h + h.T) / 2)), strict=True))
 
     def summary_table(self) -> pd.DataFrame:
         """Parameters with standard errors and 95% Wald intervals, one row each."""
@@ -296,7 +337,7 @@ class BetaGeo:
         for i, now in enumerate(np.asarray(times, dtype="float64")):
             age = now - starts
             ok = age > 0
-            out[i] = np.dot(self.expected_purchases_new(age[ok]), counts[ok])
+            out[i] = np.add.reduce(self.expected_purchases_new(age[ok]) * counts[ok])
         return out
 
 
@@ -308,12 +349,9 @@ def _converged(result) -> bool:
     return result.status == 2 and jac is not None and float(np.max(np.abs(jac))) < 1e-5
 
 
-def _batched_total(fn, params: np.ndarray, n_rows: int, cells: int = 2_000_000) -> np.ndarray:
-    """Sum ``fn(params (m, k), rows) -> (k,)`` over row chunks so k x rows stays small."""
-    flat = params.reshape(len(params), -1)
-    size = max(1, cells // flat.shape[1])
-    out = sum(fn(flat, slice(i, i + size)) for i in range(0, n_rows, size))
-    return np.asarray(out).reshape(params.shape[1:])
+def _weighted_sums(w: np.ndarray, columns: list[np.ndarray]) -> np.ndarray:
+    """Σ w·c for each column, without BLAS (whose threads stall on a busy machine)."""
+    return np.array([np.add.reduce(w * c) for c in columns])
 
 
 def _inverse_diag(h: np.ndarray) -> np.ndarray:

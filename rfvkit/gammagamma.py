@@ -28,12 +28,12 @@ import warnings
 
 import numpy as np
 import pandas as pd
-from scipy.differentiate import hessian
+from scipy.differentiate import jacobian
 from scipy.optimize import minimize
-from scipy.special import gammaln
+from scipy.special import digamma, gammaln
 from scipy.stats import pearsonr
 
-from rfvkit.bgnbd import MIN_CUSTOMERS, FitError, _batched_total, _converged, _inverse_diag
+from rfvkit.bgnbd import MIN_CUSTOMERS, FitError, _converged, _inverse_diag
 from rfvkit.errors import BadParameterError, require_columns
 
 __all__ = ["GammaGamma"]
@@ -54,6 +54,22 @@ def _log_likelihood(params: np.ndarray, x: np.ndarray, m: np.ndarray) -> np.ndar
         + px * np.log(x)
         - (px + q) * np.log(v + x * m)
     )
+
+
+def _value_and_grad(params: np.ndarray, x: np.ndarray, m: np.ndarray) -> tuple[float, np.ndarray]:
+    """Total log-likelihood (eq. 1) and its gradient in (p, q, γ); ψ = digamma."""
+    p, q, v = params
+    px = p * x
+    log_vxm = np.log(v + x * m)
+    psi = digamma(px + q)
+    grad = np.array(
+        [
+            (x * (psi - digamma(px) + np.log(m) + np.log(x) - log_vxm)).sum(),
+            (psi - digamma(q) + np.log(v) - log_vxm).sum(),
+            (q / v - (px + q) / (v + x * m)).sum(),
+        ]
+    )
+    return float(_log_likelihood(params, x, m).sum()), grad
 
 
 class GammaGamma:
@@ -137,16 +153,22 @@ class GammaGamma:
         start = np.log([2.0, 2.0, max(mean, 1e-6)])  # p = q = 2 gives E[M] = 2·γ/1 ≈ 2·mean
         start[2] = np.log(max(mean / 2.0, 1e-6)) if var > 0 else start[2]
 
-        def objective(theta: np.ndarray) -> float:
-            value = -_log_likelihood(np.exp(theta), x, m).sum() / n
-            return value if np.isfinite(value) else 1e10
+        def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
+            value, grad = _value_and_grad(np.exp(theta), x, m)
+            if not np.isfinite(value) or not np.all(np.isfinite(grad)):
+                return 1e10, np.zeros(3)
+            return -value / n, -grad * np.exp(theta) / n  # chain rule for log-parameters
 
         result = minimize(
-            objective, start, method="BFGS", options={"maxiter": self.max_iter, "gtol": 1e-7}
+            objective,
+            start,
+            jac=True,
+            method="BFGS",
+            options={"maxiter": self.max_iter, "gtol": 1e-7},
         )
         if not _converged(result):
             polish = minimize(
-                objective,
+                lambda theta: objective(theta)[0],
                 result.x,
                 method="Nelder-Mead",
                 options={"maxiter": 2 * self.max_iter, "xatol": 1e-8, "fatol": 1e-12},
@@ -166,15 +188,15 @@ class GammaGamma:
         self.log_likelihood_ = float(-result.fun * n)
         self.n_customers_ = n
 
-        def total(theta: np.ndarray) -> np.ndarray:  # log-parameters (3, ...) -> (...)
-            return _batched_total(
-                lambda p, rows: -_log_likelihood(p, x[rows], m[rows]).sum(axis=-1),
-                np.exp(theta),
-                n,
+        def gradient(theta: np.ndarray) -> np.ndarray:  # log-parameters (3, ...) -> (3, ...)
+            flat = theta.reshape(3, -1)
+            out = np.stack(
+                [-_value_and_grad(np.exp(t), x, m)[1] * np.exp(t) for t in flat.T], axis=1
             )
+            return out.reshape(theta.shape)
 
-        h = hessian(total, np.log(est), initial_step=0.01, maxiter=3, order=4).ddf
-        se = est * _inverse_diag(h)  # delta method
+        h = jacobian(gradient, np.log(est), initial_step=0.01, maxiter=2, order=2).df
+        se = est * _inverse_diag((h + h.T) / 2)  # delta method
         self.standard_errors_ = dict(zip(_NAMES, map(float, se), strict=True))
         return self
 
