@@ -278,6 +278,9 @@ class BetaGeo:
         >>> bg.p_alive(summary).describe()                    # doctest: +SKIP
         """
         x, t_x, T = self._xtT(summary)
+        return pd.Series(self._p_alive(x, t_x, T), index=summary.index, name="p_alive")
+
+    def _p_alive(self, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
         r, alpha, a, b = (self.params_[k] for k in _NAMES)
         with np.errstate(divide="ignore", invalid="ignore"):
             log_ratio = (
@@ -286,7 +289,7 @@ class BetaGeo:
                 + (r + x) * (np.log(alpha + T) - np.log(alpha + t_x))
             )
         odds = np.where(x > 0, np.exp(np.minimum(log_ratio, 700)), 0.0)
-        return pd.Series(1.0 / (1.0 + odds), index=summary.index, name="p_alive")
+        return 1.0 / (1.0 + odds)
 
     def expected_purchases(self, summary: pd.DataFrame, *, t: float) -> pd.Series:
         """Expected purchases in the next ``t`` time units, given each customer's history.
@@ -300,14 +303,19 @@ class BetaGeo:
         """
         x, t_x, T = self._xtT(summary)
         t = _positive(t, "t")
+        value = self._if_alive(x, T, t) * self._p_alive(x, t_x, T)
+        return pd.Series(value, index=summary.index, name="expected_purchases")
+
+    def _if_alive(self, x: np.ndarray, T: np.ndarray, t: float) -> np.ndarray:
+        """Eq. 10 without its p_alive factor: expected purchases in (T, T+t] if still active."""
         r, alpha, a, b = (self.params_[k] for k in _NAMES)
         z = t / (alpha + T + t)
         head = (a + b + x - 1) / (a - 1)
-        tail = 1.0 - np.exp((r + x) * np.log((alpha + T) / (alpha + T + t))) * hyp2f1(
-            r + x, b + x, a + b + x - 1, z
+        return head * (
+            1.0
+            - np.exp((r + x) * np.log((alpha + T) / (alpha + T + t)))
+            * hyp2f1(r + x, b + x, a + b + x - 1, z)
         )
-        value = head * tail * self.p_alive(summary).to_numpy()
-        return pd.Series(value, index=summary.index, name="expected_purchases")
 
     def expected_purchases_new(self, t: np.ndarray | float) -> np.ndarray:
         """Expected repeat purchases of a new customer in ``(0, t]`` (FHL 2005 eq. 9).

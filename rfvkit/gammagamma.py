@@ -41,35 +41,50 @@ __all__ = ["GammaGamma"]
 _NAMES = ("p", "q", "v")
 
 
-def _log_likelihood(params: np.ndarray, x: np.ndarray, m: np.ndarray) -> np.ndarray:
-    """Per-customer log density of z̄ (Fader & Hardie 2013, eq. 1); params (3, ...)."""
-    p, q, v = (k[..., None] for k in params)
-    px = p * x
-    return (
-        gammaln(px + q)
-        - gammaln(px)
-        - gammaln(q)
-        + q * np.log(v)
-        + (px - 1) * np.log(m)
-        + px * np.log(x)
-        - (px + q) * np.log(v + x * m)
-    )
+class _Spend:
+    """Repeat customers' (x, z̄) with the parameter-free sums of the likelihood precomputed.
+
+    Terms in x alone are evaluated once per distinct x (``xs`` with ``counts``); only
+    log(γ + x z̄) is left per customer.
+    """
+
+    def __init__(self, x: np.ndarray, m: np.ndarray) -> None:
+        self.x, self.m, self.n = x, m, len(x)
+        self.xs, self.counts = np.unique(x, return_counts=True)
+        log_m = np.log(m)
+        self.s_log_m, self.s_x_log_m = log_m.sum(), (x * log_m).sum()
+        self.s_x_log_x = (x * np.log(x)).sum()
 
 
-def _value_and_grad(params: np.ndarray, x: np.ndarray, m: np.ndarray) -> tuple[float, np.ndarray]:
-    """Total log-likelihood (eq. 1) and its gradient in (p, q, γ); ψ = digamma."""
+def _value_and_grad(params: np.ndarray, d: _Spend) -> tuple[float, np.ndarray]:
+    """Total log-likelihood of Fader & Hardie (2013) eq. 1 and its gradient in (p, q, γ).
+
+    Σ_i [ln Γ(px+q) − ln Γ(px) − ln Γ(q) + q ln γ + (px−1) ln z̄ + px ln x − (px+q) ln(γ+xz̄)],
+    differentiated with ψ = :func:`scipy.special.digamma`.
+    """
     p, q, v = params
-    px = p * x
-    log_vxm = np.log(v + x * m)
-    psi = digamma(px + q)
+    n, xs, c = d.n, d.xs, d.counts
+    log_vxm = np.log(v + d.x * d.m)
+    s_l, s_xl = log_vxm.sum(), (d.x * log_vxm).sum()
+    value = (
+        (c * (gammaln(p * xs + q) - gammaln(p * xs))).sum()
+        - n * gammaln(q)
+        + n * q * np.log(v)
+        + p * d.s_x_log_m
+        - d.s_log_m
+        + p * d.s_x_log_x
+        - p * s_xl
+        - q * s_l
+    )
+    psi = digamma(p * xs + q)
     grad = np.array(
         [
-            (x * (psi - digamma(px) + np.log(m) + np.log(x) - log_vxm)).sum(),
-            (psi - digamma(q) + np.log(v) - log_vxm).sum(),
-            (q / v - (px + q) / (v + x * m)).sum(),
+            (c * xs * (psi - digamma(p * xs))).sum() + d.s_x_log_m + d.s_x_log_x - s_xl,
+            (c * psi).sum() - n * digamma(q) + n * np.log(v) - s_l,
+            n * q / v - ((p * d.x + q) / (v + d.x * d.m)).sum(),
         ]
     )
-    return float(_log_likelihood(params, x, m).sum()), grad
+    return float(value), grad
 
 
 class GammaGamma:
@@ -149,12 +164,13 @@ class GammaGamma:
                 "spend (and CLV) may be biased.",
                 stacklevel=2,
             )
+        data = _Spend(x, m)
         mean, var = m.mean(), m.var()
         start = np.log([2.0, 2.0, max(mean, 1e-6)])  # p = q = 2 gives E[M] = 2·γ/1 ≈ 2·mean
         start[2] = np.log(max(mean / 2.0, 1e-6)) if var > 0 else start[2]
 
         def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
-            value, grad = _value_and_grad(np.exp(theta), x, m)
+            value, grad = _value_and_grad(np.exp(theta), data)
             if not np.isfinite(value) or not np.all(np.isfinite(grad)):
                 return 1e10, np.zeros(3)
             return -value / n, -grad * np.exp(theta) / n  # chain rule for log-parameters
@@ -191,7 +207,7 @@ class GammaGamma:
         def gradient(theta: np.ndarray) -> np.ndarray:  # log-parameters (3, ...) -> (3, ...)
             flat = theta.reshape(3, -1)
             out = np.stack(
-                [-_value_and_grad(np.exp(t), x, m)[1] * np.exp(t) for t in flat.T], axis=1
+                [-_value_and_grad(np.exp(t), data)[1] * np.exp(t) for t in flat.T], axis=1
             )
             return out.reshape(theta.shape)
 

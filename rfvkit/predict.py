@@ -88,14 +88,23 @@ def predict_clv(
     rate = _number(discount_rate, "discount_rate", 0, strict=False)
     step = _number(step_days, "step_days", 0)
     unit_days = float(summary.attrs.get("unit_days", getattr(bg, "unit_days_", 1.0)))
+    bg._check_fitted()
     spend = gg.expected_spend(summary).to_numpy()
+    require_columns(summary, ("frequency", "recency", "T"), table="summary")
+    # customers with the same (x, t_x, T) share every prediction: compute each once
+    keys = summary[["frequency", "recency", "T"]]
+    group = keys.groupby(list(keys.columns), sort=False).ngroup().to_numpy()
+    first = np.unique(group, return_index=True)[1]
+    x, t_x, T = (keys[c].to_numpy("float64")[first] for c in keys.columns)
+    alive = bg._p_alive(x, t_x, T)
     ends = np.minimum(np.arange(1, int(np.ceil(horizon / step)) + 1) * step, horizon)
-    value = np.zeros(len(summary))
-    before = np.zeros(len(summary))
+    value = np.zeros(len(first))
+    before = np.zeros(len(first))
     for end in ends:
-        upto = bg.expected_purchases(summary, t=end / unit_days).to_numpy()
+        upto = bg._if_alive(x, T, end / unit_days) * alive
         value += (upto - before) / (1.0 + rate) ** (end / 365.0)
         before = upto
+    value = value[group]
     return pd.Series(value * spend, index=summary.index, name="clv")
 
 
