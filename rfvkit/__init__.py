@@ -56,6 +56,7 @@ _EXPORTS = {
     "high_value_at_risk": "rfvkit.predict",
     "holdout_comparison": "rfvkit.predict",
     "tracking": "rfvkit.predict",
+    "with_median_clv": "rfvkit.predict",
     # errors
     "RfvkitError": "rfvkit.errors",
     "MissingColumnsError": "rfvkit.errors",

@@ -36,6 +36,7 @@ __all__ = [
     "high_value_at_risk",
     "holdout_comparison",
     "tracking",
+    "with_median_clv",
     "PREDICTION_COLUMNS",
 ]
 
@@ -317,3 +318,18 @@ def tracking(
     return pd.DataFrame(
         {"date": grid, "actual": actual, "expected": expected, "holdout": grid > end}
     )
+
+
+def with_median_clv(summary: pd.DataFrame, predicted: pd.DataFrame) -> pd.DataFrame:
+    """A segment summary (``rk.segment_summary``) with a ``median_clv`` column added.
+
+    Examples
+    --------
+    >>> with_median_clv(rk.segment_summary(seg), add_predictions(seg, tx))  # doctest: +SKIP
+    """
+    require_columns(predicted, ("segment", "clv"), table="predicted")
+    medians = predicted.groupby("segment", observed=True)["clv"].median()
+    out = summary.copy()
+    names = out["segment"] if "segment" in out.columns else out.index.to_series()
+    out["median_clv"] = names.map(medians).to_numpy()
+    return out

@@ -382,3 +382,11 @@ def test_clv_figures_and_text(predicted):
     assert all(str(i) not in html for i in risk.index[:5] if len(str(i)) > 3)  # masked ids
     bg, gg = predicted.attrs["bgnbd"], predicted.attrs["gammagamma"]
     assert "BG/NBD" in rk.narrative.fit_text(bg, gg).data
+
+
+def test_with_median_clv_adds_a_column_to_segment_summary(predicted):
+    summary = rk.segment_summary(predicted)
+    out = rk.with_median_clv(summary, predicted)
+    assert "median_clv" in out.columns and "median_clv" not in summary.columns
+    champions = predicted.loc[predicted["segment"] == "Champions", "clv"].median()
+    assert out.loc["Champions", "median_clv"] == pytest.approx(champions)
