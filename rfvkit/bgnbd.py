@@ -17,6 +17,7 @@ Example
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -195,37 +196,22 @@ class BetaGeo:
                 return 1e10, np.zeros(4)
             return -value / n, -grad * np.exp(theta) / n  # chain rule for log-parameters
 
-        result = minimize(
-            objective,
-            start,
-            jac=True,
-            method="BFGS",
-            options={"maxiter": self.max_iter, "gtol": 1e-7},
-        )
-        if not _converged(result):  # BFGS may stop on precision loss short of the optimum
-            polish = minimize(
-                lambda theta: objective(theta)[0],
-                result.x,
-                method="Nelder-Mead",
-                options={"maxiter": 2 * self.max_iter, "xatol": 1e-8, "fatol": 1e-12},
-            )
-            if polish.success and polish.fun <= result.fun + 1e-9:
-                result = polish
-        if not _converged(result) or not np.all(np.isfinite(result.x)):
-            start_txt = ", ".join(
-                f"{k}={v:.4g}" for k, v in zip(_NAMES, np.exp(start), strict=True)
-            )
-            raise FitError(
-                f"BG/NBD fit did not converge: {result.message} (start {start_txt}; "
-                f"last {', '.join(f'{v:.4g}' for v in np.exp(result.x))}). Check the summary "
-                "units (e.g. unit='W') or use more customers."
-            )
+        result, at_bound = _maximise(objective, start, _NAMES, "BG/NBD", self.max_iter)
         est = np.exp(result.x)
         self.params_ = dict(zip(_NAMES, map(float, est), strict=True))
         self.log_likelihood_ = float(-result.fun * n)
         self.n_customers_ = n
         self.unit_days_ = float(summary.attrs.get("unit_days", 1.0))
-        self.standard_errors_ = self._standard_errors(est, data)
+        if est[2] + est[3] > 1e4 and not {"a", "b"} & set(at_bound):
+            warnings.warn(
+                f"BG/NBD: a + b = {est[2] + est[3]:,.0f}: the drop-out probability after a "
+                f"purchase is about the same for every customer ({est[2] / (est[2] + est[3]):.3f}),"
+                " a limiting case of the model; a and b themselves are poorly determined.",
+                stacklevel=2,
+            )
+        se = self._standard_errors(est, data)
+        self.standard_errors_ = {k: (np.nan if k in at_bound else v) for k, v in se.items()}
+        self.at_bound_ = at_bound
         self.optimizer_ = result
         return self
 
@@ -349,12 +335,75 @@ class BetaGeo:
         return out
 
 
+#: Log-parameters may move this far from their start (a factor of e^12, about 160,000).
+_SPAN = 12.0
+
+
+def _maximise(objective, start: np.ndarray, names, model: str, max_iter: int):
+    """Minimise ``objective`` (value, gradient) over log-parameters within ``start ± _SPAN``.
+
+    L-BFGS-B (:func:`scipy.optimize.minimize`) with the analytic gradient. A parameter
+    that ends on a bound means the likelihood keeps rising towards a limiting case (for
+    BG/NBD, a and b -> inf: every customer drops out with the same probability); it is
+    kept there with a warning. Raises :class:`FitError` with the optimiser's message and
+    the starting point when it does not converge.
+    """
+    bounds = [(s - _SPAN, s + _SPAN) for s in start]
+    result = minimize(
+        objective,
+        start,
+        jac=True,
+        method="L-BFGS-B",
+        bounds=bounds,
+        options={"maxiter": max_iter, "ftol": 1e-13, "gtol": 1e-8},
+    )
+    for _ in range(3):  # line searches can stall on a flat ridge: restart from where it stopped
+        if _converged(result) or not np.all(np.isfinite(result.x)):
+            break
+        again = minimize(
+            objective,
+            result.x,
+            jac=True,
+            method="L-BFGS-B",
+            bounds=bounds,
+            options={"maxiter": max_iter, "ftol": 1e-13, "gtol": 1e-8},
+        )
+        stalled = abs(again.fun - result.fun) <= 1e-12 * max(1.0, abs(result.fun))
+        result = again
+        if stalled and float(np.max(np.abs(result.jac))) < 1e-4:
+            result.success = True  # no further progress and a near-zero gradient: optimum
+            break
+    if not _converged(result) or not np.all(np.isfinite(result.x)):
+        start_txt = ", ".join(f"{k}={v:.4g}" for k, v in zip(names, np.exp(start), strict=True))
+        raise FitError(
+            f"{model} fit did not converge: {result.message} (start {start_txt}; last "
+            f"{', '.join(f'{v:.4g}' for v in np.exp(result.x))}). Check the summary units "
+            "(e.g. unit='W'), or use more customers or a longer period."
+        )
+    lo, hi = np.array(bounds).T
+    at_bound = tuple(
+        k
+        for k, x, low, high in zip(names, result.x, lo, hi, strict=True)
+        if min(x - low, high - x) < 1e-6
+    )
+    if at_bound:
+        warnings.warn(
+            f"{model}: {', '.join(at_bound)} reached the edge of the search range "
+            f"({', '.join(f'{k}={np.exp(x):.4g}' for k, x in zip(names, result.x, strict=True))}): "
+            "the data point to a limiting case of the model (for BG/NBD, a and b very large "
+            "means every customer drops out with the same probability a/(a+b)). Predictions "
+            "remain usable; standard errors of those parameters are not given.",
+            stacklevel=3,
+        )
+    return result, at_bound
+
+
 def _converged(result) -> bool:
     """Success, or BFGS's "precision loss" stop with a vanishing gradient (at the optimum)."""
     if result.success:
         return True
     jac = getattr(result, "jac", None)
-    return result.status == 2 and jac is not None and float(np.max(np.abs(jac))) < 1e-5
+    return jac is not None and float(np.max(np.abs(jac))) < 1e-5
 
 
 def _weighted_sums(w: np.ndarray, columns: list[np.ndarray]) -> np.ndarray:

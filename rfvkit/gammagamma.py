@@ -29,11 +29,10 @@ import warnings
 import numpy as np
 import pandas as pd
 from scipy.differentiate import jacobian
-from scipy.optimize import minimize
 from scipy.special import digamma, gammaln
 from scipy.stats import pearsonr
 
-from rfvkit.bgnbd import MIN_CUSTOMERS, FitError, _converged, _inverse_diag
+from rfvkit.bgnbd import MIN_CUSTOMERS, FitError, _inverse_diag, _maximise
 from rfvkit.errors import BadParameterError, require_columns
 
 __all__ = ["GammaGamma"]
@@ -175,30 +174,7 @@ class GammaGamma:
                 return 1e10, np.zeros(3)
             return -value / n, -grad * np.exp(theta) / n  # chain rule for log-parameters
 
-        result = minimize(
-            objective,
-            start,
-            jac=True,
-            method="BFGS",
-            options={"maxiter": self.max_iter, "gtol": 1e-7},
-        )
-        if not _converged(result):
-            polish = minimize(
-                lambda theta: objective(theta)[0],
-                result.x,
-                method="Nelder-Mead",
-                options={"maxiter": 2 * self.max_iter, "xatol": 1e-8, "fatol": 1e-12},
-            )
-            if polish.success and polish.fun <= result.fun + 1e-9:
-                result = polish
-        if not _converged(result) or not np.all(np.isfinite(result.x)):
-            start_txt = ", ".join(
-                f"{k}={v:.4g}" for k, v in zip(_NAMES, np.exp(start), strict=True)
-            )
-            raise FitError(
-                f"Gamma-Gamma fit did not converge: {result.message} (start {start_txt}; "
-                f"last {', '.join(f'{v:.4g}' for v in np.exp(result.x))})."
-            )
+        result, at_bound = _maximise(objective, start, _NAMES, "Gamma-Gamma", self.max_iter)
         est = np.exp(result.x)
         self.params_ = dict(zip(_NAMES, map(float, est), strict=True))
         self.log_likelihood_ = float(-result.fun * n)
@@ -213,7 +189,10 @@ class GammaGamma:
 
         h = jacobian(gradient, np.log(est), initial_step=0.01, maxiter=2, order=2).df
         se = est * _inverse_diag((h + h.T) / 2)  # delta method
-        self.standard_errors_ = dict(zip(_NAMES, map(float, se), strict=True))
+        self.standard_errors_ = {
+            k: (np.nan if k in at_bound else float(v)) for k, v in zip(_NAMES, se, strict=True)
+        }
+        self.at_bound_ = at_bound
         return self
 
     def summary_table(self) -> pd.DataFrame:

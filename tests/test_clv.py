@@ -390,3 +390,27 @@ def test_with_median_clv_adds_a_column_to_segment_summary(predicted):
     assert "median_clv" in out.columns and "median_clv" not in summary.columns
     champions = predicted.loc[predicted["segment"] == "Champions", "clv"].median()
     assert out.loc["Champions", "median_clv"] == pytest.approx(champions)
+
+
+def test_bgnbd_limiting_case_warns_instead_of_failing():
+    # everyone drops out with the same probability: the MLE of a and b runs off to infinity
+    rng = np.random.default_rng(3)
+    n = 3000
+    first = rng.integers(0, 300, n)
+    rows = []
+    for i in range(n):
+        day, lam = first[i], rng.gamma(2.0, 0.01)
+        rows.append((i, day))
+        while rng.random() > 0.3:  # same drop-out probability for all
+            day += int(rng.exponential(1 / lam)) + 1
+            if day >= 400:
+                break
+            rows.append((i, day))
+    tx = pd.DataFrame(rows, columns=["customer_id", "day"])
+    tx["order_date"] = pd.Timestamp("2024-01-01") + pd.to_timedelta(tx["day"], unit="D")
+    tx["amount"] = 10.0
+    s = rk.clv_summary(tx, as_of="2025-02-04")
+    with pytest.warns(UserWarning, match="same probability|same for every customer"):
+        bg = BetaGeo().fit(s)
+    assert bg.params_["a"] / (bg.params_["a"] + bg.params_["b"]) == pytest.approx(0.3, abs=0.08)
+    assert np.isfinite(bg.expected_purchases(s, t=90)).all()
