@@ -19,12 +19,13 @@ Example
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from rfvkit.bgnbd import BetaGeo
+from rfvkit.bgnbd import BetaGeo, FitError
 from rfvkit.clv import calibration_holdout, clv_summary
 from rfvkit.errors import BadParameterError, require_columns
 from rfvkit.gammagamma import GammaGamma
@@ -118,21 +119,35 @@ def add_predictions(
     discount_rate: float = 0.10,
     period: str = "D",
     models: tuple[BetaGeo, GammaGamma] | None = None,
+    errors: str = "raise",
 ) -> pd.DataFrame:
     """The scored/segmented table with ``p_alive``, ``expected_purchases_90d``, ``clv`` added.
 
     Fits BG/NBD and Gamma-Gamma on every customer's history up to ``as_of`` and joins the
     predictions on ``customer_id`` (the index). Customers without purchase history get NaN.
     The fitted models are kept in ``attrs["bgnbd"]`` / ``attrs["gammagamma"]``; pass
-    ``models=(bg, gg)`` to reuse models already fitted on the same summary.
+    ``models=(bg, gg)`` to reuse models already fitted on the same summary. With
+    ``errors="warn"`` a model that cannot be fitted (too few customers, no repeat
+    purchases) gives a warning and NaN columns instead of an error, so a report still runs.
 
     Examples
     --------
     >>> scored = add_predictions(analysis.segmented, analysis.crm.transactions,
     ...                          as_of=analysis.as_of)         # doctest: +SKIP
     """
+    if errors not in ("raise", "warn"):
+        raise BadParameterError(f"errors: got {errors!r}; allowed: raise | warn.")
     summary = clv_summary(transactions, as_of=as_of, period=period)
-    bg, gg = models if models is not None else (BetaGeo().fit(summary), GammaGamma().fit(summary))
+    try:
+        bg, gg = models or (BetaGeo().fit(summary), GammaGamma().fit(summary))
+    except FitError as exc:
+        if errors == "raise":
+            raise
+        warnings.warn(f"predictions left empty: {exc}", stacklevel=2)
+        out = segmented.copy()
+        for column in PREDICTION_COLUMNS:
+            out[column] = np.nan
+        return out
     unit_days = summary.attrs["unit_days"]
     frame = pd.DataFrame(
         {

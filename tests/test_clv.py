@@ -414,3 +414,13 @@ def test_bgnbd_limiting_case_warns_instead_of_failing():
         bg = BetaGeo().fit(s)
     assert bg.params_["a"] / (bg.params_["a"] + bg.params_["b"]) == pytest.approx(0.3, abs=0.08)
     assert np.isfinite(bg.expected_purchases(s, t=90)).all()
+
+
+def test_add_predictions_can_warn_instead_of_failing():
+    tx = _tx([["a", "2024-01-01", 10], ["b", "2024-01-03", 4]])
+    seg = pd.DataFrame({"segment": ["New", "New"]}, index=pd.Index(["a", "b"], name="customer_id"))
+    with pytest.raises(FitError, match="at least 20"):
+        rk.add_predictions(seg, tx)
+    with pytest.warns(UserWarning, match="predictions left empty"):
+        out = rk.add_predictions(seg, tx, errors="warn")
+    assert out["clv"].isna().all() and "p_alive" in out.columns
