@@ -157,7 +157,10 @@ def test_bgnbd_reproduces_fader_hardie_lee_2005(bg):
     assert bg.n_customers_ == 2357
     se = bg.standard_errors_
     assert all(np.isfinite(v) and v > 0 for v in se.values())
-    assert se["r"] == pytest.approx(0.0126, rel=0.05)  # asymptotic SE, same order as lifetimes
+    # lifetimes 0.11.3 (autograd Hessian) on the same summary: 0.012557, 0.378224, 0.185734, 0.705414
+    lifetimes_se = {"r": 0.012557, "alpha": 0.378224, "a": 0.185734, "b": 0.705414}
+    for name, value in lifetimes_se.items():
+        assert se[name] == pytest.approx(value, rel=0.01), name
     table = bg.summary_table()
     assert table["parameter"].tolist() == ["r", "alpha", "a", "b"]
     assert (table["lower_95"] < table["estimate"]).all()
@@ -208,7 +211,9 @@ def test_gamma_gamma_reproduces_fader_hardie_2013(gg):
         assert gg.params_[name] == pytest.approx(value, rel=0.01), name
     assert gg.n_customers_ == 946
     assert gg.excluded_["no repeat purchase (frequency 0)"] == 2357 - 946
-    assert all(np.isfinite(v) and v > 0 for v in gg.standard_errors_.values())
+    # lifetimes 0.11.3 on the same 946 customers: se(p, q, v) = 1.190055, 0.290133, 4.159423
+    for name, value in {"p": 1.190055, "q": 0.290133, "v": 4.159423}.items():
+        assert gg.standard_errors_[name] == pytest.approx(value, rel=0.01), name
     assert abs(gg.correlation_) < 0.3  # CDNOW passes the independence check (r = 0.11)
 
 
