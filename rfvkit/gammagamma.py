@@ -32,7 +32,7 @@ from scipy.differentiate import jacobian
 from scipy.special import digamma, gammaln
 from scipy.stats import pearsonr
 
-from rfvkit.bgnbd import MIN_CUSTOMERS, FitError, _inverse_diag, _maximise
+from rfvkit._mle import MIN_CUSTOMERS, FitError, _inverse_diag, _maximise
 from rfvkit.errors import BadParameterError, require_columns
 
 __all__ = ["GammaGamma"]
