@@ -57,6 +57,7 @@ _EXPORTS = {
     "holdout_comparison": "rfvkit.predict",
     "tracking": "rfvkit.predict",
     "with_median_clv": "rfvkit.predict",
+    "require_p_alive": "rfvkit.predict",
     # errors
     "RfvkitError": "rfvkit.errors",
     "MissingColumnsError": "rfvkit.errors",

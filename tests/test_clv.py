@@ -429,3 +429,12 @@ def test_add_predictions_can_warn_instead_of_failing():
     with pytest.warns(UserWarning, match="predictions left empty"):
         out = rk.add_predictions(seg, tx, errors="warn")
     assert out["clv"].isna().all() and "p_alive" in out.columns
+
+
+def test_require_p_alive_moves_customers_out_of_a_segment(predicted):
+    out = rk.require_p_alive(predicted, {"Lost": (None, 0.2)}, otherwise="Hibernating")
+    lost = out["segment"] == "Lost"
+    assert (out.loc[lost, "p_alive"] < 0.2).all()
+    moved = (predicted["segment"] == "Lost") & (predicted["p_alive"] >= 0.2)
+    assert (out.loc[moved, "segment"] == "Hibernating").all()
+    assert len(out) == len(predicted) and (predicted["segment"] == "Lost").sum() >= lost.sum()
