@@ -48,6 +48,20 @@ _EXPORTS = {
     "run_report": "rfvkit.report",
     "make_demo_crm": "rfvkit.demo",
     "write_demo": "rfvkit.demo",
+    # prediction: BG/NBD + Gamma-Gamma, CLV
+    "clv_summary": "rfvkit.clv",
+    "calibration_holdout": "rfvkit.clv",
+    "BetaGeo": "rfvkit.bgnbd",
+    "FitError": "rfvkit.bgnbd",
+    "GammaGamma": "rfvkit.gammagamma",
+    "predict_clv": "rfvkit.predict",
+    "add_predictions": "rfvkit.predict",
+    "clv_by_segment": "rfvkit.predict",
+    "high_value_at_risk": "rfvkit.predict",
+    "holdout_comparison": "rfvkit.predict",
+    "tracking": "rfvkit.predict",
+    "with_median_clv": "rfvkit.predict",
+    "require_p_alive": "rfvkit.predict",
     # errors
     "RfvkitError": "rfvkit.errors",
     "MissingColumnsError": "rfvkit.errors",
@@ -80,6 +94,10 @@ _SUBMODULES = {
     "demo",
     "readers",
     "checks",
+    "clv",
+    "bgnbd",
+    "gammagamma",
+    "predict",
 }
 
 __all__ = sorted([*_EXPORTS, *_SUBMODULES, "__version__"])

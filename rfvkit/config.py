@@ -100,6 +100,10 @@ class Config:
     random_state: int = 0
     thresholds: dict[str, list[float]] | None = None
     min_customer_match: float = 0.9
+    predict: bool = False
+    horizon_days: int = 365
+    discount_rate: float = 0.10
+    calibration_end: pd.Timestamp | None = None
     source: Path | None = None
 
     def parameters(self) -> dict[str, Any]:
@@ -117,6 +121,9 @@ class Config:
                 continue
             out[f.name] = getattr(self, f.name)
         out["as_of"] = None if self.as_of is None else self.as_of.strftime("%Y-%m-%d")
+        out["calibration_end"] = (
+            None if self.calibration_end is None else self.calibration_end.strftime("%Y-%m-%d")
+        )
         out["features"] = list(self.features)
         out["params_file"] = None if self.source is None else str(self.source)
         return out
@@ -255,8 +262,15 @@ def parse_override(text: str) -> tuple[str, Any]:
             raise BadParameterError(
                 f"{key}: expected a share from 0 to 1, got {value!r}."
             ) from None
-    elif key == "as_of" and value.lower() in ("", "null", "none"):
+    elif key in ("as_of", "calibration_end") and value.lower() in ("", "null", "none"):
         typed = None
+    elif key == "predict" and value.lower() in ("true", "false"):
+        typed = value.lower() == "true"
+    elif key == "discount_rate":
+        try:
+            typed = float(value)
+        except ValueError:
+            raise BadParameterError(f"{key}: expected a number like 0.10, got {value!r}.") from None
     elif key == "features":
         typed = [v.strip(" '\"") for v in value.strip("[]").split(",") if v.strip(" '\"")]
     _VALIDATORS[key](key, typed, Path.cwd())
@@ -381,6 +395,19 @@ def _as_of(key: str, value: object, base: Path) -> pd.Timestamp | None:
     return parse_as_of(value, key)
 
 
+def _bool(key: str, value: object, base: Path) -> bool:
+    if not isinstance(value, bool):
+        raise _bad(key, value, "true | false")
+    return value
+
+
+def _rate(key: str, value: object, base: Path) -> float:
+    ok = isinstance(value, int | float) and not isinstance(value, bool)
+    if not ok or not 0 <= value < 1:
+        raise _bad(key, value, "an annual rate from 0 up to (not including) 1, e.g. 0.10")
+    return float(value)
+
+
 def _rules(key: str, value: object, base: Path) -> str:
     if value in RULE_SETS:
         return value
@@ -466,7 +493,7 @@ def _thresholds(key: str, value: object, base: Path) -> dict[str, list[float]] |
     return {metric: edges.tolist() for metric, edges in check_thresholds(value).items()}
 
 
-_INT_KEYS = ("bins", "top_n", "k_min", "k_max", "random_state")
+_INT_KEYS = ("bins", "top_n", "k_min", "k_max", "random_state", "horizon_days")
 _VALIDATORS: dict[str, Callable[[str, Any, Path], Any]] = {
     "title": _title,
     "data": _data,
@@ -485,5 +512,9 @@ _VALIDATORS: dict[str, Callable[[str, Any, Path], Any]] = {
     "random_state": _int_range(0, 2**32 - 1),
     "thresholds": _thresholds,
     "min_customer_match": _share,
+    "predict": _bool,
+    "horizon_days": _int_range(1, 3650),
+    "discount_rate": _rate,
+    "calibration_end": _as_of,
 }
 _FIELDS = list(_VALIDATORS)

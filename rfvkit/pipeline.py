@@ -132,6 +132,9 @@ def analyse(
     Returns
     -------
     Analysis
+        With ``predict: true`` in the params, ``segmented`` also holds ``p_alive``,
+        ``expected_purchases_90d`` and ``clv`` (:func:`rfvkit.predict.add_predictions`)
+        and ``summary`` a ``median_clv`` column.
 
     Examples
     --------
@@ -150,12 +153,25 @@ def analyse(
     seg = segment_customers(
         rfv, bins=cfg.bins, method=cfg.method, rules=cfg.rules, thresholds=cfg.thresholds
     )
+    segmented, summary = seg.segmented, seg.summary
+    if cfg.predict:  # p_alive, expected purchases and CLV per customer (chapter 06)
+        from rfvkit.predict import add_predictions, with_median_clv
+
+        segmented = add_predictions(
+            segmented,
+            crm.transactions,
+            as_of=rfv.attrs["as_of"],
+            horizon_days=cfg.horizon_days,
+            discount_rate=cfg.discount_rate,
+            errors="warn",
+        )
+        summary = with_median_clv(summary, segmented)
     return Analysis(
         crm=crm,
         rfv=rfv,
         scored=seg.scored,
-        segmented=seg.segmented,
-        summary=seg.summary,
+        segmented=segmented,
+        summary=summary,
         rules=seg.rules,
     )
 

@@ -115,3 +115,13 @@ def test_lazy_root_exposes_every_module():
     for name in ("quality", "errors", "columns", "parsing", "compare", "plots", "narrative"):
         assert getattr(rk, name).__name__ == f"rfvkit.{name}"
     assert rk.compare_segments is rk.compare.compare_segments
+
+
+def test_the_runs_effective_params_reproduce_the_config(tmp_path):
+    from rfvkit.pipeline import _fingerprint
+    from rfvkit.report.runner import _effective_params
+
+    cfg = rk.load_config(CI, bins=4, k=3)  # overrides a notebook may not declare
+    back = rk.load_config(_effective_params(cfg, tmp_path))
+    assert (back.bins, back.k, back.title) == (4, 3, cfg.title)
+    assert _fingerprint(back) == _fingerprint(cfg)  # so every notebook reads the run cache

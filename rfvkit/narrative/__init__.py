@@ -6,6 +6,8 @@ so the text stays true when the data or the parameters change.
 
 from rfvkit.narrative._format import markdown, pct
 from rfvkit.narrative.explore import explore_text, quality_text, rfv_overview
+from rfvkit.narrative.predict import at_risk_table, clv_text, fit_text, holdout_text
 from rfvkit.narrative.segments import segment_table
 
 __all__ = ["markdown", "quality_text", "explore_text", "segment_table", "rfv_overview", "pct"]
+__all__ += ["fit_text", "holdout_text", "clv_text", "at_risk_table"]

@@ -21,6 +21,13 @@ from rfvkit.plots.explore import (
     rfv_distributions,
     score_distributions,
 )
+from rfvkit.plots.predict import (
+    clv_distribution,
+    clv_segment_bars,
+    holdout_check,
+    p_alive_heatmap,
+    tracking_plot,
+)
 from rfvkit.plots.segments import segment_bars, segment_treemap
 
 __all__ = [
@@ -35,4 +42,9 @@ __all__ = [
     "cluster_snake",
     "cluster_scatter",
     "crosstab_heatmap",
+    "holdout_check",
+    "tracking_plot",
+    "p_alive_heatmap",
+    "clv_distribution",
+    "clv_segment_bars",
 ]

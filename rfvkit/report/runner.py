@@ -120,6 +120,9 @@ def run_report(
     nav = {"pages": pages, "subtitle": f"{cfg.title} - as of {analysis.as_of:%Y-%m-%d}"}
     run_params = {
         **cfg.parameters(),
+        # every notebook reads the run's effective parameters (file + overrides), so a
+        # chapter that does not declare a parameter still sees the value of this run
+        "params_file": str(_effective_params(cfg, scratch)),
         "output_dir": str(work.resolve()),
         "analysis_cache": str(analysis.save(scratch / "analysis.pkl", cfg)),
     }
@@ -158,6 +161,16 @@ def run_report(
     return ReportResult(
         name=name, ok=True, folder=target, index_html=target / "index.html", manifest=manifest
     )
+
+
+def _effective_params(cfg: Config, folder: Path) -> Path:
+    """The run's parameters (the params file with its overrides applied) as a params YAML."""
+    import yaml
+
+    name = Path(cfg.source).name if cfg.source else "params.yaml"
+    path = folder / name
+    path.write_text(yaml.safe_dump(cfg.to_mapping(), sort_keys=False, allow_unicode=True))
+    return path
 
 
 def find_notebooks(notebooks_dir: str | Path | None = None) -> list[Path]:
