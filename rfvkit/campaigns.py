@@ -1,0 +1,520 @@
+"""Campaign results: conversion, revenue and opt-outs of treatment against holdout, per segment.
+
+:func:`measure_campaign` attributes purchases to one campaign of the send log and compares the
+customers who got the SMS (treatment) with those held out, segment by segment and overall. The
+statistics come from statsmodels and scipy, never from hand-written formulas:
+
+- absolute lift: Newcombe's hybrid score interval for a difference of proportions (Newcombe 1998,
+  *Statistics in Medicine* 17:873, method 10), ``confint_proportions_2indep(compare="diff",
+  method="newcomb")``;
+- relative lift: the ratio interval ``confint_proportions_2indep(compare="ratio")`` (statsmodels'
+  default ``log-adjusted``, Agresti & Min 2001), shown as ratio - 1;
+- p-value: the matching score test for the difference (Miettinen & Nurminen 1985),
+  ``test_proportions_2indep(compare="diff", method="score")``;
+- minimum detectable lift: Cohen's effect size h (``proportion_effectsize``) solved at 80% power
+  with ``statsmodels.stats.power.NormalIndPower`` (Cohen 1988, ch. 6), turned back into points of
+  conversion with ``scipy.optimize.brentq``;
+- revenue per recipient: Welch's unequal-variance t interval,
+  ``scipy.stats.ttest_ind(..., equal_var=False).confidence_interval()`` (Welch 1947).
+
+Regroup advice (keep, change the message, shrink the audience, stop messaging) lives in
+:mod:`rfvkit.regroup`; the sentences in :mod:`rfvkit.narrative.results`.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from rfvkit.errors import BadParameterError, RfvkitError, examples, require_columns
+
+__all__ = ["CampaignResults", "measure_campaign", "lift_interval", "minimum_detectable_lift"]
+
+ALL = "All segments"
+DAY = pd.Timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class CampaignResults:
+    """What :func:`measure_campaign` found for one campaign.
+
+    Attributes
+    ----------
+    campaign_id : str
+    sent_at : pandas.Timestamp
+        The campaign's send time (earliest treatment send); holdout windows start here.
+    window_days : int
+    by_segment : pandas.DataFrame
+        One row per segment, then ``segment == "All segments"``; columns documented in
+        :func:`measure_campaign`.
+    regroup : pandas.DataFrame
+        ``segment``, ``recommendation``, ``reason`` (see :func:`rfvkit.regroup.regroup`).
+    ledger : pandas.DataFrame
+        ``step``, ``rows``: send-log rows read, left out (and why), measured.
+    recipients : pandas.DataFrame
+        One row per measured customer: ``customer_id``, ``segment``, ``group``, ``start``,
+        ``converted``, ``revenue``, ``orders``, ``opted_out``.
+    has_holdout : bool
+    overlaps : list of str
+        Other campaigns whose windows overlap this one.
+    """
+
+    campaign_id: str
+    sent_at: pd.Timestamp
+    window_days: int
+    by_segment: pd.DataFrame
+    regroup: pd.DataFrame
+    ledger: pd.DataFrame
+    recipients: pd.DataFrame = field(repr=False)
+    has_holdout: bool = True
+    overlaps: list[str] = field(default_factory=list)
+    currency: str = ""
+    options: dict[str, Any] = field(default_factory=dict)
+
+    def summary_text(self) -> str:
+        """Computed Markdown sentences: where the lift is real, where not, opt-out costs."""
+        from rfvkit.narrative.results import campaign_text
+
+        return campaign_text(self)
+
+    def overall(self) -> pd.Series:
+        """The ``All segments`` row of :attr:`by_segment`."""
+        return self.by_segment.set_index("segment").loc[ALL]
+
+
+def measure_campaign(
+    crm: Any,
+    *,
+    campaign_id: str | None = None,
+    window_days: int = 14,
+    sms_price: float | None = None,
+    currency: str = "",
+    min_lift: float = 0.01,
+    optout_limit: float = 0.02,
+    alpha: float = 0.05,
+    power: float = 0.8,
+) -> CampaignResults:
+    """Measure one campaign of the send log against its holdout, per segment and overall.
+
+    A conversion is a purchase (``amount > 0``) by a customer of the send log in
+    ``[start, start + window_days)``: ``start`` is the customer's ``sent_at`` for treatment and
+    the campaign's send time (earliest treatment send) for the holdout. Revenue is the net
+    amount (returns included) in the same window. Customers of the log unknown to the CRM are
+    counted in the ledger and left out.
+
+    Parameters
+    ----------
+    crm : CRM or mapping of str to DataFrame
+        ``transactions`` and ``campaigns`` (the send log), optionally ``customers`` (who is
+        known, phones for matching opt-outs) and ``optouts``.
+    campaign_id : str, optional
+        Campaign to measure; default the latest by send time.
+    window_days : int
+        Attribution window in days, at least 1.
+    sms_price : float, optional
+        Price of one message; adds ``sms_cost`` and ``roi``.
+    currency : str
+        Symbol used in the sentences.
+    min_lift : float
+        Smallest lift (in points of conversion, 0.01 = 1 point) worth detecting: a holdout
+        whose minimum detectable lift exceeds it, and the observed lift, is "too small to tell".
+    optout_limit : float
+        Treatment opt-out rate above which a segment's audience should shrink or stop.
+    alpha, power : float
+        Two-sided level of the intervals and tests, and the power of the detectable lift.
+
+    Returns
+    -------
+    CampaignResults
+        ``by_segment`` columns: ``segment, customers, share, treatment, holdout,
+        converted_treatment, converted_holdout, conversion_treatment, conversion_holdout, lift,
+        lift_low, lift_high, relative_lift, relative_low, relative_high, p_value,
+        min_detectable_lift, holdout_needed, too_small, verdict, revenue_per_recipient_treatment,
+        revenue_per_recipient_holdout, revenue_diff, revenue_diff_low, revenue_diff_high,
+        incremental_conversions, incremental_revenue, aov_treatment, aov_holdout,
+        retention_treatment, retention_holdout, optouts_treatment, optout_rate_treatment,
+        optouts_holdout, optout_rate_holdout, sms_cost, roi``. ``verdict`` is ``works``,
+        ``hurts``, ``no effect``, ``too small to tell`` or ``no holdout``; ``retention`` is the
+        share of recipients with two or more orders in the window.
+
+    Raises
+    ------
+    BadParameterError
+        Unknown ``campaign_id`` (the known ones are listed), ``window_days`` < 1, bad options.
+
+    Examples
+    --------
+    >>> import rfvkit as rk
+    >>> demo = rk.make_demo_crm(400, seed=0)
+    >>> tables = {"transactions": demo.transactions, "campaigns": demo.campaigns}
+    >>> res = measure_campaign(tables, campaign_id="SMS-20250927", window_days=14)
+    >>> res.by_segment["segment"].iloc[-1], int(res.overall()["treatment"]) > 0
+    ('All segments', True)
+    """
+    tables = _tables(crm)
+    _check_options(window_days, sms_price, min_lift, optout_limit, alpha, power)
+    log_all = tables["campaigns"]
+    if log_all is None or len(log_all) == 0:
+        raise RfvkitError("campaigns: no send log loaded; add data.campaigns to the params file.")
+    require_columns(log_all, ["campaign_id", "customer_id", "group", "sent_at"], table="campaigns")
+    require_columns(
+        tables["transactions"], ["customer_id", "order_date", "amount"], table="transactions"
+    )
+    starts = log_all.groupby("campaign_id", observed=True)["sent_at"].min().sort_values()
+    if campaign_id is None:
+        campaign_id = str(starts.index[-1])
+    if campaign_id not in starts.index:
+        raise BadParameterError(
+            f"campaign_id: {campaign_id!r} is not in the send log; known campaigns: "
+            f"{examples(starts.index[::-1], 10)}."
+        )
+    window = pd.Timedelta(days=window_days)
+    ledger: list[tuple[str, int]] = [("send-log rows for this campaign", 0)]
+    log = log_all[log_all["campaign_id"] == campaign_id]
+    ledger[0] = (ledger[0][0], len(log))
+    other = ~log["group"].isin(["treatment", "holdout"])
+    ledger.append(("group neither treatment nor holdout (left out)", int(other.sum())))
+    log = log[~other]
+    known = _known_customers(tables)
+    unknown = ~log["customer_id"].isin(known)
+    ledger.append(("customers unknown to the CRM (left out)", int(unknown.sum())))
+    if unknown.any():
+        warnings.warn(
+            f"campaign {campaign_id!r}: {int(unknown.sum())} customers of the send log are not in "
+            f"the CRM (e.g. {examples(log.loc[unknown, 'customer_id'], 3)}); left out.",
+            stacklevel=2,
+        )
+    log = log[~unknown]
+    treated = log["group"] == "treatment"
+    sent_at = log.loc[treated, "sent_at"].min()
+    if pd.isna(sent_at):
+        sent_at = log["sent_at"].min()
+    if pd.isna(sent_at):
+        raise RfvkitError(f"campaign {campaign_id!r}: no sent_at in the send log; add send times.")
+    start = log["sent_at"].where(treated & log["sent_at"].notna(), sent_at)
+    overlaps = _overlaps(log_all, campaign_id, starts, window)
+    if overlaps:
+        warnings.warn(
+            f"campaign {campaign_id!r} overlaps {', '.join(overlaps)} within {window_days} days; "
+            "each is measured on its own, so a purchase can count for both.",
+            stacklevel=2,
+        )
+    recipients = _attribute(log, start, window, tables)
+    has_holdout = bool((recipients["group"] == "holdout").any())
+    if not has_holdout:
+        warnings.warn(
+            f"campaign {campaign_id!r} has no holdout: conversion and revenue are measured, "
+            "lift cannot be estimated.",
+            stacklevel=2,
+        )
+    for group in ("treatment", "holdout"):
+        ledger.append((f"measured {group}", int((recipients["group"] == group).sum())))
+    opts = {
+        "alpha": alpha,
+        "power": power,
+        "min_lift": min_lift,
+        "optout_limit": optout_limit,
+        "sms_price": sms_price,
+    }
+    by_segment = _by_segment(recipients, **opts)
+    from rfvkit.regroup import regroup
+
+    return CampaignResults(
+        campaign_id=str(campaign_id),
+        sent_at=pd.Timestamp(sent_at),
+        window_days=int(window_days),
+        by_segment=by_segment,
+        regroup=regroup(by_segment, min_lift=min_lift, optout_limit=optout_limit),
+        ledger=pd.DataFrame(ledger, columns=["step", "rows"]),
+        recipients=recipients,
+        has_holdout=has_holdout,
+        overlaps=overlaps,
+        currency=currency,
+        options=opts,
+    )
+
+
+def lift_interval(
+    converted_treatment: int,
+    treatment: int,
+    converted_holdout: int,
+    holdout: int,
+    *,
+    alpha: float = 0.05,
+) -> dict[str, float]:
+    """Absolute and relative lift of treatment over holdout with intervals and p-value.
+
+    Newcombe hybrid score interval for the difference, statsmodels' ratio interval for the
+    relative lift (ratio - 1), score test p-value (see the module docstring for references).
+
+    Examples
+    --------
+    >>> out = lift_interval(120, 1000, 80, 1000)
+    >>> round(out["lift"], 3), round(out["lift_low"], 4), round(out["lift_high"], 4)
+    (0.04, 0.0129, 0.0672)
+    """
+    from statsmodels.stats.proportion import (
+        confint_proportions_2indep,
+        test_proportions_2indep,
+    )
+
+    nan = float("nan")
+    out = dict.fromkeys(
+        ["lift", "lift_low", "lift_high", "relative_lift", "relative_low", "relative_high"], nan
+    )
+    out["p_value"] = nan
+    if treatment < 1 or holdout < 1:
+        return out
+    args = (converted_treatment, treatment, converted_holdout, holdout)
+    out["lift"] = converted_treatment / treatment - converted_holdout / holdout
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        low, high = confint_proportions_2indep(*args, compare="diff", method="newcomb", alpha=alpha)
+        out["lift_low"], out["lift_high"] = float(low), float(high)
+        if converted_holdout > 0:
+            out["relative_lift"] = out["lift"] / (converted_holdout / holdout)
+            rlow, rhigh = confint_proportions_2indep(*args, compare="ratio", alpha=alpha)
+            out["relative_low"], out["relative_high"] = float(rlow) - 1, float(rhigh) - 1
+        if 0 < converted_treatment + converted_holdout < treatment + holdout:
+            test = test_proportions_2indep(*args, compare="diff", method="score")
+            out["p_value"] = float(test.pvalue)
+        else:  # nobody (or everybody) converted: no evidence of a difference
+            out["p_value"] = 1.0
+    return out
+
+
+def minimum_detectable_lift(
+    treatment: int,
+    holdout: int,
+    baseline: float,
+    *,
+    alpha: float = 0.05,
+    power: float = 0.8,
+) -> float:
+    """Smallest lift (points of conversion) a two-sided test detects with ``power``.
+
+    Solves Cohen's h with ``NormalIndPower`` for the two group sizes, then finds the treatment
+    rate whose ``proportion_effectsize`` against ``baseline`` equals it. ``inf`` when no rate up
+    to 100% would be detected; NaN without holdout.
+
+    Examples
+    --------
+    >>> round(minimum_detectable_lift(1000, 1000, 0.08), 4)
+    0.0373
+    """
+    from scipy.optimize import brentq
+    from statsmodels.stats.power import NormalIndPower
+    from statsmodels.stats.proportion import proportion_effectsize
+
+    if treatment < 1 or holdout < 1 or not 0 <= baseline < 1:
+        return float("nan")
+    h = NormalIndPower().solve_power(
+        effect_size=None, nobs1=holdout, ratio=treatment / holdout, alpha=alpha, power=power
+    )
+    if proportion_effectsize(1.0, baseline) < h:
+        return float("inf")
+    return float(brentq(lambda d: proportion_effectsize(baseline + d, baseline) - h, 0, 1 - baseline))
+
+
+def holdout_needed(
+    lift: float, baseline: float, ratio: float, *, alpha: float = 0.05, power: float = 0.8
+) -> float:
+    """Holdout size that detects ``lift`` over ``baseline`` with ``power`` (NormalIndPower),
+    at ``ratio`` treatment customers per holdout customer; NaN when it cannot be computed."""
+    from statsmodels.stats.power import NormalIndPower
+    from statsmodels.stats.proportion import proportion_effectsize
+
+    if not (0 < lift < 1 - baseline) or not 0 <= baseline < 1 or not ratio > 0:
+        return float("nan")
+    h = proportion_effectsize(baseline + lift, baseline)
+    n = NormalIndPower().solve_power(effect_size=h, nobs1=None, ratio=ratio, alpha=alpha, power=power)
+    return float(np.ceil(n))
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def _tables(crm: Any) -> dict[str, pd.DataFrame | None]:
+    names = ("transactions", "campaigns", "customers", "optouts")
+    if isinstance(crm, Mapping):
+        if "transactions" not in crm or "campaigns" not in crm:
+            raise BadParameterError(
+                "crm: a mapping needs 'transactions' and 'campaigns' frames; got "
+                f"{sorted(crm)}."
+            )
+        return {name: crm.get(name) for name in names}
+    if not hasattr(crm, "transactions"):
+        raise BadParameterError(
+            f"crm: expected a CRM (rk.load_crm) or a mapping of frames, got {type(crm).__name__}."
+        )
+    return {name: getattr(crm, name, None) for name in names}
+
+
+def _check_options(window_days, sms_price, min_lift, optout_limit, alpha, power) -> None:
+    if isinstance(window_days, bool) or not isinstance(window_days, int | np.integer):
+        raise BadParameterError(f"window_days: got {window_days!r}; allowed: an integer >= 1.")
+    if window_days < 1:
+        raise BadParameterError(f"window_days: got {window_days!r}; allowed: an integer >= 1.")
+    if sms_price is not None and (not isinstance(sms_price, int | float) or sms_price < 0):
+        raise BadParameterError(f"sms_price: got {sms_price!r}; allowed: null or a price >= 0.")
+    for name, value in [
+        ("min_lift", min_lift),
+        ("optout_limit", optout_limit),
+        ("alpha", alpha),
+        ("power", power),
+    ]:
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < 1:
+            raise BadParameterError(f"{name}: got {value!r}; allowed: a number between 0 and 1.")
+
+
+def _known_customers(tables: dict) -> pd.Index:
+    customers = tables["customers"]
+    if customers is not None and "customer_id" in customers:
+        return pd.Index(customers["customer_id"].dropna().unique())
+    return pd.Index(tables["transactions"]["customer_id"].dropna().unique())
+
+
+def _overlaps(log: pd.DataFrame, campaign_id: str, starts: pd.Series, window: pd.Timedelta):
+    ends = log.groupby("campaign_id", observed=True)["sent_at"].max() + window
+    mine_start, mine_end = starts[campaign_id], ends[campaign_id]
+    hit = (starts < mine_end) & (ends.reindex(starts.index) > mine_start)
+    return [str(c) for c in starts.index[hit] if c != campaign_id]
+
+
+def _attribute(log: pd.DataFrame, start: pd.Series, window: pd.Timedelta, tables: dict):
+    """One row per recipient: conversion, net revenue, orders and opt-out inside the window."""
+    n = len(log)
+    ids = pd.Index(log["customer_id"].to_numpy())
+    begin = start.to_numpy(dtype="datetime64[ns]")
+    tx = tables["transactions"]
+    dates = tx["order_date"].to_numpy(dtype="datetime64[ns]")
+    lo, hi = begin.min(), begin.max() + window.to_timedelta64()
+    near = np.flatnonzero((dates >= lo) & (dates < hi))  # cheap cut before the id lookup
+    pos = ids.get_indexer(tx["customer_id"].to_numpy()[near])
+    hit = pos >= 0
+    near, pos = near[hit], pos[hit]
+    inside = (dates[near] >= begin[pos]) & (dates[near] < begin[pos] + window.to_timedelta64())
+    near, pos = near[inside], pos[inside]
+    amount = tx["amount"].to_numpy(dtype=float)[near]
+    revenue = np.bincount(pos, weights=amount, minlength=n)
+    bought = amount > 0
+    sales = np.bincount(pos[bought], weights=amount[bought], minlength=n)
+    key = tx["order_id"].to_numpy()[near] if "order_id" in tx else dates[near]
+    orders_seen = pd.DataFrame({"pos": pos[bought], "order": key[bought]}).drop_duplicates()
+    orders = np.bincount(orders_seen["pos"].to_numpy(), minlength=n)
+    segment = log["segment"] if "segment" in log else pd.Series("(no segment)", index=log.index)
+    return pd.DataFrame(
+        {
+            "customer_id": log["customer_id"].to_numpy(),
+            "segment": segment.fillna("(no segment)").astype(str).to_numpy(),
+            "group": log["group"].astype(str).to_numpy(),
+            "start": begin,
+            "converted": orders > 0,
+            "revenue": revenue,
+            "sales": sales,
+            "orders": orders,
+            "opted_out": _opted_out(log, begin, window, tables),
+        }
+    )
+
+
+def _opted_out(log: pd.DataFrame, begin: np.ndarray, window: pd.Timedelta, tables: dict):
+    """Whether each recipient opted out in the window, matched by customer id or phone."""
+    out = np.zeros(len(log), dtype=bool)
+    opt = tables["optouts"]
+    if opt is None or len(opt) == 0 or "opted_out_at" not in opt:
+        return out
+    at = opt["opted_out_at"].to_numpy(dtype="datetime64[ns]")
+    keys = [("customer_id", log["customer_id"].to_numpy())]
+    customers = tables["customers"]
+    if customers is not None and "phone_e164" in customers and "phone_e164" in opt:
+        phone = customers.drop_duplicates("customer_id").set_index("customer_id")["phone_e164"]
+        keys.append(("phone_e164", phone.reindex(log["customer_id"].to_numpy()).to_numpy()))
+    end = begin + window.to_timedelta64()
+    for column, mine in keys:
+        if column not in opt:
+            continue
+        found = opt[column].notna().to_numpy() & ~np.isnat(at)
+        first = pd.Series(at[found]).groupby(opt[column].to_numpy()[found]).min()
+        when = first.reindex(mine).to_numpy(dtype="datetime64[ns]")
+        out |= ~np.isnat(when) & (when >= begin) & (when < end)
+    return out
+
+
+def _by_segment(recipients: pd.DataFrame, **opts: Any) -> pd.DataFrame:
+    groups = [(name, part) for name, part in recipients.groupby("segment", sort=True)]
+    groups.append((ALL, recipients))
+    rows = [_stats(name, part, len(recipients), **opts) for name, part in groups]
+    return pd.DataFrame(rows)
+
+
+def _stats(name, part, total, *, alpha, power, min_lift, optout_limit, sms_price) -> dict:
+    from scipy.stats import ttest_ind
+
+    t, h = part[part["group"] == "treatment"], part[part["group"] == "holdout"]
+    nt, nh = len(t), len(h)
+    ct, ch = int(t["converted"].sum()), int(h["converted"].sum())
+    nan = float("nan")
+    row: dict[str, Any] = {
+        "segment": name,
+        "customers": len(part),
+        "share": len(part) / total if total else nan,
+        "treatment": nt,
+        "holdout": nh,
+        "converted_treatment": ct,
+        "converted_holdout": ch,
+        "conversion_treatment": ct / nt if nt else nan,
+        "conversion_holdout": ch / nh if nh else nan,
+    }
+    row.update(lift_interval(ct, nt, ch, nh, alpha=alpha))
+    baseline = row["conversion_holdout"]
+    mde = minimum_detectable_lift(nt, nh, baseline, alpha=alpha, power=power) if nh else nan
+    row["min_detectable_lift"] = mde
+    target = max(abs(row["lift"]), min_lift) if nh else nan
+    row["holdout_needed"] = (
+        holdout_needed(target, baseline, nt / nh, alpha=alpha, power=power) if nh and nt else nan
+    )
+    row["too_small"] = bool(nh and nt and not mde <= target)
+    row["verdict"] = _verdict(row, nh, nt)
+    rt = t["revenue"].to_numpy()
+    rh = h["revenue"].to_numpy()
+    row["revenue_per_recipient_treatment"] = rt.mean() if nt else nan
+    row["revenue_per_recipient_holdout"] = rh.mean() if nh else nan
+    row["revenue_diff"] = row["revenue_per_recipient_treatment"] - row["revenue_per_recipient_holdout"]
+    low = high = nan
+    if nt >= 2 and nh >= 2 and (rt.var() > 0 or rh.var() > 0):
+        ci = ttest_ind(rt, rh, equal_var=False).confidence_interval(confidence_level=1 - alpha)
+        low, high = float(ci.low), float(ci.high)
+    row["revenue_diff_low"], row["revenue_diff_high"] = low, high
+    row["incremental_conversions"] = row["lift"] * nt
+    row["incremental_revenue"] = row["revenue_diff"] * nt
+    for group, frame in (("treatment", t), ("holdout", h)):
+        orders = frame["orders"].sum()
+        row[f"aov_{group}"] = frame["sales"].sum() / orders if orders else nan
+    for group, frame, n in (("treatment", t, nt), ("holdout", h, nh)):
+        row[f"retention_{group}"] = (frame["orders"] >= 2).mean() if n else nan
+    for group, frame, n in (("treatment", t, nt), ("holdout", h, nh)):
+        row[f"optouts_{group}"] = int(frame["opted_out"].sum())
+        row[f"optout_rate_{group}"] = row[f"optouts_{group}"] / n if n else nan
+    row["sms_cost"] = nt * sms_price if sms_price is not None else nan
+    cost = row["sms_cost"]
+    row["roi"] = (row["incremental_revenue"] - cost) / cost if cost and cost > 0 else nan
+    return row
+
+
+def _verdict(row: dict, nh: int, nt: int) -> str:
+    """works / hurts / no effect / too small to tell / no holdout (see measure_campaign)."""
+    if not nh or not nt:
+        return "no holdout"
+    if row["too_small"]:
+        return "too small to tell"
+    if row["lift_low"] > 0:
+        return "works"
+    if row["lift_high"] < 0:
+        return "hurts"
+    return "no effect"
