@@ -543,5 +543,5 @@ def test_invariants_hold_for_any_seed(seed: int) -> None:
     assert ((tx["amount"] < 0) == (tx["quantity"] < 0)).all()
     assert demo.customers["customer_id"].is_unique
     for c in demo.truth["campaigns"]:
-        assert c["holdout"] == round(0.1 * c["audience"])
+        assert c["holdout"] == round(0.2 * c["audience"])
         assert c["treatment"] + c["holdout"] == c["audience"]
