@@ -44,6 +44,14 @@ _EXPORTS = {
     "run_report": "rfvkit.report",
     "make_demo_crm": "rfvkit.demo",
     "write_demo": "rfvkit.demo",
+    # campaign results, regroup, segment history
+    "measure_campaign": "rfvkit.campaigns",
+    "CampaignResults": "rfvkit.campaigns",
+    "regroup": "rfvkit.regroup",
+    "segment_migration": "rfvkit.history",
+    "load_snapshots": "rfvkit.history",
+    "save_snapshot": "rfvkit.history",
+    "read_snapshot": "rfvkit.history",
     # errors
     "RfvkitError": "rfvkit.errors",
     "MissingColumnsError": "rfvkit.errors",
@@ -65,6 +73,9 @@ _SUBMODULES = {
     "pipeline",
     "report",
     "demo",
+    "campaigns",
+    "regroup",
+    "history",
 }
 
 __all__ = sorted([*_EXPORTS, *_SUBMODULES, "__version__"])

@@ -6,9 +6,9 @@ Suggestions only, with the numbers behind them; nothing here changes a rule set.
 recommendation        when
 ====================  =========================================================================
 stop messaging        the lift interval lies below zero, or the opt-out rate is over the limit
-                      and the campaign shows no lift
-shrink the audience   it works but sheds subscribers (opt-outs over the limit) or does not pay
-                      for its messages (ROI below zero)
+                      (and over the holdout's) and the campaign shows no lift
+shrink the audience   it works but sheds subscribers (opt-outs over the limit and over the
+                      holdout's rate) or does not pay for its messages (ROI below zero)
 change the message    the holdout was large enough to see a lift worth having and saw none
 keep                  it works and pays; or the holdout is too small to tell (then with the
                       holdout size that would tell), or there is no holdout to compare with
@@ -64,7 +64,9 @@ def _pts(x: float) -> str:
 def _advice(row: pd.Series, min_lift: float, optout_limit: float) -> tuple[str, str]:
     verdict = row["verdict"]
     optout = row["optout_rate_treatment"]
+    baseline = row.get("optout_rate_holdout", float("nan"))
     sheds = pd.notna(optout) and optout > optout_limit
+    sheds = sheds and not (pd.notna(baseline) and optout <= baseline)  # not the message's doing
     ci = f"lift {_pts(row['lift'])} (95% CI {_pts(row['lift_low'])} to {_pts(row['lift_high'])})"
     shed = f"opt-outs {100 * optout:.1f}% of recipients, over the {100 * optout_limit:.1f}% limit"
     if verdict == "no holdout":

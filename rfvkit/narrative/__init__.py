@@ -6,6 +6,18 @@ so the text stays true when the data or the parameters change.
 
 from rfvkit.narrative._format import markdown, pct
 from rfvkit.narrative.explore import explore_text, quality_text, rfv_overview
+from rfvkit.narrative.results import campaign_text, history_text, migration_text, results_table
 from rfvkit.narrative.segments import segment_table
 
-__all__ = ["markdown", "quality_text", "explore_text", "segment_table", "rfv_overview", "pct"]
+__all__ = [
+    "markdown",
+    "quality_text",
+    "explore_text",
+    "segment_table",
+    "rfv_overview",
+    "pct",
+    "campaign_text",
+    "results_table",
+    "migration_text",
+    "history_text",
+]
