@@ -95,7 +95,7 @@ def measure_campaign(
     sms_price: float | None = None,
     currency: str = "",
     min_lift: float = 0.01,
-    optout_limit: float = 0.02,
+    optout_limit: float = 0.03,
     alpha: float = 0.05,
     power: float = 0.8,
 ) -> CampaignResults:
@@ -124,7 +124,9 @@ def measure_campaign(
         Smallest lift (in points of conversion, 0.01 = 1 point) worth detecting: a holdout
         whose minimum detectable lift exceeds it, and the observed lift, is "too small to tell".
     optout_limit : float
-        Treatment opt-out rate above which a segment's audience should shrink or stop.
+        Treatment opt-out rate (share of recipients opting out in the window) above which,
+        when it is also above the holdout's, a segment's audience should shrink or stop. 3% is
+        a starting point, not a standard: set it from your own sends.
     alpha, power : float
         Two-sided level of the intervals and tests, and the power of the detectable lift.
 
@@ -318,7 +320,9 @@ def minimum_detectable_lift(
     )
     if proportion_effectsize(1.0, baseline) < h:
         return float("inf")
-    return float(brentq(lambda d: proportion_effectsize(baseline + d, baseline) - h, 0, 1 - baseline))
+    return float(
+        brentq(lambda d: proportion_effectsize(baseline + d, baseline) - h, 0, 1 - baseline)
+    )
 
 
 def holdout_needed(
@@ -332,7 +336,9 @@ def holdout_needed(
     if not (0 < lift < 1 - baseline) or not 0 <= baseline < 1 or not ratio > 0:
         return float("nan")
     h = proportion_effectsize(baseline + lift, baseline)
-    n = NormalIndPower().solve_power(effect_size=h, nobs1=None, ratio=ratio, alpha=alpha, power=power)
+    n = NormalIndPower().solve_power(
+        effect_size=h, nobs1=None, ratio=ratio, alpha=alpha, power=power
+    )
     return float(np.ceil(n))
 
 
@@ -344,8 +350,7 @@ def _tables(crm: Any) -> dict[str, pd.DataFrame | None]:
     if isinstance(crm, Mapping):
         if "transactions" not in crm or "campaigns" not in crm:
             raise BadParameterError(
-                "crm: a mapping needs 'transactions' and 'campaigns' frames; got "
-                f"{sorted(crm)}."
+                f"crm: a mapping needs 'transactions' and 'campaigns' frames; got {sorted(crm)}."
             )
         return {name: crm.get(name) for name in names}
     if not hasattr(crm, "transactions"):
@@ -485,7 +490,9 @@ def _stats(name, part, total, *, alpha, power, min_lift, optout_limit, sms_price
     rh = h["revenue"].to_numpy()
     row["revenue_per_recipient_treatment"] = rt.mean() if nt else nan
     row["revenue_per_recipient_holdout"] = rh.mean() if nh else nan
-    row["revenue_diff"] = row["revenue_per_recipient_treatment"] - row["revenue_per_recipient_holdout"]
+    row["revenue_diff"] = (
+        row["revenue_per_recipient_treatment"] - row["revenue_per_recipient_holdout"]
+    )
     low = high = nan
     if nt >= 2 and nh >= 2 and (rt.var() > 0 or rh.var() > 0):
         ci = ttest_ind(rt, rh, equal_var=False).confidence_interval(confidence_level=1 - alpha)

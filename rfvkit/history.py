@@ -61,7 +61,9 @@ def save_snapshot(segmented: pd.DataFrame, folder: str | os.PathLike, *, as_of=N
     table = _customers(segmented, "segmented")
     stamp = as_of if as_of is not None else segmented.attrs.get("as_of")
     if stamp is None or pd.isna(pd.Timestamp(stamp)):
-        raise BadParameterError("as_of: a snapshot needs its analysis date; pass as_of='YYYY-MM-DD'.")
+        raise BadParameterError(
+            "as_of: a snapshot needs its analysis date; pass as_of='YYYY-MM-DD'."
+        )
     stamp = pd.Timestamp(stamp).normalize()
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)

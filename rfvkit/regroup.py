@@ -6,9 +6,10 @@ Suggestions only, with the numbers behind them; nothing here changes a rule set.
 recommendation        when
 ====================  =========================================================================
 stop messaging        the lift interval lies below zero, or the opt-out rate is over the limit
-                      (and over the holdout's) and the campaign shows no lift
-shrink the audience   it works but sheds subscribers (opt-outs over the limit and over the
-                      holdout's rate) or does not pay for its messages (ROI below zero)
+                      (and over the holdout's) and the lift interval includes zero
+shrink the audience   the lift interval lies above zero but the segment sheds subscribers
+                      (opt-outs over the limit and over the holdout's rate), or it works and
+                      does not pay for its messages (ROI below zero)
 change the message    the holdout was large enough to see a lift worth having and saw none
 keep                  it works and pays; or the holdout is too small to tell (then with the
                       holdout size that would tell), or there is no holdout to compare with
@@ -25,7 +26,7 @@ RECOMMENDATIONS = ("keep", "change the message", "shrink the audience", "stop me
 
 
 def regroup(
-    by_segment: pd.DataFrame, *, min_lift: float = 0.01, optout_limit: float = 0.02
+    by_segment: pd.DataFrame, *, min_lift: float = 0.01, optout_limit: float = 0.03
 ) -> pd.DataFrame:
     """One recommendation and its reason per segment of ``CampaignResults.by_segment``.
 
@@ -51,8 +52,7 @@ def regroup(
     ['stop messaging']
     """
     rows = [
-        (row["segment"], *_advice(row, min_lift, optout_limit))
-        for _, row in by_segment.iterrows()
+        (row["segment"], *_advice(row, min_lift, optout_limit)) for _, row in by_segment.iterrows()
     ]
     return pd.DataFrame(rows, columns=["segment", "recommendation", "reason"])
 
@@ -82,6 +82,8 @@ def _advice(row: pd.Series, min_lift: float, optout_limit: float) -> tuple[str, 
             return "shrink the audience", f"{ci}, but ROI {100 * row['roi']:.0f}%: messages cost "
             "more than the extra revenue"
         return "keep", f"{ci}" + (f", ROI {100 * row['roi']:.0f}%" if pd.notna(row["roi"]) else "")
+    if sheds and row["lift_low"] > 0:
+        return "shrink the audience", f"{ci}, but {shed}"
     if sheds:
         return "stop messaging", f"{shed}, with no lift shown ({ci})"
     if verdict == "no effect":

@@ -283,7 +283,14 @@ def test_regroup_each_branch() -> None:
     assert advice(optout_rate_treatment=0.05) == "shrink the audience"
     assert advice(verdict="hurts", lift=-0.05, lift_low=-0.09, lift_high=-0.01) == "stop messaging"
     assert advice(verdict="no effect", lift=0.0, lift_low=-0.01) == "change the message"
-    assert advice(verdict="no effect", optout_rate_treatment=0.05) == "stop messaging"
+    assert advice(verdict="no effect", lift_low=-0.01, optout_rate_treatment=0.05) == (
+        "stop messaging"
+    )
+    # too small to tell, but the interval is above zero: it sheds subscribers while it works
+    assert advice(verdict="too small to tell", optout_rate_treatment=0.05) == "shrink the audience"
+    assert advice(verdict="too small to tell", lift_low=-0.02, optout_rate_treatment=0.05) == (
+        "stop messaging"
+    )
     assert advice(verdict="too small to tell") == "keep"
     assert advice(verdict="no holdout") == "keep"
     # opt-outs no higher than the holdout's are not caused by the message

@@ -6,7 +6,19 @@ import pandas as pd
 
 from rfvkit.narrative._format import pct
 
-__all__ = ["campaign_text", "results_table", "migration_text", "history_text"]
+__all__ = [
+    "campaign_text",
+    "results_table",
+    "costs_table",
+    "regroup_table",
+    "migration_text",
+    "migration_table",
+    "history_text",
+]
+
+
+def _rate(x: float) -> str:
+    return "n/a" if pd.isna(x) else f"{100 * x:.1f}%"
 
 
 def _pts(x: float) -> str:
@@ -53,6 +65,11 @@ def campaign_text(res) -> str:
         f"to {_pts(all_['lift_high'])}, p = {all_['p_value']:.2g}), verdict: "
         f"*{all_['verdict']}*."
     ]
+    if all_["verdict"] == "too small to tell" and all_["lift_low"] > 0:
+        lines[0] += (
+            f" The interval excludes zero, but the holdout reliably detects only lifts from "
+            f"{_pts(all_['min_detectable_lift'])}: the lift is likely positive, its size uncertain."
+        )
     parts = seg.iloc[:-1]
     groups = {v: parts[parts["verdict"] == v] for v in parts["verdict"].unique()}
     if "works" in groups:
@@ -75,7 +92,7 @@ def campaign_text(res) -> str:
             f"{_pts(small['min_detectable_lift'].min())} to "
             f"{_pts(small['min_detectable_lift'].max())} or more. Neither a success nor a failure."
         )
-    limit = res.options.get("optout_limit", 0.02)
+    limit = res.options.get("optout_limit", 0.03)
     shed = parts[
         (parts["optout_rate_treatment"] > limit)
         & ~(parts["optout_rate_treatment"] <= parts["optout_rate_holdout"])
@@ -121,19 +138,65 @@ def results_table(res) -> pd.DataFrame:
             "segment": seg["segment"],
             "treatment": seg["treatment"],
             "holdout": seg["holdout"],
-            "conv. treatment": seg["conversion_treatment"].map(pct),
-            "conv. holdout": seg["conversion_holdout"].map(pct),
+            "conv. treatment": seg["conversion_treatment"].map(_rate),
+            "conv. holdout": seg["conversion_holdout"].map(_rate),
             "lift": seg["lift"].map(_pts),
-            "95% CI": [f"{_pts(a)} to {_pts(b)}" for a, b in zip(seg["lift_low"], seg["lift_high"], strict=True)],
+            "95% CI": [
+                f"{_pts(a)} to {_pts(b)}"
+                for a, b in zip(seg["lift_low"], seg["lift_high"], strict=True)
+            ],
             "p": seg["p_value"].map(lambda p: "n/a" if pd.isna(p) else f"{p:.2g}"),
             "detectable from": seg["min_detectable_lift"].map(_pts),
             "verdict": seg["verdict"],
-            "rev./recipient diff": seg["revenue_diff"].map(lambda x: _money(x, res.currency)),
-            "opt-outs": [f"{int(n)} ({pct(r)})" for n, r in zip(seg["optouts_treatment"], seg["optout_rate_treatment"], strict=True)],
             "recommendation": seg["recommendation"],
         }
     )
     return out
+
+
+def costs_table(res) -> pd.DataFrame:
+    """Opt-outs (treatment and holdout), revenue per recipient, incremental revenue, cost, ROI."""
+    if res is None:
+        return pd.DataFrame({"note": ["no campaign send log"]})
+    seg, cur = res.by_segment, res.currency
+
+    def money(column: str) -> pd.Series:
+        return seg[column].map(lambda x: _money(x, cur))
+
+    return pd.DataFrame(
+        {
+            "segment": seg["segment"],
+            "opt-outs treatment": [
+                f"{int(n)} ({_rate(r)})"
+                for n, r in zip(seg["optouts_treatment"], seg["optout_rate_treatment"], strict=True)
+            ],
+            "opt-outs holdout": [
+                f"{int(n)} ({_rate(r)})"
+                for n, r in zip(seg["optouts_holdout"], seg["optout_rate_holdout"], strict=True)
+            ],
+            "revenue/recipient treatment": money("revenue_per_recipient_treatment"),
+            "revenue/recipient holdout": money("revenue_per_recipient_holdout"),
+            "incremental revenue": money("incremental_revenue"),
+            "AOV treatment": money("aov_treatment"),
+            "AOV holdout": money("aov_holdout"),
+            "SMS cost": money("sms_cost"),
+            "ROI": seg["roi"].map(lambda x: "n/a" if pd.isna(x) else f"{100 * x:.0f}%"),
+        }
+    )
+
+
+def regroup_table(res) -> pd.DataFrame:
+    """The regroup advice: segment, recommendation and the numbers behind it."""
+    if res is None:
+        return pd.DataFrame({"note": ["no campaign send log"]})
+    return res.regroup
+
+
+def migration_table(mig) -> pd.DataFrame:
+    """The migration matrix (customers), or a one-line note when there is nothing to compare."""
+    if mig is None:
+        return pd.DataFrame({"note": ["no earlier snapshot"]})
+    return mig.matrix
 
 
 def migration_text(mig, *, before: str = "the previous snapshot") -> str:

@@ -21,6 +21,7 @@ from rfvkit.plots.explore import (
     rfv_distributions,
     score_distributions,
 )
+from rfvkit.plots.results import lift_forest, migration_sankey, segment_sizes
 from rfvkit.plots.segments import segment_bars, segment_treemap
 
 __all__ = [
@@ -35,4 +36,7 @@ __all__ = [
     "cluster_snake",
     "cluster_scatter",
     "crosstab_heatmap",
+    "lift_forest",
+    "migration_sankey",
+    "segment_sizes",
 ]
