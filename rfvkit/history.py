@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,6 +28,7 @@ __all__ = [
     "load_snapshots",
     "read_snapshot",
     "segment_migration",
+    "carry_history",
 ]
 
 TABLE = "customers_scored.parquet"
@@ -244,6 +246,35 @@ def segment_migration(before, after, *, column: str = "segment") -> Migration:
     flows["share"] = rates.stack().to_numpy()
     flows = flows[flows["customers"] > 0].reset_index(drop=True)
     return Migration(matrix, rates, flows, stamps[0], stamps[1])
+
+
+def carry_history(previous_report: str | os.PathLike, history: str | os.PathLike) -> int:
+    """Copy a previous report's snapshots into ``history`` before its folder is replaced.
+
+    The previous run's ``table/`` becomes ``history/<as_of>_<created>/`` and its own
+    ``history/`` snapshots come along, so each run of a report holds every earlier one.
+    Returns the number of snapshots carried.
+
+    Examples
+    --------
+    >>> carry_history("reports/sample", "/tmp/new-run/history")  # doctest: +SKIP
+    2
+    """
+    previous, dest = Path(previous_report), Path(history)
+    carried = 0
+    if (previous / "history").is_dir():
+        shutil.copytree(previous / "history", dest, dirs_exist_ok=True)
+        carried += sum(1 for _ in dest.rglob(TABLE))
+    if (previous / "table" / TABLE).is_file():
+        as_of, created, _, _ = _describe(previous / "table" / TABLE)
+        stamp = "".join(ch for ch in str(created) if ch.isdigit())[:14]
+        target = dest / f"{as_of:%Y-%m-%d}_{stamp}"
+        target.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(previous / "table" / TABLE, target / TABLE)
+        if (previous / "table" / META).is_file():
+            shutil.copy2(previous / "table" / META, target / META)
+        carried += 1
+    return carried
 
 
 # ----------------------------------------------------------------------------- helpers

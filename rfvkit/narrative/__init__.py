@@ -6,7 +6,15 @@ so the text stays true when the data or the parameters change.
 
 from rfvkit.narrative._format import markdown, pct
 from rfvkit.narrative.explore import explore_text, quality_text, rfv_overview
-from rfvkit.narrative.results import campaign_text, history_text, migration_text, results_table
+from rfvkit.narrative.results import (
+    campaign_text,
+    costs_table,
+    history_text,
+    migration_table,
+    migration_text,
+    regroup_table,
+    results_table,
+)
 from rfvkit.narrative.segments import segment_table
 
 __all__ = [
@@ -18,6 +26,9 @@ __all__ = [
     "pct",
     "campaign_text",
     "results_table",
+    "costs_table",
+    "regroup_table",
     "migration_text",
+    "migration_table",
     "history_text",
 ]

@@ -25,6 +25,7 @@ from pathlib import Path
 import nbformat
 
 from rfvkit.config import Config, load_config
+from rfvkit.history import carry_history, save_snapshot
 from rfvkit.pipeline import analyse
 from rfvkit.report.html import render_html, slim_notebook
 from rfvkit.report.manifest import build_manifest, index_html
@@ -112,6 +113,7 @@ def run_report(
     kernel_manager = _ipc_kernel_manager()
     run_params = {**cfg.parameters(), "output_dir": str(work.resolve())}
     try:
+        carry_history(reports_dir / name, work / "history")  # earlier runs' scored tables
         for i, notebook in enumerate(notebooks, 1):
             executed = work / notebook.name
             declared = pm.inspect_notebook(str(notebook))
@@ -157,6 +159,7 @@ def run_report(
         (work / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str))
         (work / "index.html").write_text(index_html(cfg, analysis, manifest, pages))
         analysis.write_table(work / "table")
+        save_snapshot(analysis.segmented, work / "table", as_of=analysis.as_of)  # + snapshot.json
         target = _publish(work, reports_dir / name)
         shutil.rmtree(reports_dir / "_failed" / name, ignore_errors=True)  # stale now
     finally:
