@@ -241,7 +241,8 @@ def segment_migration(before, after, *, column: str = "segment") -> Migration:
         .astype("int64")
     )
     matrix.index.name, matrix.columns.name = "from_segment", "to_segment"
-    rates = matrix.div(matrix.sum(axis=1).replace(0, pd.NA), axis=0).astype(float).fillna(0.0)
+    sums = matrix.sum(axis=1).astype(float)
+    rates = matrix.div(sums.where(sums > 0), axis=0).fillna(0.0)
     flows = matrix.stack().rename("customers").reset_index()
     flows["share"] = rates.stack().to_numpy()
     flows = flows[flows["customers"] > 0].reset_index(drop=True)
