@@ -183,7 +183,7 @@ def measure_campaign(
     ledger.append(("group neither treatment nor holdout (left out)", int(other.sum())))
     log = log[~other]
     known = _known_customers(tables)
-    unknown = ~log["customer_id"].isin(known)
+    unknown = pd.Series(known.get_indexer(log["customer_id"].to_numpy(object)) < 0, log.index)
     ledger.append(("customers unknown to the CRM (left out)", int(unknown.sum())))
     if unknown.any():
         warnings.warn(
@@ -379,9 +379,9 @@ def _check_options(window_days, sms_price, min_lift, optout_limit, alpha, power)
 
 def _known_customers(tables: dict) -> pd.Index:
     customers = tables["customers"]
-    if customers is not None and "customer_id" in customers:
-        return pd.Index(customers["customer_id"].dropna().unique())
-    return pd.Index(tables["transactions"]["customer_id"].dropna().unique())
+    source = customers if customers is not None and "customer_id" in customers else None
+    ids = (source if source is not None else tables["transactions"])["customer_id"]
+    return pd.Index(pd.unique(ids.dropna().to_numpy(object)), dtype=object)
 
 
 def _overlaps(log: pd.DataFrame, campaign_id: str, starts: pd.Series, window: pd.Timedelta):
@@ -394,30 +394,30 @@ def _overlaps(log: pd.DataFrame, campaign_id: str, starts: pd.Series, window: pd
 def _attribute(log: pd.DataFrame, start: pd.Series, window: pd.Timedelta, tables: dict):
     """One row per recipient: conversion, net revenue, orders and opt-out inside the window."""
     n = len(log)
-    ids = pd.Index(log["customer_id"].to_numpy())
+    ids = pd.Index(log["customer_id"].to_numpy(object), dtype=object)
     begin = start.to_numpy(dtype="datetime64[ns]")
     tx = tables["transactions"]
     dates = tx["order_date"].to_numpy(dtype="datetime64[ns]")
     lo, hi = begin.min(), begin.max() + window.to_timedelta64()
     near = np.flatnonzero((dates >= lo) & (dates < hi))  # cheap cut before the id lookup
-    pos = ids.get_indexer(tx["customer_id"].to_numpy()[near])
+    pos = ids.get_indexer(tx["customer_id"].iloc[near].to_numpy(object))
     hit = pos >= 0
     near, pos = near[hit], pos[hit]
     inside = (dates[near] >= begin[pos]) & (dates[near] < begin[pos] + window.to_timedelta64())
     near, pos = near[inside], pos[inside]
-    amount = tx["amount"].to_numpy(dtype=float)[near]
+    amount = tx["amount"].iloc[near].to_numpy(dtype=float)
     revenue = np.bincount(pos, weights=amount, minlength=n)
     bought = amount > 0
     sales = np.bincount(pos[bought], weights=amount[bought], minlength=n)
-    key = tx["order_id"].to_numpy()[near] if "order_id" in tx else dates[near]
+    key = tx["order_id"].iloc[near].to_numpy() if "order_id" in tx else dates[near]
     orders_seen = pd.DataFrame({"pos": pos[bought], "order": key[bought]}).drop_duplicates()
     orders = np.bincount(orders_seen["pos"].to_numpy(), minlength=n)
     segment = log["segment"] if "segment" in log else pd.Series("(no segment)", index=log.index)
     return pd.DataFrame(
         {
             "customer_id": log["customer_id"].to_numpy(),
-            "segment": segment.fillna("(no segment)").astype(str).to_numpy(),
-            "group": log["group"].astype(str).to_numpy(),
+            "segment": pd.Categorical(segment.fillna("(no segment)").astype(str).to_numpy(object)),
+            "group": pd.Categorical(log["group"].astype(str).to_numpy(object)),
             "start": begin,
             "converted": orders > 0,
             "revenue": revenue,
@@ -435,24 +435,31 @@ def _opted_out(log: pd.DataFrame, begin: np.ndarray, window: pd.Timedelta, table
     if opt is None or len(opt) == 0 or "opted_out_at" not in opt:
         return out
     at = opt["opted_out_at"].to_numpy(dtype="datetime64[ns]")
-    keys = [("customer_id", log["customer_id"].to_numpy())]
+    ids = log["customer_id"].to_numpy(object)
+    keys = [("customer_id", ids)]
     customers = tables["customers"]
     if customers is not None and "phone_e164" in customers and "phone_e164" in opt:
-        phone = customers.drop_duplicates("customer_id").set_index("customer_id")["phone_e164"]
-        keys.append(("phone_e164", phone.reindex(log["customer_id"].to_numpy()).to_numpy()))
+        index = pd.Index(customers["customer_id"].to_numpy(object), dtype=object)
+        pos = index.get_indexer(ids)  # first row of each id; -1 when unknown
+        phones = customers["phone_e164"].to_numpy(object)
+        keys.append(("phone_e164", np.where(pos >= 0, phones[np.maximum(pos, 0)], None)))
     end = begin + window.to_timedelta64()
     for column, mine in keys:
         if column not in opt:
             continue
         found = opt[column].notna().to_numpy() & ~np.isnat(at)
-        first = pd.Series(at[found]).groupby(opt[column].to_numpy()[found]).min()
-        when = first.reindex(mine).to_numpy(dtype="datetime64[ns]")
+        first = pd.Series(at[found]).groupby(opt[column].to_numpy(object)[found]).min()
+        if first.empty:
+            continue
+        hit = pd.Index(first.index, dtype=object).get_indexer(mine)
+        when = np.where(hit >= 0, first.to_numpy()[np.maximum(hit, 0)], np.datetime64("NaT"))
+        when = when.astype("datetime64[ns]")
         out |= ~np.isnat(when) & (when >= begin) & (when < end)
     return out
 
 
 def _by_segment(recipients: pd.DataFrame, **opts: Any) -> pd.DataFrame:
-    groups = [(name, part) for name, part in recipients.groupby("segment", sort=True)]
+    groups = list(recipients.groupby("segment", sort=True, observed=True))
     groups.append((ALL, recipients))
     rows = [_stats(name, part, len(recipients), **opts) for name, part in groups]
     return pd.DataFrame(rows)
