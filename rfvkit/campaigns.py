@@ -30,6 +30,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from rfvkit.errors import BadParameterError, RfvkitError, examples, require_columns
 
@@ -182,8 +184,8 @@ def measure_campaign(
     other = ~log["group"].isin(["treatment", "holdout"])
     ledger.append(("group neither treatment nor holdout (left out)", int(other.sum())))
     log = log[~other]
-    known = _known_customers(tables)
-    unknown = pd.Series(known.get_indexer(log["customer_id"].to_numpy(object)) < 0, log.index)
+    known = _positions(log["customer_id"], _known_ids(tables))  # rows in customers, if given
+    unknown = pd.Series(known < 0, log.index)
     ledger.append(("customers unknown to the CRM (left out)", int(unknown.sum())))
     if unknown.any():
         warnings.warn(
@@ -191,7 +193,7 @@ def measure_campaign(
             f"the CRM (e.g. {examples(log.loc[unknown, 'customer_id'], 3)}); left out.",
             stacklevel=2,
         )
-    log = log[~unknown]
+    log, known = log[~unknown], known[~unknown.to_numpy()]
     treated = log["group"] == "treatment"
     sent_at = log.loc[treated, "sent_at"].min()
     if pd.isna(sent_at):
@@ -206,7 +208,7 @@ def measure_campaign(
             "each is measured on its own, so a purchase can count for both.",
             stacklevel=2,
         )
-    recipients = _attribute(log, start, window, tables)
+    recipients = _attribute(log, start, window, tables, known)
     has_holdout = bool((recipients["group"] == "holdout").any())
     if not has_holdout:
         warnings.warn(
@@ -377,11 +379,32 @@ def _check_options(window_days, sms_price, min_lift, optout_limit, alpha, power)
             raise BadParameterError(f"{name}: got {value!r}; allowed: a number between 0 and 1.")
 
 
-def _known_customers(tables: dict) -> pd.Index:
+def _known_ids(tables: dict) -> pd.Series:
     customers = tables["customers"]
-    source = customers if customers is not None and "customer_id" in customers else None
-    ids = (source if source is not None else tables["transactions"])["customer_id"]
-    return pd.Index(pd.unique(ids.dropna().to_numpy(object)), dtype=object)
+    if customers is not None and "customer_id" in customers:
+        return customers["customer_id"]
+    return tables["transactions"]["customer_id"]
+
+
+def _positions(values, keys) -> np.ndarray:
+    """Row in ``keys`` of each of ``values`` (first match), -1 when absent or missing.
+
+    Hashing runs in Arrow (``pyarrow.compute.index_in``): ids are Arrow strings already under
+    pandas 3, and a million Python-string lookups would take seconds.
+    """
+    found = pc.index_in(
+        _arrow(values), options=pc.SetLookupOptions(value_set=_arrow(keys), skip_nulls=True)
+    )
+    return np.asarray(found.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
+def _arrow(values):
+    """Ids as one Arrow string array (numbers become their text)."""
+    data = values.array if isinstance(values, pd.Series | pd.Index) else values
+    arr = pa.array(data, from_pandas=True) if not isinstance(data, pa.Array) else data
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    return arr if arr.type == pa.string() else pc.cast(arr, pa.string())
 
 
 def _overlaps(log: pd.DataFrame, campaign_id: str, starts: pd.Series, window: pd.Timedelta):
@@ -391,16 +414,15 @@ def _overlaps(log: pd.DataFrame, campaign_id: str, starts: pd.Series, window: pd
     return [str(c) for c in starts.index[hit] if c != campaign_id]
 
 
-def _attribute(log: pd.DataFrame, start: pd.Series, window: pd.Timedelta, tables: dict):
+def _attribute(log: pd.DataFrame, start: pd.Series, window: pd.Timedelta, tables: dict, rows):
     """One row per recipient: conversion, net revenue, orders and opt-out inside the window."""
     n = len(log)
-    ids = pd.Index(log["customer_id"].to_numpy(object), dtype=object)
     begin = start.to_numpy(dtype="datetime64[ns]")
     tx = tables["transactions"]
     dates = tx["order_date"].to_numpy(dtype="datetime64[ns]")
     lo, hi = begin.min(), begin.max() + window.to_timedelta64()
     near = np.flatnonzero((dates >= lo) & (dates < hi))  # cheap cut before the id lookup
-    pos = ids.get_indexer(tx["customer_id"].iloc[near].to_numpy(object))
+    pos = _positions(tx["customer_id"].iloc[near], log["customer_id"])
     hit = pos >= 0
     near, pos = near[hit], pos[hit]
     inside = (dates[near] >= begin[pos]) & (dates[near] < begin[pos] + window.to_timedelta64())
@@ -423,26 +445,26 @@ def _attribute(log: pd.DataFrame, start: pd.Series, window: pd.Timedelta, tables
             "revenue": revenue,
             "sales": sales,
             "orders": orders,
-            "opted_out": _opted_out(log, begin, window, tables),
+            "opted_out": _opted_out(log, begin, window, tables, rows),
         }
     )
 
 
-def _opted_out(log: pd.DataFrame, begin: np.ndarray, window: pd.Timedelta, tables: dict):
-    """Whether each recipient opted out in the window, matched by customer id or phone."""
+def _opted_out(log: pd.DataFrame, begin: np.ndarray, window: pd.Timedelta, tables: dict, rows):
+    """Whether each recipient opted out in the window, matched by customer id or phone.
+
+    ``rows`` are the recipients' rows in the customers table (where their phones are)."""
     out = np.zeros(len(log), dtype=bool)
     opt = tables["optouts"]
     if opt is None or len(opt) == 0 or "opted_out_at" not in opt:
         return out
     at = opt["opted_out_at"].to_numpy(dtype="datetime64[ns]")
-    ids = log["customer_id"].to_numpy(object)
-    keys = [("customer_id", ids)]
+    keys = [("customer_id", _arrow(log["customer_id"]))]
     customers = tables["customers"]
-    if customers is not None and "phone_e164" in customers and "phone_e164" in opt:
-        index = pd.Index(customers["customer_id"].to_numpy(object), dtype=object)
-        pos = index.get_indexer(ids)  # first row of each id; -1 when unknown
-        phones = customers["phone_e164"].to_numpy(object)
-        keys.append(("phone_e164", np.where(pos >= 0, phones[np.maximum(pos, 0)], None)))
+    with_ids = customers is not None and "customer_id" in customers
+    if with_ids and "phone_e164" in customers and "phone_e164" in opt:
+        phones = _arrow(customers["phone_e164"]).take(pa.array(rows, mask=rows < 0))
+        keys.append(("phone_e164", phones))
     end = begin + window.to_timedelta64()
     for column, mine in keys:
         if column not in opt:
@@ -451,7 +473,7 @@ def _opted_out(log: pd.DataFrame, begin: np.ndarray, window: pd.Timedelta, table
         first = pd.Series(at[found]).groupby(opt[column].to_numpy(object)[found]).min()
         if first.empty:
             continue
-        hit = pd.Index(first.index, dtype=object).get_indexer(mine)
+        hit = _positions(mine, first.index)
         when = np.where(hit >= 0, first.to_numpy()[np.maximum(hit, 0)], np.datetime64("NaT"))
         when = when.astype("datetime64[ns]")
         out |= ~np.isnat(when) & (when >= begin) & (when < end)
