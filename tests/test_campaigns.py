@@ -380,3 +380,46 @@ def test_interval_coverage_is_nominal_in_simulation() -> None:
             covered += low <= p_t - p_h <= high
             total += 1
     assert 0.93 <= covered / total <= 0.97, covered / total
+
+
+# ---------------------------------------------------------------- figures, sentences, params
+
+
+@pytest.fixture(scope="module")
+def sample_result(root):
+    crm = rk.load_crm(root / "params" / "sample.yaml")
+    return measure_campaign(crm, window_days=14, sms_price=0.05, currency="$")
+
+
+def test_lift_forest_draws_every_measured_segment(sample_result) -> None:
+    fig = rk.plots.lift_forest(sample_result)
+    xs = sorted(x for trace in fig.data for x in trace.x)
+    expected = sorted(100 * sample_result.by_segment["lift"])
+    assert xs == pytest.approx(expected)
+    assert any(shape.x0 == 0 for shape in fig.layout.shapes)  # the zero line
+    assert {t.name for t in fig.data} <= set(sample_result.by_segment["verdict"])
+    assert "No campaign" in rk.plots.lift_forest(None).layout.annotations[0].text
+
+
+def test_sentences_and_tables(sample_result) -> None:
+    text = sample_result.summary_text()
+    assert text.startswith("Campaign **SMS-20250927**")
+    for verdict in set(sample_result.by_segment["verdict"].iloc[:-1]):
+        assert {"works": "lift is real", "too small to tell": "Too small to tell"}.get(
+            verdict, verdict
+        ) in text
+    table = rk.narrative.results_table(sample_result)
+    assert list(table["segment"]) == list(sample_result.by_segment["segment"])
+    assert "recommendation" in table and "ROI" in rk.narrative.costs_table(sample_result)
+    assert rk.narrative.regroup_table(None).columns.tolist() == ["note"]
+    assert "No campaign send log" in rk.narrative.campaign_text(None)
+
+
+def test_config_keys_for_campaigns(root, tmp_path) -> None:
+    cfg = rk.load_config(root / "params" / "sample.yaml")
+    assert (cfg.campaign_id, cfg.window_days, cfg.sms_price) == (None, 14, 0.05)
+    assert cfg.history == str(root / "data" / "sample" / "history")
+    assert rk.load_config(cfg, campaign_id="SMS-20250314").campaign_id == "SMS-20250314"
+    for key, value in [("window_days", 0), ("sms_price", -1), ("campaign_id", ""), ("history", 3)]:
+        with pytest.raises(BadParameterError, match=key):
+            rk.load_config(cfg, **{key: value})

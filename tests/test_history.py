@@ -145,3 +145,29 @@ def test_demo_snapshots_in_memory_match_truth() -> None:
             assert mig.matrix.loc[source, target] == count
     gone = demo.truth["snapshots"]["gone_planted"]
     assert not set(gone) & set(b.index) and set(gone) <= set(a.index)
+
+
+# ---------------------------------------------------------------- figures and sentences
+
+
+def test_migration_figures_and_sentences(tmp_path) -> None:
+    before = table(["1", "2", "3", "4"], ["A", "A", "B", "B"], "2025-01-31")
+    after = table(["1", "2", "3", "5"], ["A", "B", "B", "A"], "2025-02-28")
+    mig = segment_migration(before, after)
+    fig = rk.plots.migration_sankey(mig)
+    assert sum(fig.data[0].link.value) == mig.matrix.to_numpy().sum() == 5
+    assert "2025-01-31 to 2025-02-28" in fig.layout.title.text
+    text = rk.narrative.migration_text(mig)
+    assert "1 are new and 1 are gone" in text and "from **A** to **B**" in text
+    assert "No earlier snapshot" in rk.narrative.migration_text(None)
+    assert rk.narrative.migration_table(mig) is mig.matrix
+    save_snapshot(before, tmp_path / "a")
+    snaps = load_snapshots(tmp_path)
+    sizes = rk.plots.segment_sizes(snaps.sizes(after))
+    assert {t.name for t in sizes.data} == {"A", "B"}
+    assert "compared with the latest before it, 2025-01-31" in rk.narrative.history_text(
+        snaps, pd.Timestamp("2025-02-28")
+    )
+    assert "first run" in rk.narrative.history_text(load_snapshots(), pd.Timestamp("2025-02-28"))
+    with pytest.raises(BadParameterError, match="min_customers"):
+        rk.plots.migration_sankey(mig, min_customers=0)
