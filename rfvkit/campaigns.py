@@ -437,9 +437,9 @@ def _attribute(log: pd.DataFrame, start: pd.Series, window: pd.Timedelta, tables
     segment = log["segment"] if "segment" in log else pd.Series("(no segment)", index=log.index)
     return pd.DataFrame(
         {
-            "customer_id": log["customer_id"].to_numpy(),
-            "segment": pd.Categorical(segment.fillna("(no segment)").astype(str).to_numpy(object)),
-            "group": pd.Categorical(log["group"].astype(str).to_numpy(object)),
+            "customer_id": log["customer_id"].array,
+            "segment": segment.fillna("(no segment)").astype(str).astype("category").array,
+            "group": log["group"].astype(str).astype("category").array,
             "start": begin,
             "converted": orders > 0,
             "revenue": revenue,
@@ -481,6 +481,7 @@ def _opted_out(log: pd.DataFrame, begin: np.ndarray, window: pd.Timedelta, table
 
 
 def _by_segment(recipients: pd.DataFrame, **opts: Any) -> pd.DataFrame:
+    recipients = recipients.drop(columns=["customer_id", "start"])  # not needed for statistics
     groups = list(recipients.groupby("segment", sort=True, observed=True))
     groups.append((ALL, recipients))
     rows = [_stats(name, part, len(recipients), **opts) for name, part in groups]
