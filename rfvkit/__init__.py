@@ -76,6 +76,7 @@ _SUBMODULES = {
     "campaigns",
     "regroup",
     "history",
+    "lift",
 }
 
 __all__ = sorted([*_EXPORTS, *_SUBMODULES, "__version__"])

@@ -213,7 +213,7 @@ def segment_migration(before, after, *, column: str = "segment") -> Migration:
     --------
     >>> a = pd.DataFrame({"customer_id": ["1", "2", "3"], "segment": ["A", "A", "B"]})
     >>> b = pd.DataFrame({"customer_id": ["1", "3", "4"], "segment": ["B", "B", "A"]})
-    >>> segment_migration(a, b).matrix
+    >>> segment_migration(a, b).matrix  # doctest: +NORMALIZE_WHITESPACE
     to_segment    A  B  gone
     from_segment
     A             0  1     1
