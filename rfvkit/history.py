@@ -29,6 +29,7 @@ __all__ = [
     "read_snapshot",
     "segment_migration",
     "carry_history",
+    "write_snapshot_meta",
 ]
 
 TABLE = "customers_scored.parquet"
@@ -60,7 +61,7 @@ def save_snapshot(segmented: pd.DataFrame, folder: str | os.PathLike, *, as_of=N
     >>> save_snapshot(table, tempfile.mkdtemp(), as_of="2025-10-01").name
     'customers_scored.parquet'
     """
-    table = _customers(segmented, "segmented")
+    _customers(segmented, "segmented")  # checks the segment column and unique ids
     stamp = as_of if as_of is not None else segmented.attrs.get("as_of")
     if stamp is None or pd.isna(pd.Timestamp(stamp)):
         raise BadParameterError(
@@ -73,14 +74,23 @@ def save_snapshot(segmented: pd.DataFrame, folder: str | os.PathLike, *, as_of=N
     frame.attrs = {key: str(value) for key, value in frame.attrs.items()}  # parquet wants JSON
     frame.attrs["as_of"] = f"{stamp:%Y-%m-%d}"
     frame.to_parquet(out / TABLE)
+    write_snapshot_meta(segmented, out, as_of=stamp)
+    return out / TABLE
+
+
+def write_snapshot_meta(segmented: pd.DataFrame, folder: str | os.PathLike, *, as_of) -> Path:
+    """Write only ``snapshot.json`` (as_of, created_at, customers per segment) into ``folder``,
+    beside a scored table written elsewhere (the report runner's ``table/``)."""
+    table = _customers(segmented, "segmented")
     meta = {
-        "as_of": f"{stamp:%Y-%m-%d}",
+        "as_of": f"{pd.Timestamp(as_of):%Y-%m-%d}",
         "created_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "customers": len(table),
         "segments": {str(k): int(v) for k, v in table.value_counts().sort_index().items()},
     }
-    (out / META).write_text(json.dumps(meta, indent=1, ensure_ascii=False) + "\n", "utf-8")
-    return out / TABLE
+    path = Path(folder) / META
+    path.write_text(json.dumps(meta, indent=1, ensure_ascii=False) + "\n", "utf-8")
+    return path
 
 
 def read_snapshot(path: str | os.PathLike) -> pd.DataFrame:

@@ -25,7 +25,7 @@ from pathlib import Path
 import nbformat
 
 from rfvkit.config import Config, load_config
-from rfvkit.history import carry_history, save_snapshot
+from rfvkit.history import carry_history, write_snapshot_meta
 from rfvkit.pipeline import analyse
 from rfvkit.report.html import render_html, slim_notebook
 from rfvkit.report.manifest import build_manifest, index_html
@@ -159,7 +159,7 @@ def run_report(
         (work / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str))
         (work / "index.html").write_text(index_html(cfg, analysis, manifest, pages))
         analysis.write_table(work / "table")
-        save_snapshot(analysis.segmented, work / "table", as_of=analysis.as_of)  # + snapshot.json
+        write_snapshot_meta(analysis.segmented, work / "table", as_of=analysis.as_of)  # dated
         target = _publish(work, reports_dir / name)
         shutil.rmtree(reports_dir / "_failed" / name, ignore_errors=True)  # stale now
     finally:
