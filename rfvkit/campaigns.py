@@ -115,7 +115,7 @@ def measure_campaign(
         whose minimum detectable lift exceeds it, and the observed lift, is "too small to tell".
     optout_limit : float
         Treatment opt-out rate (share of recipients opting out in the window) above which,
-        when it is also above the holdout's, a segment's audience should shrink or stop. 3% is
+        when it is also significantly above the holdout's, a segment "sheds" subscribers. 3% is
         a starting point, not a standard: set it from your own sends.
     alpha, power : float
         Two-sided level of the intervals and tests, and the power of the detectable lift.
@@ -130,7 +130,10 @@ def measure_campaign(
         revenue_per_recipient_holdout, revenue_diff, revenue_diff_low, revenue_diff_high,
         incremental_conversions, incremental_revenue, aov_treatment, aov_holdout,
         retention_treatment, retention_holdout, optouts_treatment, optout_rate_treatment,
-        optouts_holdout, optout_rate_holdout, sms_cost, roi``. ``verdict`` is ``works``,
+        optouts_holdout, optout_rate_holdout, optout_p_value, sheds, sms_cost, roi``. ``sheds``:
+        the treatment opt-out rate is over ``optout_limit``, significantly above the
+        campaign's holdout rate (one-sided ``optout_p_value`` < ``alpha``) and above the
+        segment's own holdout rate. ``verdict`` is ``works``,
         ``hurts``, ``no effect``, ``too small to tell`` or ``no holdout``; ``retention`` is the
         share of recipients with two or more orders in the window.
 
@@ -371,5 +374,10 @@ def _by_segment(recipients: pd.DataFrame, **opts: Any) -> pd.DataFrame:
     recipients = recipients.drop(columns=["customer_id", "start"])  # not needed for statistics
     groups = list(recipients.groupby("segment", sort=True, observed=True))
     groups.append((ALL, recipients))
-    rows = [segment_stats(name, part, len(recipients), **opts) for name, part in groups]
+    holdout = recipients["group"] == "holdout"
+    base = (int(recipients.loc[holdout, "opted_out"].sum()), int(holdout.sum()))
+    rows = [
+        segment_stats(name, part, len(recipients), holdout_optouts=base, **opts)
+        for name, part in groups
+    ]
     return pd.DataFrame(rows)

@@ -12,6 +12,8 @@ All from statsmodels and scipy, never hand-written formulas:
 - minimum detectable lift: Cohen's effect size h (``proportion_effectsize``) solved at 80% power
   with ``statsmodels.stats.power.NormalIndPower`` (Cohen 1988, ch. 6), turned back into points of
   conversion with ``scipy.optimize.brentq``;
+- opt-outs: the one-sided score test of the treatment opt-out rate against the campaign's
+  holdout rate (``test_proportions_2indep(alternative="larger")``);
 - revenue per recipient: Welch's unequal-variance t interval,
   ``scipy.stats.ttest_ind(..., equal_var=False).confidence_interval()`` (Welch 1947).
 """
@@ -23,7 +25,13 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["lift_interval", "minimum_detectable_lift", "holdout_needed", "segment_stats"]
+__all__ = [
+    "lift_interval",
+    "minimum_detectable_lift",
+    "holdout_needed",
+    "optout_excess",
+    "segment_stats",
+]
 
 
 def lift_interval(
@@ -127,7 +135,35 @@ def holdout_needed(
     return float(np.ceil(n))
 
 
-def segment_stats(name, part, total, *, alpha, power, min_lift, optout_limit, sms_price) -> dict:
+def optout_excess(optouts: int, treatment: int, holdout_optouts: int, holdout: int) -> float:
+    """One-sided p-value that treatment opts out more than the campaign's whole holdout.
+
+    The score test of ``test_proportions_2indep(alternative="larger")``; the holdout of the
+    whole campaign is the baseline, as one segment's holdout rarely sees an opt-out at all.
+    Without a holdout, 0 when anyone opted out (nothing to compare with), else 1.
+
+    Examples
+    --------
+    >>> round(optout_excess(17, 382, 3, 430), 4) < 0.05, optout_excess(0, 100, 3, 430)
+    (True, 1.0)
+    """
+    from statsmodels.stats.proportion import test_proportions_2indep
+
+    if treatment < 1 or optouts == 0:
+        return 1.0
+    if holdout < 1:
+        return 0.0
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        test = test_proportions_2indep(
+            optouts, treatment, holdout_optouts, holdout, method="score", alternative="larger"
+        )
+    return float(test.pvalue)
+
+
+def segment_stats(
+    name, part, total, *, alpha, power, min_lift, optout_limit, sms_price, holdout_optouts=(0, 0)
+) -> dict:
     """One row of ``CampaignResults.by_segment`` from the recipients of one segment."""
     from scipy.stats import ttest_ind
 
@@ -178,6 +214,13 @@ def segment_stats(name, part, total, *, alpha, power, min_lift, optout_limit, sm
     for group, frame, n in (("treatment", t, nt), ("holdout", h, nh)):
         row[f"optouts_{group}"] = int(frame["opted_out"].sum())
         row[f"optout_rate_{group}"] = row[f"optouts_{group}"] / n if n else nan
+    row["optout_p_value"] = optout_excess(row["optouts_treatment"], nt, *holdout_optouts)
+    own = row["optout_rate_holdout"]  # a segment whose own holdout opts out as much: not the SMS
+    row["sheds"] = bool(
+        row["optout_rate_treatment"] > optout_limit
+        and row["optout_p_value"] < alpha
+        and not row["optout_rate_treatment"] <= own
+    )
     row["sms_cost"] = nt * sms_price if sms_price is not None else nan
     cost = row["sms_cost"]
     row["roi"] = (row["incremental_revenue"] - cost) / cost if cost and cost > 0 else nan

@@ -5,11 +5,11 @@ Suggestions only, with the numbers behind them; nothing here changes a rule set.
 ====================  =========================================================================
 recommendation        when
 ====================  =========================================================================
-stop messaging        the lift interval lies below zero, or the opt-out rate is over the limit
-                      (and over the holdout's) and the lift interval includes zero
-shrink the audience   the lift interval lies above zero but the segment sheds subscribers
-                      (opt-outs over the limit and over the holdout's rate), or it works and
-                      does not pay for its messages (ROI below zero)
+stop messaging        the lift interval lies below zero, or the segment sheds subscribers
+                      (``sheds``: opt-out rate over the limit and significantly over the
+                      campaign holdout's) and its lift interval includes zero
+shrink the audience   the lift interval lies above zero but the segment sheds subscribers, or
+                      it works and does not pay for its messages (ROI below zero)
 change the message    the holdout was large enough to see a lift worth having and saw none
 keep                  it works and pays; or the holdout is too small to tell (then with the
                       holdout size that would tell), or there is no holdout to compare with
@@ -64,9 +64,12 @@ def _pts(x: float) -> str:
 def _advice(row: pd.Series, min_lift: float, optout_limit: float) -> tuple[str, str]:
     verdict = row["verdict"]
     optout = row["optout_rate_treatment"]
-    baseline = row.get("optout_rate_holdout", float("nan"))
-    sheds = pd.notna(optout) and optout > optout_limit
-    sheds = sheds and not (pd.notna(baseline) and optout <= baseline)  # not the message's doing
+    if "sheds" in row:  # measured: over the limit and significantly over the holdout's rate
+        sheds = bool(row["sheds"])
+    else:
+        baseline = row.get("optout_rate_holdout", float("nan"))
+        sheds = pd.notna(optout) and optout > optout_limit
+        sheds = sheds and not (pd.notna(baseline) and optout <= baseline)
     ci = f"lift {_pts(row['lift'])} (95% CI {_pts(row['lift_low'])} to {_pts(row['lift_high'])})"
     shed = f"opt-outs {100 * optout:.1f}% of recipients, over the {100 * optout_limit:.1f}% limit"
     if verdict == "no holdout":
@@ -85,7 +88,7 @@ def _advice(row: pd.Series, min_lift: float, optout_limit: float) -> tuple[str, 
     if sheds and row["lift_low"] > 0:
         return "shrink the audience", f"{ci}, but {shed}"
     if sheds:
-        return "stop messaging", f"{shed}, with no lift shown ({ci})"
+        return "stop messaging", f"{shed}, with no lift shown: {ci}"
     if verdict == "no effect":
         return "change the message", (
             f"{ci}: the holdout could detect {_pts(row['min_detectable_lift'])} and saw none"

@@ -423,3 +423,18 @@ def test_config_keys_for_campaigns(root, tmp_path) -> None:
     for key, value in [("window_days", 0), ("sms_price", -1), ("campaign_id", ""), ("history", 3)]:
         with pytest.raises(BadParameterError, match=key):
             rk.load_config(cfg, **{key: value})
+
+
+def test_opt_out_excess_is_tested_against_the_holdouts() -> None:
+    from rfvkit.lift import optout_excess
+
+    assert optout_excess(17, 382, 3, 430) < 0.001  # the sample's Hibernating vs its holdout
+    assert optout_excess(1, 30, 0, 33) > 0.05  # one opt-out among 30 proves nothing
+    assert optout_excess(0, 100, 5, 100) == 1.0 and optout_excess(3, 100, 0, 0) == 0.0
+    tables = small_crm()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        seg = measure_campaign(tables).by_segment.set_index("segment")
+    # B: 1 of 2 treatment opted out, but so did 1 of its 2 holdout customers: not the message
+    assert seg.loc["B", "optout_rate_treatment"] == 0.5 and not seg.loc["B", "sheds"]
+    assert {"optout_p_value", "sheds"} <= set(seg.columns)

@@ -13,6 +13,7 @@ from rfvkit.narrative.results import (
     migration_table,
     migration_text,
     regroup_table,
+    regroup_text,
     results_table,
 )
 from rfvkit.narrative.segments import segment_table
@@ -28,6 +29,7 @@ __all__ = [
     "results_table",
     "costs_table",
     "regroup_table",
+    "regroup_text",
     "migration_text",
     "migration_table",
     "history_text",

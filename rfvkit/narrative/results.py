@@ -11,6 +11,7 @@ __all__ = [
     "results_table",
     "costs_table",
     "regroup_table",
+    "regroup_text",
     "migration_text",
     "migration_table",
     "history_text",
@@ -93,21 +94,19 @@ def campaign_text(res) -> str:
             f"{_pts(small['min_detectable_lift'].max())} or more. Neither a success nor a failure."
         )
     limit = res.options.get("optout_limit", 0.03)
-    shed = parts[
-        (parts["optout_rate_treatment"] > limit)
-        & ~(parts["optout_rate_treatment"] <= parts["optout_rate_holdout"])
-    ]
+    shed = parts[parts["sheds"]]
     if len(shed):
         detail = "; ".join(
-            f"**{r.segment}** {pct(r.optout_rate_treatment)} of recipients opted out "
-            f"(holdout {pct(r.optout_rate_holdout)})"
+            f"**{r.segment}** {_rate(r.optout_rate_treatment)} of recipients opted out "
+            f"(holdout {_rate(r.optout_rate_holdout)}, one-sided p = {r.optout_p_value:.2g})"
             for r in shed.itertuples()
         )
         lines.append(f"- Opt-outs cost subscribers in {detail}.")
     else:
         lines.append(
-            f"- No segment lost more than {pct(limit)} of its recipients to opt-outs "
-            f"(overall {pct(all_['optout_rate_treatment'])})."
+            f"- No segment lost clearly more than {pct(limit)} of its recipients to opt-outs "
+            f"(overall {_rate(all_['optout_rate_treatment'])}, holdout "
+            f"{_rate(all_['optout_rate_holdout'])})."
         )
     money = (
         f"- Revenue per recipient {_money(all_['revenue_per_recipient_treatment'], cur)} vs "
@@ -182,6 +181,16 @@ def costs_table(res) -> pd.DataFrame:
             "SMS cost": money("sms_cost"),
             "ROI": seg["roi"].map(lambda x: "n/a" if pd.isna(x) else f"{100 * x:.0f}%"),
         }
+    )
+
+
+def regroup_text(res) -> str:
+    """Markdown list: each segment's recommendation and the numbers behind it."""
+    if res is None:
+        return "No campaign measured, so no advice."
+    return "\n".join(
+        f"- **{r.segment}**: *{r.recommendation}*. {r.reason[0].upper()}{r.reason[1:]}."
+        for r in res.regroup.itertuples()
     )
 
 
