@@ -22,6 +22,7 @@ import pyarrow.compute as pc
 
 from rfvkit.errors import BadParameterError, RfvkitError, examples, require_columns
 from rfvkit.lift import lift_interval, minimum_detectable_lift, segment_stats
+from rfvkit.privacy import mask_id
 
 __all__ = ["CampaignResults", "measure_campaign", "lift_interval", "minimum_detectable_lift"]
 
@@ -181,7 +182,8 @@ def measure_campaign(
     if unknown.any():
         warnings.warn(
             f"campaign {campaign_id!r}: {int(unknown.sum())} customers of the send log are not in "
-            f"the CRM (e.g. {examples(log.loc[unknown, 'customer_id'], 3)}); left out.",
+            f"the CRM (e.g. {examples(log.loc[unknown, 'customer_id'].map(mask_id), 3)}); "
+            "left out.",
             stacklevel=2,
         )
     log, known = log[~unknown], known[~unknown.to_numpy()]
