@@ -9,6 +9,7 @@ from rfvkit.narrative._format import pct
 __all__ = [
     "campaign_text",
     "results_table",
+    "lift_numbers",
     "costs_table",
     "regroup_table",
     "regroup_text",
@@ -125,6 +126,16 @@ def campaign_text(res) -> str:
             f"- Overlaps {', '.join(res.overlaps)}: purchases in both windows count for both."
         )
     return "\n".join(lines)
+
+
+def lift_numbers(res) -> str:
+    """Plain text of the key numbers (campaign, groups, lift and interval, verdict) for a
+    regression check; one line when there is no campaign."""
+    if res is None:
+        return "no campaign send log"
+    cols = ["segment", "treatment", "holdout", "lift", "lift_low", "lift_high", "verdict"]
+    table = res.by_segment[cols].round(3).to_string(index=False)
+    return f"{res.campaign_id} {res.sent_at}\n{table}"
 
 
 def results_table(res) -> pd.DataFrame:
