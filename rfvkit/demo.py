@@ -364,7 +364,7 @@ def write_demo(
     from rfvkit.history import save_snapshot
 
     for as_of, table in crm.snapshots.items():
-        save_snapshot(table, out / "history" / as_of, as_of=as_of)
+        save_snapshot(table, out / "history" / as_of, as_of=as_of, created_at=f"{as_of}T00:00:00Z")
     paths["history"] = out / "history"
     paths["truth"] = out / "truth.json"
     paths["truth"].write_text(json.dumps(crm.truth, indent=1, ensure_ascii=False) + "\n", "utf-8")

@@ -37,7 +37,9 @@ META = "snapshot.json"
 NEW, GONE = "new", "gone"
 
 
-def save_snapshot(segmented: pd.DataFrame, folder: str | os.PathLike, *, as_of=None) -> Path:
+def save_snapshot(
+    segmented: pd.DataFrame, folder: str | os.PathLike, *, as_of=None, created_at: str | None = None
+) -> Path:
     """Write ``segmented`` as a dated snapshot: ``folder/customers_scored.parquet`` + ``snapshot.json``.
 
     Parameters
@@ -48,6 +50,9 @@ def save_snapshot(segmented: pd.DataFrame, folder: str | os.PathLike, *, as_of=N
         Created if needed; files of the same names are replaced.
     as_of : date-like, optional
         The analysis date; default ``segmented.attrs["as_of"]``.
+    created_at : str, optional
+        When the snapshot was made (ISO 8601, UTC); default now. Fixed values keep generated
+        demo data byte-for-byte reproducible.
 
     Returns
     -------
@@ -74,17 +79,19 @@ def save_snapshot(segmented: pd.DataFrame, folder: str | os.PathLike, *, as_of=N
     frame.attrs = {key: str(value) for key, value in frame.attrs.items()}  # parquet wants JSON
     frame.attrs["as_of"] = f"{stamp:%Y-%m-%d}"
     frame.to_parquet(out / TABLE)
-    write_snapshot_meta(segmented, out, as_of=stamp)
+    write_snapshot_meta(segmented, out, as_of=stamp, created_at=created_at)
     return out / TABLE
 
 
-def write_snapshot_meta(segmented: pd.DataFrame, folder: str | os.PathLike, *, as_of) -> Path:
+def write_snapshot_meta(
+    segmented: pd.DataFrame, folder: str | os.PathLike, *, as_of, created_at: str | None = None
+) -> Path:
     """Write only ``snapshot.json`` (as_of, created_at, customers per segment) into ``folder``,
     beside a scored table written elsewhere (the report runner's ``table/``)."""
     table = _customers(segmented, "segmented")
     meta = {
         "as_of": f"{pd.Timestamp(as_of):%Y-%m-%d}",
-        "created_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "created_at": created_at or datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "customers": len(table),
         "segments": {str(k): int(v) for k, v in table.value_counts().sort_index().items()},
     }
