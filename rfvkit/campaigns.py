@@ -174,6 +174,12 @@ def measure_campaign(
     log = log_all[log_all["campaign_id"] == campaign_id]
     ledger[0] = (ledger[0][0], len(log))
     other = ~log["group"].isin(["treatment", "holdout"])
+    quality = getattr(crm, "quality", None)  # rows read_campaigns dropped, all campaigns
+    if quality is not None:
+        dropped = quality.rows("group not treatment/holdout", "campaigns")
+        ledger.append(
+            ("group neither treatment nor holdout, dropped at load (all campaigns)", dropped)
+        )
     ledger.append(("group neither treatment nor holdout (left out)", int(other.sum())))
     log = log[~other]
     known = _positions(log["customer_id"], _known_ids(tables))  # rows in customers, if given

@@ -438,3 +438,20 @@ def test_opt_out_excess_is_tested_against_the_holdouts() -> None:
     # B: 1 of 2 treatment opted out, but so did 1 of its 2 holdout customers: not the message
     assert seg.loc["B", "optout_rate_treatment"] == 0.5 and not seg.loc["B", "sheds"]
     assert {"optout_p_value", "sheds"} <= set(seg.columns)
+
+
+def test_groups_dropped_at_load_are_in_the_ledger(tmp_path) -> None:
+    tables = small_crm()
+    log = tables["campaigns"].assign(group=lambda d: d["group"].where(d.index != 0, "seed"))
+    for name in ("transactions", "customers"):
+        tables[name].to_csv(tmp_path / f"{name}.csv", index=False)
+    log.to_csv(tmp_path / "campaigns.csv", index=False)
+    crm = rk.load_crm(
+        {"data": {n: str(tmp_path / f"{n}.csv") for n in ("transactions", "customers", "campaigns")}}
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = measure_campaign(crm)
+    ledger = res.ledger.set_index("step")["rows"]
+    assert ledger["group neither treatment nor holdout, dropped at load (all campaigns)"] == 1
+    assert res.overall()["treatment"] == 5
