@@ -447,7 +447,11 @@ def test_groups_dropped_at_load_are_in_the_ledger(tmp_path) -> None:
         tables[name].to_csv(tmp_path / f"{name}.csv", index=False)
     log.to_csv(tmp_path / "campaigns.csv", index=False)
     crm = rk.load_crm(
-        {"data": {n: str(tmp_path / f"{n}.csv") for n in ("transactions", "customers", "campaigns")}}
+        {
+            "data": {
+                n: str(tmp_path / f"{n}.csv") for n in ("transactions", "customers", "campaigns")
+            }
+        }
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
