@@ -409,7 +409,7 @@ def test_sentences_and_tables(sample_result) -> None:
             verdict, verdict
         ) in text
     table = rk.narrative.results_table(sample_result)
-    assert list(table["segment"]) == list(sample_result.by_segment["segment"])
+    assert list(table.index) == list(sample_result.by_segment["segment"])
     assert "recommendation" in table and "ROI" in rk.narrative.costs_table(sample_result)
     assert rk.narrative.regroup_table(None).columns.tolist() == ["note"]
     assert "No campaign send log" in rk.narrative.campaign_text(None)

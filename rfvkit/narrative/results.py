@@ -161,7 +161,7 @@ def results_table(res) -> pd.DataFrame:
             "recommendation": seg["recommendation"],
         }
     )
-    return out
+    return out.set_index("segment")  # displayed: the segment names stand in for row numbers
 
 
 def costs_table(res) -> pd.DataFrame:
@@ -192,7 +192,7 @@ def costs_table(res) -> pd.DataFrame:
             "SMS cost": money("sms_cost"),
             "ROI": seg["roi"].map(lambda x: "n/a" if pd.isna(x) else f"{100 * x:.0f}%"),
         }
-    )
+    ).set_index("segment")
 
 
 def regroup_text(res) -> str:
