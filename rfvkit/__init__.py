@@ -62,6 +62,14 @@ _EXPORTS = {
     "tracking": "rfvkit.predict",
     "with_median_clv": "rfvkit.predict",
     "require_p_alive": "rfvkit.predict",
+    # campaign results, regroup, segment history
+    "measure_campaign": "rfvkit.campaigns",
+    "CampaignResults": "rfvkit.campaigns",
+    "regroup": "rfvkit.regroup",
+    "segment_migration": "rfvkit.history",
+    "load_snapshots": "rfvkit.history",
+    "save_snapshot": "rfvkit.history",
+    "read_snapshot": "rfvkit.history",
     # errors
     "RfvkitError": "rfvkit.errors",
     "MissingColumnsError": "rfvkit.errors",
@@ -98,6 +106,10 @@ _SUBMODULES = {
     "bgnbd",
     "gammagamma",
     "predict",
+    "campaigns",
+    "regroup",
+    "history",
+    "lift",
 }
 
 __all__ = sorted([*_EXPORTS, *_SUBMODULES, "__version__"])

@@ -104,6 +104,10 @@ class Config:
     horizon_days: int = 365
     discount_rate: float = 0.10
     calibration_end: pd.Timestamp | None = None
+    campaign_id: str | None = None
+    window_days: int = 14
+    sms_price: float | None = None
+    history: str | None = None
     source: Path | None = None
 
     def parameters(self) -> dict[str, Any]:
@@ -273,6 +277,13 @@ def parse_override(text: str) -> tuple[str, Any]:
             raise BadParameterError(f"{key}: expected a number like 0.10, got {value!r}.") from None
     elif key == "features":
         typed = [v.strip(" '\"") for v in value.strip("[]").split(",") if v.strip(" '\"")]
+    elif key in ("campaign_id", "sms_price", "history") and value.lower() in ("", "null", "none"):
+        typed = None
+    elif key == "sms_price":
+        try:
+            typed = float(value)
+        except ValueError:
+            raise BadParameterError(f"{key}: expected a price like 0.05, got {value!r}.") from None
     _VALIDATORS[key](key, typed, Path.cwd())
     return key, typed
 
@@ -494,6 +505,33 @@ def _thresholds(key: str, value: object, base: Path) -> dict[str, list[float]] |
 
 
 _INT_KEYS = ("bins", "top_n", "k_min", "k_max", "random_state", "horizon_days")
+
+
+def _campaign_id(key: str, value: object, base: Path) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise _bad(key, value, "null (the latest campaign of the send log) or a campaign id")
+    return value.strip()
+
+
+def _price(key: str, value: object, base: Path) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < 1e6:
+        raise _bad(key, value, "null or the price of one SMS, a number >= 0 like 0.05")
+    return float(value)
+
+
+def _folder(key: str, value: object, base: Path) -> str | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str | os.PathLike):
+        raise _bad(key, value, "null or a folder path (relative to the params file)")
+    return str((base / Path(value).expanduser()).resolve())
+
+
+_INT_KEYS = ("bins", "top_n", "k_min", "k_max", "random_state", "window_days")
 _VALIDATORS: dict[str, Callable[[str, Any, Path], Any]] = {
     "title": _title,
     "data": _data,
@@ -516,5 +554,9 @@ _VALIDATORS: dict[str, Callable[[str, Any, Path], Any]] = {
     "horizon_days": _int_range(1, 3650),
     "discount_rate": _rate,
     "calibration_end": _as_of,
+    "campaign_id": _campaign_id,
+    "window_days": _int_range(1, 365),
+    "sms_price": _price,
+    "history": _folder,
 }
 _FIELDS = list(_VALIDATORS)

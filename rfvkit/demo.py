@@ -14,8 +14,13 @@ What is put in, and recorded in ``DemoCRM.truth``:
 - opt-outs by phone (typed differently from the customer file) and by customer id;
 - data-quality faults a loader must catch: lines without customer id, zero amounts, exact
   duplicate lines;
-- two SMS campaigns with a 10% holdout and a known lift: treatment customers convert (buy within
-  14 days of the send) with probability 12%, holdout customers with 8%.
+- two SMS campaigns with a 20% holdout and a known effect per segment (:data:`SEGMENT_EFFECTS`):
+  the chance that a treatment or holdout customer buys within 14 days of the send, and the chance
+  that a treatment customer replies STOP (an opt-out by phone) in that window. One segment has
+  no effect (Needs Attention), one sheds subscribers (Hibernating); passing
+  ``conversion_treatment``/``conversion_holdout`` gives every segment the same rates instead;
+- two snapshots of the scored table (rfvkit's default rules at two earlier dates, a few
+  customers planted as gone from the later one), with their migration matrix in the truth.
 
 The phone numbers are synthetic but pass ``phonenumbers`` validation, so some may belong to real
 people: never send messages to demo data.
@@ -24,7 +29,7 @@ people: never send messages to demo data.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -108,6 +113,17 @@ PHONE_SHARES = {
     "shared": 0.01,
 }
 TABLES = ("transactions", "customers", "optouts", "campaigns")
+# segment at send: (conversion holdout, conversion treatment, STOP replies in treatment)
+SEGMENT_EFFECTS = {
+    "Champions": (0.15, 0.20, 0.005),
+    "Loyal Customers": (0.10, 0.15, 0.005),
+    "New Customers": (0.08, 0.12, 0.005),
+    "At Risk": (0.06, 0.12, 0.01),
+    "Needs Attention": (0.05, 0.05, 0.005),  # no effect
+    "Hibernating": (0.03, 0.07, 0.06),  # converts, but sheds subscribers
+}
+SNAPSHOT_AT = (0.75, 0.875)  # as_of of the two history snapshots, as fractions of the period
+GONE_SHARE = 0.01  # customers of the first snapshot planted as missing from the second
 STYLES = ("national", "international", "e164", "idd00", "digits")
 STYLE_SHARE = np.array([0.40, 0.25, 0.15, 0.10, 0.10])
 
@@ -121,7 +137,11 @@ class DemoCRM:
     transactions, customers, optouts, campaigns : pandas.DataFrame
         Tables with rfvkit's canonical column names (see DESIGN.md).
     truth : dict
-        JSON-ready facts: counts of every injected fault, phone kinds, campaign conversions.
+        JSON-ready facts: counts of every injected fault, phone kinds, campaign conversions,
+        the migration between the snapshots.
+    snapshots : dict of str to pandas.DataFrame
+        Two scored and segmented tables (``as_of`` date -> table), as earlier report runs
+        would have kept them.
     """
 
     transactions: pd.DataFrame
@@ -129,6 +149,7 @@ class DemoCRM:
     optouts: pd.DataFrame
     campaigns: pd.DataFrame
     truth: dict
+    snapshots: dict = field(default_factory=dict)
 
     def __repr__(self) -> str:
         return (
@@ -143,9 +164,9 @@ def make_demo_crm(
     seed: int = 0,
     start: str = "2024-01-01",
     end: str = "2025-12-31",
-    holdout_share: float = 0.10,
-    conversion_holdout: float = 0.08,
-    conversion_treatment: float = 0.12,
+    holdout_share: float = 0.20,
+    conversion_holdout: float | None = None,
+    conversion_treatment: float | None = None,
     window_days: int = 14,
     return_share: float = 0.04,
 ) -> DemoCRM:
@@ -161,9 +182,10 @@ def make_demo_crm(
         First and last day (inclusive) of the history, ``YYYY-MM-DD``, at least 180 days apart.
     holdout_share : float
         Share of each campaign's audience kept as holdout (exact after rounding), 0 to 0.9.
-    conversion_holdout, conversion_treatment : float
+    conversion_holdout, conversion_treatment : float, optional
         True probability that a holdout / treatment customer buys within ``window_days`` of
-        the send.
+        the send, the same in every segment (no STOP replies); default: per segment, from
+        :data:`SEGMENT_EFFECTS`.
     window_days : int
         Conversion window after each send, in days (1 to 30).
     return_share : float
@@ -181,6 +203,14 @@ def make_demo_crm(
     True
     """
     t0, span = _check(n_customers, seed, start, end, window_days)
+    uniform = conversion_holdout is not None or conversion_treatment is not None
+    conversion_holdout = 0.08 if conversion_holdout is None else conversion_holdout
+    conversion_treatment = 0.12 if conversion_treatment is None else conversion_treatment
+    effects = (
+        dict.fromkeys(SEGMENT_EFFECTS, (conversion_holdout, conversion_treatment, 0.0))
+        if uniform
+        else SEGMENT_EFFECTS
+    )
     for name, value, top in [
         ("holdout_share", holdout_share, 0.9),
         ("return_share", return_share, 0.5),
@@ -197,9 +227,9 @@ def make_demo_crm(
     sends = []
     for frac in CAMPAIGN_AT:
         sent = int(frac * span) // DAY * DAY + 10 * 3600  # 10:00 on the send day
-        rates = (conversion_holdout, conversion_treatment)
-        sends.append((sent, g.run_campaign(sent, window_days * DAY, holdout_share, rates)))
+        sends.append((sent, g.run_campaign(sent, window_days * DAY, holdout_share, effects)))
     tx, tx_truth = g.make_transactions(return_share)
+    snapshots, migration = _snapshots(tx, t0, span, g.rng)
 
     logs, campaign_truth = [], []
     for sent, log in sends:
@@ -220,10 +250,7 @@ def make_demo_crm(
                 "campaign_id": cid,
                 "sent_at": str(t0 + pd.Timedelta(seconds=sent)),
                 "window_days": window_days,
-                "true_conversion_treatment": conversion_treatment,
-                "true_conversion_holdout": conversion_holdout,
-                "true_lift": round(conversion_treatment - conversion_holdout, 10),
-                **g.conversions(log, sent, window_days * DAY),
+                **g.conversions(log, sent, window_days * DAY, effects),
             }
         )
     c, p, o = g.cust, g.phones, g.opt
@@ -277,8 +304,10 @@ def make_demo_crm(
         "sms": g.reachable(),
         "transactions": tx_truth,
         "campaigns": campaign_truth,
+        "snapshots": migration,
     }
-    return DemoCRM(tx, customers, optouts, pd.concat(logs, ignore_index=True), truth)
+    logs = pd.concat(logs, ignore_index=True)
+    return DemoCRM(tx, customers, optouts, logs, truth, snapshots)
 
 
 def write_demo(
@@ -332,9 +361,53 @@ def write_demo(
         paths["transactions"].write_text(text, encoding="utf-8")
     for name in TABLES[1:]:
         getattr(crm, name).to_csv(paths[name], index=False, date_format=stamp)
+    from rfvkit.history import save_snapshot
+
+    for as_of, table in crm.snapshots.items():
+        save_snapshot(table, out / "history" / as_of, as_of=as_of, created_at=f"{as_of}T00:00:00Z")
+    paths["history"] = out / "history"
     paths["truth"] = out / "truth.json"
     paths["truth"].write_text(json.dumps(crm.truth, indent=1, ensure_ascii=False) + "\n", "utf-8")
     return paths
+
+
+def _snapshots(tx: pd.DataFrame, t0: pd.Timestamp, span: int, rng) -> tuple[dict, dict]:
+    """Two scored tables as rfvkit's default rules saw the clean lines at two earlier dates,
+    with ``GONE_SHARE`` of the first one's customers planted as missing from the second; and
+    their migration counts, tallied here customer by customer."""
+    import warnings
+
+    from rfvkit.rfv import rfv_table
+    from rfvkit.rules import load_rules, segment
+    from rfvkit.scoring import score
+
+    clean = tx[tx["customer_id"].notna() & (tx["amount"] != 0)].drop_duplicates()
+    tables = {}
+    for frac in SNAPSHOT_AT:
+        as_of = (t0 + pd.Timedelta(seconds=int(frac * span) // DAY * DAY)).normalize()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            rfv = rfv_table(clean[clean["order_date"] < as_of], as_of=as_of)
+            table = segment(score(rfv, bins=5), rules=load_rules("default", bins=5))
+        tables[f"{as_of:%Y-%m-%d}"] = table
+    (first, a), (second, b) = tables.items()
+    stay = np.intersect1d(a.index.to_numpy(dtype=object), b.index.to_numpy(dtype=object))
+    gone = np.sort(rng.choice(stay, round(GONE_SHARE * len(a)), replace=False))
+    tables[second] = b = b.drop(index=gone)
+    before = dict(zip(a.index, a["segment"], strict=True))
+    after = dict(zip(b.index, b["segment"], strict=True))
+    counts: dict[str, dict[str, int]] = {}
+    for cid in before.keys() | after.keys():
+        row = counts.setdefault(before.get(cid, "new"), {})
+        to = after.get(cid, "gone")
+        row[to] = row.get(to, 0) + 1
+    truth = {
+        "as_of": [first, second],
+        "customers": [len(a), len(b)],
+        "gone_planted": gone.tolist(),
+        "matrix": {k: dict(sorted(v.items())) for k, v in sorted(counts.items())},
+    }
+    return tables, truth
 
 
 def _check(n, seed, start, end, window) -> tuple[pd.Timestamp, int]:
@@ -646,9 +719,10 @@ class _Generator:
         self.order_c = np.concatenate([buyers, np.repeat(buyers, repeats)])
         self.order_t = np.concatenate([first, later])
 
-    def run_campaign(self, sent: int, window: int, holdout_share: float, rates) -> dict:
+    def run_campaign(self, sent: int, window: int, holdout_share: float, effects: dict) -> dict:
         """Send to every reachable customer who bought before ``sent``; replace their orders in
-        the window by one campaign order with probability ``rates[holdout or treatment]``."""
+        the window by one campaign order with the probability of their segment and group, and
+        let treatment customers reply STOP (an opt-out by phone) at their segment's rate."""
         rng, n, c = self.rng, self.n, self.cust
         before = self.order_t < sent
         frequency = np.bincount(self.order_c[before], minlength=n)
@@ -659,23 +733,40 @@ class _Generator:
         )
         reach &= (self.opt["out_at"] > sent) & (self.phones["kind"] == "mobile")
         audience = np.flatnonzero(reach)
+        segment = _segment_at((sent - last[audience]) // DAY, frequency[audience])
+        rates = np.array([effects[s] for s in segment], dtype=float).reshape(-1, 3)
         holdout = np.zeros(audience.size, dtype=bool)
         holdout[rng.permutation(audience.size)[: round(holdout_share * audience.size)]] = True
-        buys = rng.random(audience.size) < np.where(holdout, rates[0], rates[1])
+        buys = rng.random(audience.size) < np.where(holdout, rates[:, 0], rates[:, 1])
         scale = 3 * DAY  # truncated exponential: most campaign orders come in the first days
         u = rng.random(int(buys.sum()))
         offset = (-scale * np.log1p(-u * (1 - np.exp(-window / scale)))).astype(np.int64)
         keep = ~((self.order_t >= sent) & (self.order_t < sent + window) & reach[self.order_c])
         self.order_c = np.concatenate([self.order_c[keep], audience[buys]])
         self.order_t = np.concatenate([self.order_t[keep], sent + np.minimum(offset, window - 1)])
+        stop = np.zeros(audience.size, dtype=bool)
+        if rates[:, 2].any():  # STOP replies, typed E.164 as an SMS gateway reports them
+            stop = ~holdout & (rng.random(audience.size) < rates[:, 2])
+            who = audience[stop]
+            at = sent + rng.integers(0, window, who.size)
+            o = self.opt
+            o["phone"] = np.concatenate(
+                [o["phone"], [_format(self.phones["number"][i], "e164") for i in who]]
+            )
+            o["customer_id"] = np.concatenate([o["customer_id"], np.full(who.size, None)])
+            o["at"] = np.concatenate([o["at"], at])
+            o["out_at"][who] = np.minimum(o["out_at"][who], at)
+            o["by_phone"] = np.concatenate([o["by_phone"], who])
+            o["counts"]["stop_replies"] = o["counts"].get("stop_replies", 0) + int(who.size)
         return {
             "cust": audience,
             "group": np.where(holdout, "holdout", "treatment").astype(object),
-            "segment": _segment_at((sent - last[audience]) // DAY, frequency[audience]),
+            "segment": segment,
+            "stop": stop,
         }
 
-    def conversions(self, log: dict, sent: int, window: int) -> dict:
-        """Observed conversion per group: a purchase in [sent, sent + window)."""
+    def conversions(self, log: dict, sent: int, window: int, effects: dict) -> dict:
+        """Observed conversion per group and per segment: a purchase in [sent, sent + window)."""
         inside = (self.order_t >= sent) & (self.order_t < sent + window)
         converted = np.isin(log["cust"], self.order_c[inside])
         out: dict = {"audience": int(log["cust"].size)}
@@ -689,6 +780,22 @@ class _Generator:
         out["observed_lift"] = round(out["conversion_treatment"] - out["conversion_holdout"], 4)
         labels, counts = np.unique(log["segment"].astype(str), return_counts=True)
         out["segments"] = dict(zip(labels.tolist(), counts.tolist(), strict=True))
+        out["effects"] = {}
+        for name in labels.tolist():
+            seg = log["segment"] == name
+            hold, treat = seg & (log["group"] == "holdout"), seg & (log["group"] == "treatment")
+            p_hold, p_treat, p_stop = effects[name]
+            out["effects"][name] = {
+                "true_conversion_holdout": p_hold,
+                "true_conversion_treatment": p_treat,
+                "true_lift": round(p_treat - p_hold, 10),
+                "true_stop_rate_treatment": p_stop,
+                "treatment": int(treat.sum()),
+                "holdout": int(hold.sum()),
+                "converted_treatment": int(converted[treat].sum()),
+                "converted_holdout": int(converted[hold].sum()),
+                "stop_replies": int(log["stop"][treat].sum()),
+            }
         return out
 
     # ---- transaction lines

@@ -137,7 +137,7 @@ def test_broken_custom_rules_name_the_rule_and_line(tmp_path):
 
 def _bad_input_params(tmp_path):
     tx = (ROOT / "data" / "ci" / "transactions.csv").read_text().splitlines()
-    tx[2] = tx[2].replace("Granola", "Granola, large")  # an unquoted comma: 10 fields, not 9
+    tx[2] = tx[2].replace(",", ", large,", 1)  # an unquoted comma: one field too many
     (tmp_path / "tx.csv").write_text("\n".join(tx) + "\n")
     params = tmp_path / "params.yaml"
     params.write_text("data:\n  transactions: {path: tx.csv}\n")

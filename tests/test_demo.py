@@ -12,7 +12,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rfvkit.demo import DemoCRM, make_demo_crm, write_demo
+from rfvkit.demo import SEGMENT_EFFECTS, DemoCRM, make_demo_crm, write_demo
 from rfvkit.errors import BadParameterError
 
 N = 500
@@ -188,15 +188,18 @@ def test_customer_and_optout_counts_match_frames(crm: DemoCRM) -> None:
     assert phones["shared"] == 5
     assert phones["mobile"] == N - 71
     assert cust["phone"].isna().sum() == 30
-    # opt-outs: 4% by phone, 2% by id, max(2, 500 // 1000) numbers nobody has
+    # opt-outs: 4% by phone, 2% by id, max(2, 500 // 1000) numbers nobody has, + STOP replies
     opt = crm.optouts
+    stops = sum(e["stop_replies"] for c in truth["campaigns"] for e in c["effects"].values())
+    assert stops > 0
     assert truth["optouts"] == {
-        "rows": 32,
+        "rows": 32 + stops,
         "by_phone": 20,
         "by_customer_id": 10,
         "unknown_phone": 2,
+        "stop_replies": stops,
     }
-    assert len(opt) == 32
+    assert len(opt) == 32 + stops
     assert opt["customer_id"].notna().sum() == 10
     assert (opt["phone"].notna() ^ opt["customer_id"].notna()).all()
 
@@ -310,14 +313,16 @@ def test_optouts_by_phone_are_typed_differently(crm: DemoCRM) -> None:
         e164(p, c): (cid, p) for cid, p, c in cust[["customer_id", "phone", "country"]].values
     }
     by_phone = crm.optouts[crm.optouts["phone"].notna()]
-    matched = 0
+    matched = same = 0
     for text in by_phone["phone"]:
         key = e164(text, "GB")  # always typed with a country code: any region parses it
         assert key is not None, text
         if key in numbers:
             matched += 1
-            assert numbers[key][1] != text
-    assert matched == crm.truth["optouts"]["by_phone"]
+            same += numbers[key][1] == text
+    stops = crm.truth["optouts"]["stop_replies"]  # E.164 from the gateway, maybe typed alike
+    assert matched == crm.truth["optouts"]["by_phone"] + stops
+    assert same <= stops
     assert len(by_phone) - matched == crm.truth["optouts"]["unknown_phone"]
 
 
@@ -371,7 +376,7 @@ def test_campaign_log_holds_every_reachable_buyer(crm: DemoCRM) -> None:
         assert (sends["sent_at"] == sent).all()
         assert sends["customer_id"].is_unique
         assert set(sends["customer_id"]) == audience_by_rule(crm, sent)
-        assert (sends["group"] == "holdout").sum() == round(0.1 * len(sends))
+        assert (sends["group"] == "holdout").sum() == round(0.2 * len(sends))
         assert set(sends["group"]) == {"treatment", "holdout"}
 
 
@@ -405,16 +410,30 @@ def test_conversions_in_frames_match_truth(crm: DemoCRM) -> None:
         for group in ("treatment", "holdout"):
             assert conv.loc[(c["campaign_id"], group), "sent"] == c[group]
             assert conv.loc[(c["campaign_id"], group), "converted"] == c[f"converted_{group}"]
-        assert c["true_lift"] == pytest.approx(0.04)
+            assert sum(e[group] for e in c["effects"].values()) == c[group]
+            converted = sum(e[f"converted_{group}"] for e in c["effects"].values())
+            assert converted == c[f"converted_{group}"]
+        for name, e in c["effects"].items():
+            assert e["true_lift"] == pytest.approx(
+                SEGMENT_EFFECTS[name][1] - SEGMENT_EFFECTS[name][0]
+            )
 
 
 def test_injected_lift_is_visible_within_sampling_error(big: DemoCRM) -> None:
-    conv = conversions(big).groupby("group")[["sent", "converted"]].sum()
-    for group, p in (("treatment", 0.12), ("holdout", 0.08)):
-        n, k = conv.loc[group, "sent"], conv.loc[group, "converted"]
-        assert abs(k / n - p) < 4 * np.sqrt(p * (1 - p) / n), group
-    rate = conv["converted"] / conv["sent"]
-    assert rate["treatment"] > rate["holdout"]
+    for name, (p_hold, p_treat, _) in SEGMENT_EFFECTS.items():
+        for group, p in (("treatment", p_treat), ("holdout", p_hold)):
+            n = sum(c["effects"][name][group] for c in big.truth["campaigns"])
+            k = sum(c["effects"][name][f"converted_{group}"] for c in big.truth["campaigns"])
+            assert abs(k / n - p) < 4 * np.sqrt(p * (1 - p) / n), (name, group)
+
+
+def test_stop_replies_are_opt_outs_by_phone_in_the_window(big: DemoCRM) -> None:
+    effects = [c["effects"] for c in big.truth["campaigns"]]
+    stops = {name: sum(e[name]["stop_replies"] for e in effects) for name in SEGMENT_EFFECTS}
+    sent = {name: sum(e[name]["treatment"] for e in effects) for name in SEGMENT_EFFECTS}
+    assert max(stops, key=lambda k: stops[k] / sent[k]) == "Hibernating"
+    assert big.truth["optouts"]["stop_replies"] == sum(stops.values())
+    assert big.optouts["phone"].str.startswith("+").sum() >= sum(stops.values())
 
 
 def test_conversion_rates_are_the_parameters() -> None:
@@ -439,6 +458,7 @@ def test_write_demo_round_trip(tmp_path) -> None:
         "customers.csv",
         "optouts.csv",
         "campaigns.csv",
+        "history",
         "truth.json",
     }
     demo = make_demo_crm(150, seed=2)
@@ -523,5 +543,5 @@ def test_invariants_hold_for_any_seed(seed: int) -> None:
     assert ((tx["amount"] < 0) == (tx["quantity"] < 0)).all()
     assert demo.customers["customer_id"].is_unique
     for c in demo.truth["campaigns"]:
-        assert c["holdout"] == round(0.1 * c["audience"])
+        assert c["holdout"] == round(0.2 * c["audience"])
         assert c["treatment"] + c["holdout"] == c["audience"]

@@ -107,7 +107,7 @@ def test_explicit_wrong_sep_says_which_sep_the_header_uses(tmp_path):
 
 def test_ragged_line_names_the_line_and_both_fixes(tmp_path):
     lines = TX.splitlines()
-    lines[2] = lines[2].replace("Granola", "Granola, large")
+    lines[2] = lines[2].replace(",", ", large,", 1)  # an unquoted comma inside a value
     path = _write(tmp_path / "tx.csv", "\n".join(lines) + "\n")
     with pytest.raises(ReadError) as err:
         read_transactions(path)
@@ -118,7 +118,7 @@ def test_ragged_line_names_the_line_and_both_fixes(tmp_path):
 
 def test_skipped_ragged_lines_are_counted_as_dropped(tmp_path):
     lines = TX.splitlines()
-    lines[2] = lines[2].replace("Granola", "Granola, large")
+    lines[2] = lines[2].replace(",", ", large,", 1)  # an unquoted comma inside a value
     lines[5] = lines[5] + ",extra"
     path = _write(tmp_path / "tx.csv", "\n".join(lines) + "\n")
     tx, q = read_transactions(path, read_options={"on_bad_lines": "skip"})

@@ -28,6 +28,7 @@ from rfvkit.plots.predict import (
     p_alive_heatmap,
     tracking_plot,
 )
+from rfvkit.plots.results import lift_forest, migration_sankey, segment_sizes
 from rfvkit.plots.segments import segment_bars, segment_treemap
 
 __all__ = [
@@ -47,4 +48,7 @@ __all__ = [
     "p_alive_heatmap",
     "clv_distribution",
     "clv_segment_bars",
+    "lift_forest",
+    "migration_sankey",
+    "segment_sizes",
 ]

@@ -28,6 +28,7 @@ from pathlib import Path
 import nbformat
 
 from rfvkit.config import Config, load_config
+from rfvkit.history import carry_history, write_snapshot_meta
 from rfvkit.pipeline import analyse
 from rfvkit.report.html import render_html, slim_notebook
 from rfvkit.report.manifest import build_manifest, index_html
@@ -127,6 +128,7 @@ def run_report(
         "analysis_cache": str(analysis.save(scratch / "analysis.pkl", cfg)),
     }
     try:
+        carry_history(reports_dir / name, work / "history")  # earlier runs' scored tables
         tick = time.perf_counter()
         runs = _run_all(notebooks, work, run_params, nav, jobs, show_cells, log)
         steps["notebooks"] = round(time.perf_counter() - tick, 2)
@@ -144,6 +146,7 @@ def run_report(
             )
         tick = time.perf_counter()
         analysis.write_table(work / "table")
+        write_snapshot_meta(analysis.segmented, work / "table", as_of=analysis.as_of)  # dated
         finished = datetime.now(UTC)
         steps["tables and index"] = round(time.perf_counter() - tick, 2)
         manifest = build_manifest(cfg, analysis, runs, started, finished, time.perf_counter() - t0)
