@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import warnings
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -88,6 +88,7 @@ class CRM:
     campaigns: pd.DataFrame | None
     quality: QualityReport
     config: Config
+    surveys: dict[str, pd.DataFrame] = field(default_factory=dict)  # name -> one row per customer
 
 
 def read_transactions(
@@ -396,6 +397,18 @@ def load_crm(params: str | os.PathLike | Mapping | Config, **overrides: Any) -> 
             options["as_of"] = config.as_of
         loaded[name] = _READERS[name](spec.path, columns=spec.columns, **options)
     frames = {name: result.frame for name, result in loaded.items()}
+    surveys = {}
+    if config.surveys:
+        from rfvkit.surveys import read_survey  # surveys builds on this module's readers
+
+        for spec in config.surveys:
+            options = {k: v for k, v in spec.options.items() if k != "name"}
+            name = spec.options["name"]
+            loaded[f"survey {name}"] = read_survey(
+                spec.path, name=name, columns=spec.columns, customers=frames.get("customers"),
+                **options,
+            )
+            surveys[name] = loaded[f"survey {name}"].frame
     return CRM(
         transactions=frames["transactions"],
         customers=frames.get("customers"),
@@ -403,6 +416,7 @@ def load_crm(params: str | os.PathLike | Mapping | Config, **overrides: Any) -> 
         campaigns=frames.get("campaigns"),
         quality=QualityReport.combine(result.quality for result in loaded.values()),
         config=config,
+        surveys=surveys,
     )
 
 

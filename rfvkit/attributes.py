@@ -1,0 +1,204 @@
+"""Per-customer attributes for personas: demographics, geography, purchase habits.
+
+:func:`customer_attributes` joins what the customer table says (age and age band, gender,
+country, region, any extra mapped column) and what the transactions show (main category by
+spend, main channel, usual time of day and day of week, discount share) onto one row per
+customer. :func:`spend_shares` gives each segment's spend by category or product.
+Identifiers and personal data (:data:`PERSONAL`) are never attributes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from rfvkit.errors import BadParameterError
+
+__all__ = ["AGE_EDGES", "PERSONAL", "age_band", "customer_attributes", "spend_shares"]
+
+#: Lower edges of the age bands: 18-24, 25-34, 35-44, 45-54, 55-64, 65+ (and "under 18").
+#: These are the age ranges of Google Ads demographic targeting
+#: (https://support.google.com/google-ads/answer/2580383) and of most panel surveys, so a
+#: persona's age mix reads like an audience report.
+AGE_EDGES = (18, 25, 35, 45, 55, 65)
+#: Identifiers and personal data: never an attribute, never in a persona.
+PERSONAL = (
+    "customer_id", "first_name", "last_name", "name", "full_name", "email", "phone",
+    "phone_e164", "phone_type", "address", "postcode", "zip", "birth_date", "date_of_birth",
+    "consent_at", "timezone", "sms_consent", "birth_year",
+)  # fmt: skip
+#: Attributes derived from transactions when their source column exists.
+PURCHASE = ("top_category", "channel", "order_daypart", "order_day", "discount_share")
+DAYPARTS = ("night (0-5h)", "morning (6-11h)", "afternoon (12-17h)", "evening (18-23h)")
+#: A text column with more distinct values than this is not summarised by default.
+MAX_VALUES = 50
+
+
+def age_band(age: pd.Series) -> pd.Series:
+    """Age in years -> band label (edges :data:`AGE_EDGES`, left-closed); missing stays missing.
+
+    Examples
+    --------
+    >>> age_band(pd.Series([17, 18, 34, 35, 64, 65, None])).tolist()
+    ['under 18', '18-24', '25-34', '35-44', '55-64', '65+', nan]
+    """
+    edges = [-np.inf, *AGE_EDGES, np.inf]
+    labels = [f"under {AGE_EDGES[0]}"]
+    labels += [f"{lo}-{hi - 1}" for lo, hi in zip(AGE_EDGES, AGE_EDGES[1:], strict=False)]
+    labels += [f"{AGE_EDGES[-1]}+"]
+    age = pd.to_numeric(age, errors="coerce")
+    out = pd.cut(age, edges, right=False, labels=labels)
+    return out.astype("object").where(age.notna(), np.nan)
+
+
+def customer_attributes(
+    customers: pd.DataFrame | None,
+    transactions: pd.DataFrame | None,
+    *,
+    index: pd.Index,
+    as_of: pd.Timestamp | None = None,
+    attributes: Sequence[str] | None = None,
+) -> tuple[pd.DataFrame, dict[str, str]]:
+    """One row per customer of ``index`` with its attributes, and each attribute's kind.
+
+    Parameters
+    ----------
+    customers : DataFrame or None
+        Validated customer table (``customer_id`` + attributes).
+    transactions : DataFrame or None
+        Validated order lines; purchase attributes come from ``category``, ``channel``,
+        ``order_date`` and ``discount`` when present.
+    index : Index
+        The customer ids to describe (a segmented table's index).
+    as_of : Timestamp, optional
+        Date for ages computed from ``birth_year`` (default: today).
+    attributes : list of str, optional
+        Which attributes to keep; default every non-personal customer column (text with at
+        most :data:`MAX_VALUES` values, or numeric) plus every purchase attribute.
+
+    Returns
+    -------
+    (DataFrame, dict)
+        Attributes indexed like ``index``; kinds ``"categorical"`` or ``"numeric"``.
+
+    Examples
+    --------
+    >>> cust = pd.DataFrame({"customer_id": ["a", "b"], "age": [30, 61], "phone": ["x", "y"]})
+    >>> frame, kinds = customer_attributes(cust, None, index=pd.Index(["a", "b"]))
+    >>> frame["age_band"].tolist(), kinds
+    (['25-34', '55-64'], {'age': 'numeric', 'age_band': 'categorical'})
+    """
+    parts, kinds = [], {}
+    if customers is not None and len(customers):
+        cust = customers.drop_duplicates("customer_id").set_index("customer_id").reindex(index)
+        if "age" not in cust and "birth_year" in cust:
+            year = (as_of or pd.Timestamp.today()).year
+            cust = cust.assign(age=year - pd.to_numeric(cust["birth_year"], errors="coerce"))
+        if "age" in cust:
+            cust = cust.assign(age=pd.to_numeric(cust["age"], errors="coerce"))
+            cust = cust.assign(age_band=age_band(cust["age"]))
+        for col in cust.columns:
+            if col in PERSONAL or pd.api.types.is_datetime64_any_dtype(cust[col].dtype):
+                continue
+            numeric = pd.api.types.is_numeric_dtype(cust[col].dtype) and not (
+                pd.api.types.is_bool_dtype(cust[col].dtype)
+            )
+            if numeric:
+                kinds[col] = "numeric"
+            elif attributes is not None or cust[col].nunique() <= MAX_VALUES:
+                kinds[col] = "categorical"
+        parts.append(cust[list(kinds)])
+    if transactions is not None and len(transactions):
+        bought = _purchase_attributes(transactions, index)
+        bought = bought[[c for c in bought.columns if c not in kinds]]
+        for col in bought.columns:
+            kinds[col] = "numeric" if col == "discount_share" else "categorical"
+        parts.append(bought)
+    frame = pd.concat(parts, axis=1) if parts else pd.DataFrame(index=index)
+    if attributes is not None:
+        missing = [a for a in attributes if a not in frame.columns]
+        if missing:
+            raise BadParameterError(
+                f"attributes: {missing} not found; available: {', '.join(frame.columns)}. "
+                "Map the column in the customers table or drop it from the list."
+            )
+        frame = frame[list(attributes)]
+        kinds = {a: kinds[a] for a in attributes}
+    return frame, kinds
+
+
+def _purchase_attributes(tx: pd.DataFrame, index: pd.Index) -> pd.DataFrame:
+    """Main category by spend, main channel, usual daypart and day type, discount share."""
+    codes = pd.Index(index).get_indexer(tx["customer_id"])
+    keep = codes >= 0
+    cust = codes[keep]
+    out = pd.DataFrame(index=index)
+    if "category" in tx:
+        amount = tx["amount"].to_numpy(dtype="float64")[keep]
+        out["top_category"] = _mode(cust, tx["category"].to_numpy()[keep], len(index),
+                                    np.clip(amount, 0, None))  # fmt: skip
+    if "channel" in tx:
+        out["channel"] = _mode(cust, tx["channel"].to_numpy()[keep], len(index))
+    if "order_date" in tx:
+        when = tx["order_date"][keep]
+        part = np.array(DAYPARTS, dtype=object)[when.dt.hour.to_numpy() // 6]
+        out["order_daypart"] = _mode(cust, part, len(index))
+        weekend = np.where(when.dt.dayofweek.to_numpy() >= 5, "weekend", "weekday")
+        out["order_day"] = _mode(cust, weekend.astype(object), len(index))
+    if "discount" in tx:
+        has = pd.to_numeric(tx["discount"], errors="coerce").fillna(0).to_numpy()[keep] > 0
+        lines = np.bincount(cust, minlength=len(index))
+        share = np.bincount(cust, weights=has, minlength=len(index)) / np.maximum(lines, 1)
+        out["discount_share"] = np.where(lines > 0, share, np.nan)
+    return out
+
+
+def _mode(cust: np.ndarray, values: np.ndarray, n: int, weights=None) -> np.ndarray:
+    """Per customer, the value with the largest weight (count by default); ties -> first
+    value in sorted order; customers without a known value get NaN."""
+    known = pd.notna(values)
+    codes, uniques = pd.factorize(values[known], sort=True)
+    k = max(len(uniques), 1)
+    w = None if weights is None else weights[known]
+    totals = np.bincount(cust[known] * k + codes, weights=w, minlength=n * k).reshape(n, k)
+    best = totals.argmax(axis=1)
+    out = np.asarray(uniques, dtype=object)[best] if len(uniques) else np.full(n, np.nan, object)
+    return np.where(totals.max(axis=1) > 0, out, np.nan)
+
+
+def spend_shares(
+    transactions: pd.DataFrame, segment_of: pd.Series, *, column: str = "category"
+) -> pd.DataFrame:
+    """Per segment and value of ``column``: buyers, spend, share of the segment's spend.
+
+    Spend counts purchases only (positive amounts). ``spend_share_population`` is the
+    value's share of everyone's spend, and ``index`` = 100 x the ratio of the two.
+
+    Examples
+    --------
+    >>> tx = pd.DataFrame({"customer_id": ["a", "a", "b"], "category": ["Home", "Pantry", "Home"],
+    ...                    "amount": [30.0, 10.0, 60.0]})
+    >>> spend_shares(tx, pd.Series(["x", "y"], index=["a", "b"], name="segment"))[
+    ...     ["segment", "value", "spend_share", "index"]].values.tolist()
+    [['x', 'Home', 0.75, 83.33333333333334], ['x', 'Pantry', 0.25, 250.0], ['y', 'Home', 1.0, 111.11111111111111]]
+    """
+    seg = segment_of.reindex(transactions["customer_id"]).to_numpy()
+    lines = pd.DataFrame(
+        {
+            "segment": seg,
+            "value": transactions[column].to_numpy(),
+            "customer_id": transactions["customer_id"].to_numpy(),
+            "spend": transactions["amount"].clip(lower=0).to_numpy(),
+        }
+    ).dropna(subset=["segment", "value"])
+    lines = lines[lines["spend"] > 0]
+    grouped = lines.groupby(["segment", "value"], observed=True, sort=True)
+    out = grouped.agg(buyers=("customer_id", "nunique"), spend=("spend", "sum")).reset_index()
+    out["segment"] = out["segment"].astype("object")
+    out["spend_share"] = out["spend"] / out.groupby("segment")["spend"].transform("sum")
+    population = out.groupby("value")["spend"].sum()
+    out["spend_share_population"] = out["value"].map(population / population.sum())
+    out["index"] = 100 * out["spend_share"] / out["spend_share_population"]
+    return out.insert(1, "attribute", column) or out
