@@ -145,7 +145,7 @@ def _purchase_attributes(tx: pd.DataFrame, index: pd.Index) -> pd.DataFrame:
         when = tx["order_date"][keep]
         part = np.array(DAYPARTS, dtype=object)[when.dt.hour.to_numpy() // 6]
         out["order_daypart"] = _mode(cust, part, len(index))
-        weekend = np.where(when.dt.dayofweek.to_numpy() >= 5, "weekend", "weekday")
+        weekend = np.where(when.dt.day_of_week.to_numpy() >= 5, "weekend", "weekday")
         out["order_day"] = _mode(cust, weekend.astype(object), len(index))
     if "discount" in tx:
         has = pd.to_numeric(tx["discount"], errors="coerce").fillna(0).to_numpy()[keep] > 0
@@ -181,8 +181,8 @@ def spend_shares(
     >>> tx = pd.DataFrame({"customer_id": ["a", "a", "b"], "category": ["Home", "Pantry", "Home"],
     ...                    "amount": [30.0, 10.0, 60.0]})
     >>> spend_shares(tx, pd.Series(["x", "y"], index=["a", "b"], name="segment"))[
-    ...     ["segment", "value", "spend_share", "index"]].values.tolist()
-    [['x', 'Home', 0.75, 83.33333333333334], ['x', 'Pantry', 0.25, 250.0], ['y', 'Home', 1.0, 111.11111111111111]]
+    ...     ["segment", "value", "spend_share", "index"]].round(1).values.tolist()
+    [['x', 'Home', 0.8, 83.3], ['x', 'Pantry', 0.2, 250.0], ['y', 'Home', 1.0, 111.1]]
     """
     seg = segment_of.reindex(transactions["customer_id"]).to_numpy()
     lines = pd.DataFrame(

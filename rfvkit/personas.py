@@ -16,8 +16,10 @@ attributes (:mod:`rfvkit.attributes`) and survey answers (:mod:`rfvkit.surveys`)
 Privacy: shares are computed only over cells of at least ``min_group`` customers (the UK
 ICO anonymisation code calls cells of 1-5 risky). Smaller cells are folded into ``Other``
 (``folded`` counts the values inside), with secondary suppression (:func:`suppress`) so no
-hidden cell can be recovered from a total and the other cells. No id, name or phone is
-carried into any table.
+hidden cell can be recovered from a total and the other cells. Segments smaller than
+``min_group`` get a card with their size only and are left out of the population shares
+(and of the VIP group's cells), so their counts cannot be recovered by subtraction. No id,
+name or phone is carried into any table.
 """
 
 from __future__ import annotations
@@ -117,12 +119,13 @@ def build_personas(
 
     Examples
     --------
-    >>> seg = pd.DataFrame({"segment": ["A"] * 12 + ["B"] * 12, "monetary": 1.0},
-    ...                    index=[f"c{i}" for i in range(24)])
-    >>> cust = pd.DataFrame({"customer_id": seg.index, "region": ["N"] * 10 + ["S"] * 14})
+    >>> seg = pd.DataFrame({"segment": ["A"] * 30 + ["B"] * 30, "monetary": 1.0},
+    ...                    index=[f"c{i}" for i in range(60)])
+    >>> cust = pd.DataFrame({"customer_id": seg.index,
+    ...                      "region": ["N"] * 20 + ["S"] * 10 + ["N"] * 10 + ["S"] * 20})
     >>> p = build_personas(seg, customers=cust, vip=False)
-    >>> p.index[["segment", "value", "customers", "index"]].values.tolist()
-    [['A', 'N', 10, 200.0], ['A', 'Other', 2, nan], ['B', 'S', 12, 171.42857142857144], ['B', 'Other', 0, nan]]
+    >>> p.index[["segment", "value", "customers", "index"]].round(1).values.tolist()
+    [['A', 'N', 20, 133.3], ['A', 'S', 10, 66.7], ['B', 'N', 10, 66.7], ['B', 'S', 20, 133.3]]
     """
     require_columns(segmented, ["segment"], table="segmented")
     cfg = getattr(crm, "config", None)
@@ -143,13 +146,12 @@ def build_personas(
         from rfvkit.rules import load_rules
 
         rules = load_rules(cfg.rules, bins=cfg.bins)
-    labels = segmented["segment"]
-    order = (
-        [c for c in labels.cat.categories if (labels == c).any()]
-        if isinstance(labels.dtype, pd.CategoricalDtype)
-        else list(labels.value_counts().index)
-    )
-    labels = labels.astype("object")
+    labels = segmented["segment"].astype("object")
+    present = list(labels.value_counts().index)
+    first = [n for n in getattr(rules, "names", ()) if n in present]
+    if isinstance(segmented["segment"].dtype, pd.CategoricalDtype) and not first:
+        first = [c for c in segmented["segment"].cat.categories if c in present]
+    order = first + [n for n in present if n not in first]
     answers, kinds, free = _survey_attributes(surveys, segmented.index)
     wanted = None if attributes is None else [a for a in attributes if a not in answers]
     if attributes is not None:
@@ -300,7 +302,7 @@ def _spend(transactions, labels, extra, min_group, tiny) -> pd.DataFrame:
 
 def _fold_spend(rows: pd.DataFrame, min_group: int) -> pd.DataFrame:
     rows = rows.sort_values("spend", ascending=False)
-    hide = (rows["buyers"] < min_group).to_numpy()
+    hide = (rows["buyers"] < min_group).to_numpy().copy()
     if hide.sum() == 1 and (~hide).any():
         hide[np.flatnonzero(~hide)[-1]] = True
     shown = rows[~hide]
@@ -331,7 +333,7 @@ def vip_group(segmented: pd.DataFrame, config=None, *, vip: dict | None = None) 
     --------
     >>> seg = pd.DataFrame({"segment": ["Champions", "Lost", "Loyal"],
     ...                     "monetary": [900.0, 10.0, 300.0]}, index=["a", "b", "c"])
-    >>> vip_group(seg).index.tolist(), vip_group(seg, vip={"top_share": 0.34}).index.tolist()
+    >>> vip_group(seg).index.tolist(), vip_group(seg, vip={"top_share": 0.3}).index.tolist()
     (['a', 'c'], ['a'])
     """
     require_columns(segmented, ["segment"], table="segmented")
@@ -388,7 +390,7 @@ def suppress(counts: pd.DataFrame, min_group: int, *, tiny: pd.Index | None = No
     >>> c = pd.DataFrame({"x": [50, 3], "y": [40, 30], "z": [45, 25]}, index=["A", "B"])
     >>> _, hidden, _ = suppress(c, 10)
     >>> hidden.loc["B"].tolist(), hidden.loc["A"].tolist()
-    [True, True, False, True], [True, False, True, True]
+    ([True, False, True, True], [True, False, True, True])
     """
     pop = counts.sum(axis=0)
     rare = list(pop[(pop > 0) & (pop < min_group)].sort_values().index)
@@ -438,16 +440,17 @@ def _index_rows(
     """Long index rows of one categorical attribute: segments, then ``extra`` groups
     (name -> (member ids, the segments it is made of or None))."""
     known = values.notna()
-    counts = pd.crosstab(labels[known], values[known].astype("object"))
+    small = labels.isin(tiny)  # left out of the population too: nothing to subtract from
+    counts = pd.crosstab(labels[known & ~small], values[known & ~small].astype("object"))
     if counts.empty:
         return pd.DataFrame(columns=[*INDEX_COLUMNS, "known", "pop_count"])
-    c, hidden, folded = suppress(counts, min_group, tiny=tiny)
+    c, hidden, folded = suppress(counts, min_group)
     pop = c.sum(axis=0)
     base = int(pop.sum())
     groups = [(seg, c.loc[seg], hidden.loc[seg], folded[seg]) for seg in c.index]
     for name, (ids, segments) in (extra or {}).items():
         vals = values.reindex(ids)
-        vals = vals[vals.notna()].astype("object")
+        vals = vals[vals.notna() & ~labels.reindex(ids).isin(tiny)].astype("object")
         row = vals.value_counts().reindex(counts.columns, fill_value=0)
         row = row.reindex(c.columns[:-1], fill_value=0)
         row[OTHER] = len(vals) - row.sum()

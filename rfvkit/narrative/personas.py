@@ -18,7 +18,13 @@ CARD_COLUMNS = [
     "median_monetary", "median_age", "age_bands", "gender", "top_regions", "top_countries",
     "top_categories", "preferred_channel", "survey", "survey_coverage", "portrait", "action",
 ]  # fmt: skip
-_NAMES = {"order_daypart": "ordering", "order_day": "ordering on", "top_category": "top category"}
+_NAMES = {
+    "age_band": "age",
+    "top_category": "main category",
+    "order_daypart": "order time",
+    "order_day": "order day",
+    "preferred_channel": "preferred contact",
+}
 
 
 def _rows(index: pd.DataFrame, segment: str, attribute: str) -> pd.DataFrame:
@@ -57,7 +63,7 @@ def portrait(
     --------
     >>> idx = pd.DataFrame({"segment": "Champions", "attribute": ["region", "channel"],
     ...     "value": ["Scotland", "app"], "customers": [40, 70], "share_in_segment": [0.4, 0.7],
-    ...     "share_in_population": [0.2, 0.3], "index": [200.0, 233.3], "notable": [True, True]})
+    ...     "share_in_population": [0.2, 0.3], "index": [200.0, 233.3], "notable": [True, False]})
     >>> portrait("Champions", customers=100, revenue_share=0.45, index=idx)
     'Champions (100 customers, 45% of revenue): Scotland over-represented (region, index 200); 70% order mostly via app.'
     """
@@ -132,7 +138,11 @@ def persona_cards(
         for name in names:
             actions.setdefault(name, "Reward and recognise: early access and VIP perks.")
     cards = []
+    by_segment = dict(tuple(index.groupby("segment", sort=False)))
+    spend_by = dict(tuple(spend.groupby("segment", sort=False))) if len(spend) else {}
     for seg, ids in groups.items():
+        index = by_segment.get(seg, index.iloc[:0])
+        spend_seg = spend_by.get(seg, spend.iloc[:0]) if len(spend) else spend
         n = len(ids)
         card: dict = {"segment": seg, "customers": n}
         if n >= min_group:
@@ -148,8 +158,8 @@ def persona_cards(
             card["gender"] = _mix(_rows(index, seg, "gender"))
             card["top_regions"] = _mix(_rows(index, seg, "region"), with_index=True)
             card["top_countries"] = _mix(_rows(index, seg, "country"), with_index=True)
-            if len(spend):
-                cats = spend[(spend["segment"] == seg) & (spend["attribute"] == "category")]
+            if len(spend_seg):
+                cats = spend_seg[spend_seg["attribute"] == "category"]
                 cats = cats[cats["value"] != "Other"].sort_values("spend_share", ascending=False)
                 card["top_categories"] = ", ".join(
                     f"{r.value} {pct(r.spend_share)}" for r in cats.head(3).itertuples()
@@ -170,7 +180,7 @@ def persona_cards(
         card["action"] = actions.get(seg)
         card["portrait"] = portrait(
             seg, customers=n, revenue_share=card.get("revenue_share"), index=index,
-            spend=spend, coverage=coverage, median_age=card.get("median_age"),
+            spend=spend_seg, coverage=coverage, median_age=card.get("median_age"),
             action=card["action"] if n >= min_group else None, min_group=min_group,
         )  # fmt: skip
         cards.append(card)
