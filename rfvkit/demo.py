@@ -15,7 +15,11 @@ What is put in, and recorded in ``DemoCRM.truth``:
 - data-quality faults a loader must catch: lines without customer id, zero amounts, exact
   duplicate lines;
 - two SMS campaigns with a 10% holdout and a known lift: treatment customers convert (buy within
-  14 days of the send) with probability 12%, holdout customers with 8%.
+  14 days of the send) with probability 12%, holdout customers with 8%;
+- persona differences (:meth:`_Generator.plant_personas`, drawn from a second seeded stream
+  after everything else, so the purchases are those of the generator without them):
+  Champions older and more often in Scotland, New customers younger and ordering on the app,
+  and a poll with partial coverage, repeated answers and unknown customers.
 
 The phone numbers are synthetic but pass ``phonenumbers`` validation, so some may belong to real
 people: never send messages to demo data.
@@ -121,7 +125,11 @@ class DemoCRM:
     transactions, customers, optouts, campaigns : pandas.DataFrame
         Tables with rfvkit's canonical column names (see DESIGN.md).
     truth : dict
-        JSON-ready facts: counts of every injected fault, phone kinds, campaign conversions.
+        JSON-ready facts: counts of every injected fault, phone kinds, campaign conversions,
+        planted persona differences and the poll's faults (``truth["personas"]``).
+    survey : pandas.DataFrame
+        A poll (``customer_id, answered_at, contact, interest, comment``) with partial
+        coverage, repeated answers and answers from unknown customers.
     """
 
     transactions: pd.DataFrame
@@ -129,6 +137,7 @@ class DemoCRM:
     optouts: pd.DataFrame
     campaigns: pd.DataFrame
     truth: dict
+    survey: pd.DataFrame | None = None
 
     def __repr__(self) -> str:
         return (
@@ -226,6 +235,7 @@ def make_demo_crm(
                 **g.conversions(log, sent, window_days * DAY),
             }
         )
+    survey, persona_truth = g.plant_personas(tx, seed)
     c, p, o = g.cust, g.phones, g.opt
     customers = pd.DataFrame(
         {
@@ -277,8 +287,9 @@ def make_demo_crm(
         "sms": g.reachable(),
         "transactions": tx_truth,
         "campaigns": campaign_truth,
+        "personas": persona_truth,
     }
-    return DemoCRM(tx, customers, optouts, pd.concat(logs, ignore_index=True), truth)
+    return DemoCRM(tx, customers, optouts, pd.concat(logs, ignore_index=True), truth, survey)
 
 
 def write_demo(
@@ -310,14 +321,14 @@ def write_demo(
     -------
     dict of str to Path
         The written files, keyed ``transactions``, ``customers``, ``optouts``, ``campaigns``,
-        ``truth``.
+        ``survey``, ``truth``.
 
     Examples
     --------
     >>> import tempfile
     >>> paths = write_demo(tempfile.mkdtemp(), n_customers=150, seed=3)
     >>> sorted(paths)
-    ['campaigns', 'customers', 'optouts', 'transactions', 'truth']
+    ['campaigns', 'customers', 'optouts', 'survey', 'transactions', 'truth']
     """
     crm = make_demo_crm(n_customers, seed=seed, start=start, end=end)
     out = Path(out_dir)
@@ -332,6 +343,8 @@ def write_demo(
         paths["transactions"].write_text(text, encoding="utf-8")
     for name in TABLES[1:]:
         getattr(crm, name).to_csv(paths[name], index=False, date_format=stamp)
+    paths["survey"] = out / "survey.csv"
+    crm.survey.to_csv(paths["survey"], index=False, date_format=stamp)
     paths["truth"] = out / "truth.json"
     paths["truth"].write_text(json.dumps(crm.truth, indent=1, ensure_ascii=False) + "\n", "utf-8")
     return paths
@@ -690,6 +703,90 @@ class _Generator:
         labels, counts = np.unique(log["segment"].astype(str), return_counts=True)
         out["segments"] = dict(zip(labels.tolist(), counts.tolist(), strict=True))
         return out
+
+    # ---- personas
+    def plant_personas(self, tx: pd.DataFrame, seed: int) -> tuple[pd.DataFrame, dict]:
+        """Plant persona differences by end-of-period segment and write a poll.
+
+        Draws come from ``default_rng([seed, 10])``, not the main stream, so every earlier
+        table (and the purchase history) is unchanged. ``tx`` (its ``channel``) and
+        ``self.cust`` (``age``, ``region``) are modified in place.
+        """
+        rng, n, c = np.random.default_rng([seed, 10]), self.n, self.cust
+        frequency = np.bincount(self.order_c, minlength=n)
+        last = np.full(n, -1, dtype=np.int64)
+        np.maximum.at(last, self.order_c, self.order_t)
+        label = _segment_at(np.where(frequency > 0, (self.span - last) // DAY, 10**6), frequency)
+        label[frequency == 0] = "Never bought"
+        champ, new = label == "Champions", label == "New Customers"
+        age = c["age"].copy()
+        age[champ] = np.clip(age[champ] + rng.integers(8, 16, champ.sum()), 18, 85)
+        age[new] = np.clip(np.round(rng.normal(27, 6, new.sum())), 18, 85)
+        region = c["region"].copy()
+        region[champ & (c["country"] == "GB") & (rng.random(n) < 0.5)] = "Scotland"
+        c["age"], c["region"] = age, region  # Scotland keeps the Europe/London time zone
+        orders = tx.loc[tx["customer_id"].isin(self.ids[new]), "order_id"].str[1:]
+        unique = orders.unique()
+        app = pd.Series(rng.random(unique.size) < 0.7, index=unique)
+        tx.loc[orders.index[app.reindex(orders).to_numpy()], "channel"] = "app"
+
+        answers = np.flatnonzero(rng.random(n) < np.where(champ, 0.6, 0.35))
+        interests = np.array(["Early access", "Discounts", "Free shipping", "Loyalty rewards"])
+        contacts = np.array(["SMS", "Email", "WhatsApp", "App push"])
+        base_i, champ_i = [0.15, 0.40, 0.30, 0.15], [0.45, 0.10, 0.20, 0.25]
+        base_c, new_c = [0.35, 0.35, 0.15, 0.15], [0.25, 0.20, 0.15, 0.40]
+
+        def pick(probs: np.ndarray) -> np.ndarray:  # like self.pick, on this stream
+            u = rng.random(len(probs))[:, None]
+            return np.minimum((u > np.cumsum(probs, axis=1)).sum(axis=1), probs.shape[1] - 1)
+
+        def draw(who: np.ndarray, start: int) -> pd.DataFrame:
+            pi = np.where(champ[who][:, None], champ_i, base_i)
+            pc = np.where(new[who][:, None], new_c, base_c)
+            words = ["Fast delivery", "Love the app", "Prices went up", "More sizes please"]
+            note = rng.random(who.size) < 0.15
+            comment = [f"{words[k % 4]}, order {k}" if w else None
+                       for k, w in zip(rng.integers(0, 10**6, who.size), note, strict=True)]  # fmt: skip
+            return pd.DataFrame(
+                {
+                    "customer_id": self.ids[who],
+                    "answered_at": self.stamps(start + rng.integers(0, 30 * DAY, who.size)),
+                    "contact": contacts[pick(pc)],
+                    "interest": interests[pick(pi)],
+                    "comment": comment,
+                }
+            )
+
+        late = self.span - 30 * DAY
+        first = draw(answers, late)
+        again = rng.permutation(answers)[: max(2, answers.size // 30)]
+        earlier = draw(again, late - 60 * DAY)  # an older answer: the later one wins
+        strangers = draw(np.zeros(max(2, n // 500), dtype=np.int64), late)
+        strangers["customer_id"] = [f"C{n + 1 + k:06d}" for k in range(len(strangers))]
+        survey = pd.concat([first, earlier, strangers], ignore_index=True)
+        survey = survey.sort_values("answered_at", kind="stable", ignore_index=True)
+        segments, counts = np.unique(label, return_counts=True)
+        planted = [
+            {"segment": "Champions", "attribute": "age", "statistic": "median", "sign": "+"},
+            {"segment": "Champions", "attribute": "region", "value": "Scotland", "sign": "+"},
+            {"segment": "New", "attribute": "age", "statistic": "median", "sign": "-"},
+            {"segment": "New", "attribute": "channel", "value": "app", "sign": "+"},
+            {"segment": "Champions", "attribute": "poll: interest", "value": "Early access",
+             "sign": "+"},
+            {"segment": "New", "attribute": "poll: contact", "value": "App push", "sign": "+"},
+        ]  # fmt: skip
+        return survey, {
+            "planted": planted,
+            "generator_segments": dict(zip(segments.tolist(), counts.tolist(), strict=True)),
+            "survey": {
+                "name": "poll",
+                "rows": len(survey),
+                "respondents": int(answers.size),
+                "older_answers": int(again.size),
+                "unknown_customers": len(strangers),
+                "coverage": round(answers.size / n, 4),
+            },
+        }
 
     # ---- transaction lines
     def make_transactions(self, return_share: float) -> tuple[pd.DataFrame, dict]:

@@ -439,6 +439,7 @@ def test_write_demo_round_trip(tmp_path) -> None:
         "customers.csv",
         "optouts.csv",
         "campaigns.csv",
+        "survey.csv",
         "truth.json",
     }
     demo = make_demo_crm(150, seed=2)

@@ -256,3 +256,51 @@ def test_portrait_survey_clause_needs_coverage():
         "Message angle: Say hi."
     )
     assert "SMS" not in portrait("A", customers=125, revenue_share=None, index=idx)
+
+
+# ---------------------------------------------------------------- planted effects of the demo
+
+
+@pytest.fixture(scope="module")
+def sample_personas():
+    import warnings
+
+    from rfvkit.pipeline import analyse
+
+    root = __import__("pathlib").Path(__file__).resolve().parents[1]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        analysis = analyse(root / "params" / "sample.yaml")
+    return analysis, build_personas(analysis.segmented, analysis.crm)
+
+
+def test_build_personas_finds_every_planted_effect(sample_personas):
+    analysis, p = sample_personas
+    truth = __import__("json").loads(
+        (analysis.crm.config.data["customers"].path.parent / "truth.json").read_text()
+    )
+    planted = truth["personas"]["planted"]
+    assert len(planted) == 6
+    for effect in planted:
+        if effect.get("statistic") == "median":
+            num = p.numeric.set_index(["segment", "attribute"])["median"]
+            diff = num[(effect["segment"], effect["attribute"])] - num[("All customers", "age")]
+            assert np.sign(diff) == (1 if effect["sign"] == "+" else -1), effect
+        else:
+            row = _index(p, effect["segment"], effect["attribute"]).loc[effect["value"]]
+            assert (row["index"] > 100) == (effect["sign"] == "+"), effect
+            assert bool(row["notable"]), effect
+
+
+def test_sample_poll_is_loaded_with_its_faults(sample_personas):
+    analysis, p = sample_personas
+    truth = __import__("json").loads(
+        (analysis.crm.config.data["customers"].path.parent / "truth.json").read_text()
+    )["personas"]["survey"]
+    q = analysis.crm.quality
+    assert q.rows("older answer (latest kept)") == truth["older_answers"]
+    assert q.rows("unknown customer") == truth["unknown_customers"]
+    assert len(analysis.crm.surveys["poll"]) == truth["respondents"]
+    assert p.free_text["question"].tolist() == ["comment"]
+    champions = p.card("Champions")
+    assert "who answered" in champions["survey"] and champions["survey_coverage"] > 0.4
