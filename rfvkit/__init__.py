@@ -37,6 +37,11 @@ _EXPORTS = {
     "Rule": "rfvkit.rules",
     "suggest_segments": "rfvkit.clustering",
     "compare_segments": "rfvkit.clustering",
+    # personas, surveys, VIP group
+    "build_personas": "rfvkit.personas",
+    "vip_group": "rfvkit.personas",
+    "Personas": "rfvkit.personas",
+    "read_survey": "rfvkit.surveys",
     # one call for the whole chain, notebooks, reports
     "analyse": "rfvkit.pipeline",
     "with_attributes": "rfvkit.pipeline",
@@ -65,6 +70,9 @@ _SUBMODULES = {
     "pipeline",
     "report",
     "demo",
+    "personas",
+    "surveys",
+    "attributes",
 }
 
 __all__ = sorted([*_EXPORTS, *_SUBMODULES, "__version__"])

@@ -6,6 +6,17 @@ so the text stays true when the data or the parameters change.
 
 from rfvkit.narrative._format import markdown, pct
 from rfvkit.narrative.explore import explore_text, quality_text, rfv_overview
+from rfvkit.narrative.personas import persona_cards, persona_grid, portrait
 from rfvkit.narrative.segments import segment_table
 
-__all__ = ["markdown", "quality_text", "explore_text", "segment_table", "rfv_overview", "pct"]
+__all__ = [
+    "markdown",
+    "quality_text",
+    "explore_text",
+    "segment_table",
+    "rfv_overview",
+    "pct",
+    "portrait",
+    "persona_cards",
+    "persona_grid",
+]

@@ -21,6 +21,12 @@ from rfvkit.plots.explore import (
     rfv_distributions,
     score_distributions,
 )
+from rfvkit.plots.personas import (
+    age_band_bars,
+    persona_index_heatmap,
+    survey_coverage,
+    top_categories,
+)
 from rfvkit.plots.segments import segment_bars, segment_treemap
 
 __all__ = [
@@ -35,4 +41,8 @@ __all__ = [
     "cluster_snake",
     "cluster_scatter",
     "crosstab_heatmap",
+    "persona_index_heatmap",
+    "age_band_bars",
+    "top_categories",
+    "survey_coverage",
 ]
