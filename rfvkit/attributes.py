@@ -60,6 +60,7 @@ def customer_attributes(
     index: pd.Index,
     as_of: pd.Timestamp | None = None,
     attributes: Sequence[str] | None = None,
+    codes: np.ndarray | None = None,
 ) -> tuple[pd.DataFrame, dict[str, str]]:
     """One row per customer of ``index`` with its attributes, and each attribute's kind.
 
@@ -77,6 +78,8 @@ def customer_attributes(
     attributes : list of str, optional
         Which attributes to keep; default every non-personal customer column (text with at
         most :data:`MAX_VALUES` values, or numeric) plus every purchase attribute.
+    codes : array, optional
+        Position in ``index`` of each transaction's customer (-1 = not there), if known.
 
     Returns
     -------
@@ -111,7 +114,7 @@ def customer_attributes(
                 kinds[col] = "categorical"
         parts.append(cust[list(kinds)])
     if transactions is not None and len(transactions):
-        bought = _purchase_attributes(transactions, index)
+        bought = _purchase_attributes(transactions, index, codes)
         bought = bought[[c for c in bought.columns if c not in kinds]]
         for col in bought.columns:
             kinds[col] = "numeric" if col == "discount_share" else "categorical"
@@ -129,9 +132,10 @@ def customer_attributes(
     return frame, kinds
 
 
-def _purchase_attributes(tx: pd.DataFrame, index: pd.Index) -> pd.DataFrame:
+def _purchase_attributes(tx: pd.DataFrame, index: pd.Index, codes=None) -> pd.DataFrame:
     """Main category by spend, main channel, usual daypart and day type, discount share."""
-    codes = pd.Index(index).get_indexer(tx["customer_id"])
+    if codes is None:
+        codes = pd.Index(index).get_indexer(tx["customer_id"])
     keep = codes >= 0
     cust = codes[keep]
     out = pd.DataFrame(index=index)
@@ -142,11 +146,13 @@ def _purchase_attributes(tx: pd.DataFrame, index: pd.Index) -> pd.DataFrame:
     if "channel" in tx:
         out["channel"] = _mode(cust, tx["channel"].to_numpy()[keep], len(index))
     if "order_date" in tx:
-        when = tx["order_date"][keep]
-        part = np.array(DAYPARTS, dtype=object)[when.dt.hour.to_numpy() // 6]
+        when = tx["order_date"].to_numpy(dtype="datetime64[s]")[keep]
+        hours = when.astype("datetime64[h]").astype(np.int64)
+        part = np.array(DAYPARTS, dtype=object)[(hours % 24) // 6]
         out["order_daypart"] = _mode(cust, part, len(index))
-        weekend = np.where(when.dt.day_of_week.to_numpy() >= 5, "weekend", "weekday")
-        out["order_day"] = _mode(cust, weekend.astype(object), len(index))
+        days = when.astype("datetime64[D]").astype(np.int64)  # 1970-01-01 was a Thursday
+        weekend = np.array(["weekday", "weekend"], dtype=object)[((days + 3) % 7 >= 5).astype(int)]
+        out["order_day"] = _mode(cust, weekend, len(index))
     if "discount" in tx:
         has = pd.to_numeric(tx["discount"], errors="coerce").fillna(0).to_numpy()[keep] > 0
         lines = np.bincount(cust, minlength=len(index))

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 from statsmodels.stats.proportion import proportions_ztest
 
-from rfvkit.attributes import customer_attributes, spend_shares
+from rfvkit.attributes import customer_attributes
 from rfvkit.errors import BadParameterError, require_columns
 from rfvkit.surveys import answer_kinds
 
@@ -162,18 +162,25 @@ def build_personas(
                 f"{', '.join([*_available(customers, transactions), *answers.columns])}. "
                 "Map the column or drop it from the list."
             )
+    codes = None
+    if transactions is not None and len(transactions):
+        codes = segmented.index.get_indexer(transactions["customer_id"])  # one hash join
     frame, base_kinds = customer_attributes(
-        customers, transactions, index=segmented.index, as_of=as_of, attributes=wanted
-    )
+        customers, transactions, index=segmented.index, as_of=as_of, attributes=wanted,
+        codes=codes,
+    )  # fmt: skip
     kinds = {**base_kinds, **kinds}
     frame = frame.join(answers)
     if attributes is not None:
         frame, kinds = frame[list(attributes)], {a: kinds[a] for a in attributes}
     sizes = labels.value_counts().reindex(order)
-    tiny = sizes.index[sizes < min_group]
+    big = [seg for seg in order if sizes[seg] >= min_group]
+    seg_codes = pd.Index(big, dtype="object").get_indexer(labels).astype(np.int64)  # -1: tiny
+    groups = {seg: np.flatnonzero(labels.to_numpy() == seg) for seg in order}
     extra = _vip_extra(segmented, cfg, vip)
+    groups.update({name: pos for name, (pos, _) in extra.items()})
     index = [
-        _index_rows(labels, frame[a], a, min_group, tiny, extra)
+        _index_rows(seg_codes, big, frame[a], a, min_group, extra)
         for a, kind in kinds.items()
         if kind == "categorical"
     ]
@@ -186,11 +193,9 @@ def build_personas(
         & (index["p_value"] < alpha)
     )
     index = index[INDEX_COLUMNS].reset_index(drop=True)
-    groups = {seg: labels.index[labels == seg] for seg in order}
-    groups.update({name: ids for name, (ids, _) in extra.items()})
     coverage = _coverage(frame, kinds, groups, min_group)
     numeric = _numeric(frame, kinds, groups, min_group)
-    spend = _spend(transactions, labels, extra, min_group, tiny)
+    spend = _spend(transactions, codes, seg_codes, big, extra, min_group)
     options = {"min_group": min_group, "band": band, "alpha": alpha, "vip": list(extra)}
     from rfvkit.narrative.personas import persona_cards
 
@@ -225,33 +230,34 @@ def _survey_attributes(surveys: dict[str, pd.DataFrame], index: pd.Index):
     return answers, kinds, pd.DataFrame(free, columns=["survey", "question", "responses"])
 
 
-def _vip_extra(segmented: pd.DataFrame, cfg, vip) -> dict[str, tuple[pd.Index, list | None]]:
+def _vip_extra(segmented: pd.DataFrame, cfg, vip) -> dict[str, tuple[np.ndarray, list | None]]:
+    """VIP name -> (row positions of its members, the segments it is made of or None)."""
     if vip is False:
         return {}
     explicit = vip is not None
     spec = dict(vip) if explicit else dict(getattr(cfg, "vip", None) or {})
     spec = spec or {"segments": ["Champions", "Loyal"]}
     try:
-        members = vip_group(segmented, vip=spec)
+        member = _vip_mask(segmented, spec)
     except BadParameterError:
         if explicit or (cfg is not None and spec != {"segments": ["Champions", "Loyal"]}):
             raise
         return {}
-    return {spec.get("name", "VIP"): (members.index, spec.get("segments"))}
+    return {spec.get("name", "VIP"): (np.flatnonzero(member), spec.get("segments"))}
 
 
 def _coverage(frame, kinds, groups, min_group) -> pd.DataFrame:
     """Per group and attribute: customers, customers with a known value, coverage share."""
     rows = []
-    known = frame.notna()
-    for seg, ids in groups.items():
-        sub = known.loc[ids]
-        for attr in kinds:
-            n_known = int(sub[attr].sum())
-            small = len(ids) < min_group or 0 < n_known < min_group
+    attrs = list(kinds)
+    known = frame[attrs].notna().to_numpy()
+    for seg, pos in groups.items():
+        counts = known[pos].sum(axis=0)
+        for attr, n_known in zip(attrs, counts.tolist(), strict=True):
+            small = len(pos) < min_group or 0 < n_known < min_group
             source = "survey" if ": " in attr else "customers / transactions"
-            rows.append((seg, attr, source, len(ids), np.nan if small else n_known,
-                         np.nan if small else n_known / max(len(ids), 1)))  # fmt: skip
+            rows.append((seg, attr, source, len(pos), np.nan if small else n_known,
+                         np.nan if small else n_known / max(len(pos), 1)))  # fmt: skip
     return pd.DataFrame(
         rows, columns=["segment", "attribute", "source", "customers", "known", "coverage"]
     )
@@ -260,39 +266,69 @@ def _coverage(frame, kinds, groups, min_group) -> pd.DataFrame:
 def _numeric(frame, kinds, groups, min_group) -> pd.DataFrame:
     """Median and quartiles of each numeric attribute per group (groups >= min_group)."""
     rows = []
-    for seg, ids in {**groups, "All customers": frame.index}.items():
-        for attr in (a for a, k in kinds.items() if k == "numeric"):
-            x = pd.to_numeric(frame.loc[ids, attr], errors="coerce").dropna()
+    everyone = np.arange(len(frame))
+    for attr in (a for a, k in kinds.items() if k == "numeric"):
+        values = pd.to_numeric(frame[attr], errors="coerce").to_numpy(dtype="float64")
+        for seg, pos in {**groups, "All customers": everyone}.items():
+            x = values[pos]
+            x = x[~np.isnan(x)]
             if len(x) >= min_group:
                 q1, med, q3 = np.percentile(x, [25, 50, 75])
                 rows.append((seg, attr, len(x), med, q1, q3))
-    return pd.DataFrame(rows, columns=["segment", "attribute", "customers", "median", "q1", "q3"])
+    order = {seg: i for i, seg in enumerate([*groups, "All customers"])}
+    out = pd.DataFrame(rows, columns=["segment", "attribute", "customers", "median", "q1", "q3"])
+    return out.sort_values("segment", key=lambda s: s.map(order), kind="stable", ignore_index=True)
 
 
-def _spend(transactions, labels, extra, min_group, tiny) -> pd.DataFrame:
-    """Spend shares by category and product; values bought by fewer than ``min_group``
-    customers of a segment fold into Other (with the next smallest if Other would hold
-    a single value)."""
+def _spend(transactions, codes, seg_codes, names, extra, min_group) -> pd.DataFrame:
+    """Spend shares by category and product per segment (and VIP group); values bought by
+    fewer than ``min_group`` customers of a group fold into Other (with the next smallest
+    when Other would hold a single value). Tiny segments are left out."""
     if transactions is None or not len(transactions):
         return pd.DataFrame()
-    segment_of = labels[~labels.isin(tiny)]
+    spend = np.clip(transactions["amount"].to_numpy(dtype="float64"), 0, None)
+    ok = (codes >= 0) & (spend > 0)
+    line_seg = np.where(codes >= 0, seg_codes[np.maximum(codes, 0)], -1)
+    group_sets = [(line_seg, names, ok & (line_seg >= 0))]
+    for name, (pos, _) in extra.items():
+        member = np.zeros(len(seg_codes), dtype=bool)
+        member[pos] = True
+        member &= seg_codes >= 0
+        if member.sum() >= min_group:
+            in_vip = np.where(codes >= 0, member[np.maximum(codes, 0)], False)
+            group_sets.append((np.zeros(len(codes), dtype=np.int64), [name], ok & in_vip))
     parts = []
     for column in (c for c in ("category", "product") if c in transactions):
-        shares = [spend_shares(transactions, segment_of, column=column)]
-        for name, (ids, _) in extra.items():
-            mine = transactions[transactions["customer_id"].isin(ids)]
-            if len(mine) and len(ids) >= min_group:
-                shares.append(
-                    spend_shares(mine, pd.Series(name, index=ids), column=column).assign(
-                        spend_share_population=lambda d: d["value"].map(
-                            shares[0].groupby("value")["spend"].sum()
-                            / shares[0]["spend"].sum()
-                        )
-                    )
+        vcodes, uniques = pd.factorize(transactions[column], sort=True)
+        k = max(len(uniques), 1)
+        good = ok & (vcodes >= 0)
+        total = np.bincount(vcodes[good], weights=spend[good], minlength=k)
+        population = total / total.sum() if total.sum() else total
+        for gcodes, gnames, mask in group_sets:
+            mask = mask & (vcodes >= 0)
+            g, v, c = gcodes[mask], vcodes[mask], codes[mask]
+            sums = np.bincount(g * k + v, weights=spend[mask], minlength=len(gnames) * k)
+            pairs = pd.unique(c.astype(np.int64) * k + v)  # distinct customer x value
+            first = pd.Series(g, index=c.astype(np.int64) * k + v)  # group of each pair
+            pair_group = first[~first.index.duplicated()].reindex(pairs).to_numpy()
+            buyers = np.bincount(pair_group * k + pairs % k, minlength=len(gnames) * k)
+            sums, buyers = sums.reshape(-1, k), buyers.reshape(-1, k)
+            for i, seg in enumerate(gnames):
+                have = np.flatnonzero(sums[i] > 0)
+                if not have.size:
+                    continue
+                rows = pd.DataFrame(
+                    {
+                        "segment": seg,
+                        "attribute": column,
+                        "value": np.asarray(uniques, dtype=object)[have],
+                        "buyers": buyers[i, have],
+                        "spend": sums[i, have],
+                        "spend_share": sums[i, have] / sums[i].sum(),
+                        "spend_share_population": population[have],
+                    }
                 )
-        for table in shares:
-            for _, seg_rows in table.groupby("segment", sort=False):
-                parts.append(_fold_spend(seg_rows, min_group))
+                parts.append(_fold_spend(rows, min_group))
     if not parts:
         return pd.DataFrame()
     out = pd.concat(parts, ignore_index=True)
@@ -336,9 +372,17 @@ def vip_group(segmented: pd.DataFrame, config=None, *, vip: dict | None = None) 
     >>> vip_group(seg).index.tolist(), vip_group(seg, vip={"top_share": 0.3}).index.tolist()
     (['a', 'c'], ['a'])
     """
-    require_columns(segmented, ["segment"], table="segmented")
     spec = dict(vip or getattr(config, "vip", None) or {"segments": ["Champions", "Loyal"]})
-    name = spec.get("name", "VIP")
+    member = _vip_mask(segmented, spec)
+    out = segmented.loc[member].copy()
+    out.insert(0, "source_segment", segmented["segment"].to_numpy()[member])
+    out["segment"] = spec.get("name", "VIP")
+    return out
+
+
+def _vip_mask(segmented: pd.DataFrame, spec: dict) -> np.ndarray:
+    """Boolean array: which rows of ``segmented`` belong to the VIP group ``spec``."""
+    require_columns(segmented, ["segment"], table="segmented")
     labels = segmented["segment"].astype("object")
     if "segments" in spec:
         known = set(labels.dropna())
@@ -348,25 +392,20 @@ def vip_group(segmented: pd.DataFrame, config=None, *, vip: dict | None = None) 
                 f"vip.segments: {unknown} not found; segments here: {', '.join(sorted(known))}. "
                 "Fix the names under vip: in the params file."
             )
-        member = labels.isin(spec["segments"])
-    elif "top_share" in spec:
+        return labels.isin(spec["segments"]).to_numpy()
+    if "top_share" in spec:
         require_columns(segmented, ["monetary"], table="segmented")
         n = int(np.ceil(spec["top_share"] * len(segmented)))
         order = segmented["monetary"].rank(method="first", ascending=False)
-        member = order <= n
-    else:
-        try:
-            member = segmented.eval(spec["rule"])
-        except Exception as exc:  # pandas raises many kinds for a bad expression
-            raise BadParameterError(
-                f"vip.rule: {spec['rule']!r} cannot be evaluated ({exc}); use columns "
-                f"{', '.join(map(str, segmented.columns))}, e.g. 'r_score >= 4'."
-            ) from None
-        member = pd.Series(member, index=segmented.index).fillna(False).astype(bool)
-    out = segmented.loc[member.to_numpy()].copy()
-    out.insert(0, "source_segment", labels[member.to_numpy()])
-    out["segment"] = name
-    return out
+        return (order <= n).to_numpy()
+    try:
+        member = segmented.eval(spec["rule"])
+    except Exception as exc:  # pandas raises many kinds for a bad expression
+        raise BadParameterError(
+            f"vip.rule: {spec['rule']!r} cannot be evaluated ({exc}); use columns "
+            f"{', '.join(map(str, segmented.columns))}, e.g. 'r_score >= 4'."
+        ) from None
+    return pd.Series(member, index=segmented.index).fillna(False).astype(bool).to_numpy()
 
 
 def suppress(counts: pd.DataFrame, min_group: int, *, tiny: pd.Index | None = None):
@@ -434,29 +473,32 @@ def suppress(counts: pd.DataFrame, min_group: int, *, tiny: pd.Index | None = No
 
 
 def _index_rows(
-    labels: pd.Series, values: pd.Series, attribute: str, min_group: int, tiny: pd.Index,
-    extra: dict[str, tuple[pd.Index, list | None]] | None = None,
+    seg_codes: np.ndarray, names: list[str], values: pd.Series, attribute: str, min_group: int,
+    extra: dict[str, tuple[np.ndarray, list | None]] | None = None,
 ) -> pd.DataFrame:  # fmt: skip
-    """Long index rows of one categorical attribute: segments, then ``extra`` groups
-    (name -> (member ids, the segments it is made of or None))."""
-    known = values.notna()
-    small = labels.isin(tiny)  # left out of the population too: nothing to subtract from
-    counts = pd.crosstab(labels[known & ~small], values[known & ~small].astype("object"))
-    if counts.empty:
+    """Long index rows of one categorical attribute: segments (``seg_codes`` index
+    ``names``; -1 = a tiny segment, left out of every count, the population included), then
+    ``extra`` groups (name -> (member positions, the segments it is made of or None))."""
+    vcodes, uniques = pd.factorize(values.astype("object"), sort=True)
+    k = len(uniques)
+    ok = (vcodes >= 0) & (seg_codes >= 0)
+    if not k or not ok.any():
         return pd.DataFrame(columns=[*INDEX_COLUMNS, "known", "pop_count"])
+    counts = np.bincount(seg_codes[ok] * k + vcodes[ok], minlength=len(names) * k)
+    columns = pd.Index(np.asarray(uniques, dtype=object))
+    counts = pd.DataFrame(counts.reshape(len(names), k), index=names, columns=columns)
     c, hidden, folded = suppress(counts, min_group)
     pop = c.sum(axis=0)
     base = int(pop.sum())
     groups = [(seg, c.loc[seg], hidden.loc[seg], folded[seg]) for seg in c.index]
-    for name, (ids, segments) in (extra or {}).items():
-        vals = values.reindex(ids)
-        vals = vals[vals.notna() & ~labels.reindex(ids).isin(tiny)].astype("object")
-        row = vals.value_counts().reindex(counts.columns, fill_value=0)
+    for name, (pos, segments) in (extra or {}).items():
+        mine = vcodes[pos][(vcodes[pos] >= 0) & (seg_codes[pos] >= 0)]
+        row = pd.Series(np.bincount(mine, minlength=k), index=columns)
         row = row.reindex(c.columns[:-1], fill_value=0)
-        row[OTHER] = len(vals) - row.sum()
+        row[OTHER] = len(mine) - row.sum()
         hide = ((row > 0) & (row < min_group)).to_numpy().copy()
         hide[-1] = True
-        if len(vals) < min_group:
+        if len(mine) < min_group:
             hide[:] = True
         if segments:  # a union of segments hides what any of them hides: no differencing
             hide |= hidden.loc[hidden.index.intersection(segments)].any(axis=0).to_numpy()

@@ -117,7 +117,7 @@ def portrait(
 
 def persona_cards(
     segmented: pd.DataFrame,
-    groups: dict[str, pd.Index],
+    groups: dict[str, np.ndarray],
     *,
     index: pd.DataFrame,
     coverage: pd.DataFrame,
@@ -129,9 +129,14 @@ def persona_cards(
 ) -> pd.DataFrame:
     """One card per group (segments in order, then the VIP group): sizes, medians, mixes,
     the portrait and the rule's action. Groups smaller than ``min_group`` keep only their
-    size and a one-line portrait."""
+    size and a one-line portrait. ``groups`` maps each name to its row positions."""
     total = len(segmented)
-    money = segmented["monetary"] if "monetary" in segmented else None
+    money = segmented["monetary"].to_numpy(dtype="float64") if "monetary" in segmented else None
+    rfv = {
+        col: segmented[col].to_numpy(dtype="float64")
+        for col in ("recency_days", "frequency", "monetary")
+        if col in segmented
+    }
     actions = {r.name: r.action for r in getattr(rules, "rules", [])}
     if vip:
         names = [a for a in (vip or [])]
@@ -140,18 +145,17 @@ def persona_cards(
     cards = []
     by_segment = dict(tuple(index.groupby("segment", sort=False)))
     spend_by = dict(tuple(spend.groupby("segment", sort=False))) if len(spend) else {}
-    for seg, ids in groups.items():
+    for seg, pos in groups.items():
         index = by_segment.get(seg, index.iloc[:0])
         spend_seg = spend_by.get(seg, spend.iloc[:0]) if len(spend) else spend
-        n = len(ids)
+        n = len(pos)
         card: dict = {"segment": seg, "customers": n}
         if n >= min_group:
             card["share"] = n / max(total, 1)
             if money is not None:
-                card["revenue_share"] = money.loc[ids].sum() / money.sum() if money.sum() else np.nan
-            for col in ("recency_days", "frequency", "monetary"):
-                if col in segmented:
-                    card[f"median_{col}"] = float(segmented.loc[ids, col].median())
+                card["revenue_share"] = money[pos].sum() / money.sum() if money.sum() else np.nan
+            for col, values in rfv.items():
+                card[f"median_{col}"] = float(np.nanmedian(values[pos]))
             age = numeric[(numeric["segment"] == seg) & (numeric["attribute"] == "age")]
             card["median_age"] = float(age["median"].iloc[0]) if len(age) else np.nan
             card["age_bands"] = _mix(_rows(index, seg, "age_band"), by_value=True)
