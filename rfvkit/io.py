@@ -405,7 +405,10 @@ def load_crm(params: str | os.PathLike | Mapping | Config, **overrides: Any) -> 
             options = {k: v for k, v in spec.options.items() if k != "name"}
             name = spec.options["name"]
             loaded[f"survey {name}"] = read_survey(
-                spec.path, name=name, columns=spec.columns, customers=frames.get("customers"),
+                spec.path,
+                name=name,
+                columns=spec.columns,
+                customers=frames.get("customers"),
                 **options,
             )
             surveys[name] = loaded[f"survey {name}"].frame

@@ -503,7 +503,9 @@ def _index_rows(
         if segments:  # a union of segments hides what any of them hides: no differencing
             hide |= hidden.loc[hidden.index.intersection(segments)].any(axis=0).to_numpy()
         v = row.to_numpy().copy()
-        while 0 < v[hide].sum() < min_group or ((hide[:-1] & (v[:-1] > 0)).sum() == 1 and v[-1] == 0):
+        while 0 < v[hide].sum() < min_group or (
+            (hide[:-1] & (v[:-1] > 0)).sum() == 1 and v[-1] == 0
+        ):
             shown = np.flatnonzero(~hide & (v > 0))
             if not shown.size:
                 break

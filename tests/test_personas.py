@@ -33,7 +33,11 @@ def _case():
             "customer_id": ids,
             "first_name": ["Ann"] * len(ids),
             "phone": ["+447700900123"] * len(ids),
-            "region": ["North"] * 40 + ["South"] * 20 + ["North"] * 10 + ["South"] * 30 + ["North"] * 5,
+            "region": ["North"] * 40
+            + ["South"] * 20
+            + ["North"] * 10
+            + ["South"] * 30
+            + ["North"] * 5,
             "age": [50] * 60 + [30] * 40 + [20] * 5,
         }
     )
@@ -106,15 +110,11 @@ def test_shown_cells_never_below_min_group():
 
 @settings(max_examples=150, deadline=None)
 @given(
-    st.lists(
-        st.lists(st.integers(0, 40), min_size=4, max_size=4), min_size=2, max_size=6
-    ),
+    st.lists(st.lists(st.integers(0, 40), min_size=4, max_size=4), min_size=2, max_size=6),
     st.integers(1, 15),
 )
 def test_suppression_properties(matrix, min_group):
-    counts = pd.DataFrame(
-        matrix, index=[f"s{i}" for i in range(len(matrix))], columns=list("abcd")
-    )
+    counts = pd.DataFrame(matrix, index=[f"s{i}" for i in range(len(matrix))], columns=list("abcd"))
     c, hidden, _ = suppress(counts, min_group)
     v, h = c.to_numpy(), hidden.to_numpy()
     assert h[:, -1].all()  # Other is always folded
@@ -167,9 +167,13 @@ def test_bad_input_errors():
     segmented, customers, tx = _case()
     with pytest.raises(BadParameterError, match="min_group: got 0"):
         build_personas(segmented, customers=customers, min_group=0)
-    with pytest.raises(BadParameterError, match=r"attributes: \['income'\] not found; available: .*region"):
+    with pytest.raises(
+        BadParameterError, match=r"attributes: \['income'\] not found; available: .*region"
+    ):
         build_personas(segmented, customers=customers, attributes=["income"])
-    with pytest.raises(BadParameterError, match=r"vip.segments: \['Loyal'\] not found; segments here"):
+    with pytest.raises(
+        BadParameterError, match=r"vip.segments: \['Loyal'\] not found; segments here"
+    ):
         vip_group(segmented, vip={"segments": ["Champions", "Loyal"]})
     with pytest.raises(BadParameterError, match="vip.segments"):
         build_personas(segmented, customers=customers, vip={"segments": ["Gold"]})
@@ -253,7 +257,9 @@ def test_portrait_survey_clause_needs_coverage():
         }
     )
     cov = pd.DataFrame({"segment": ["A"], "attribute": ["poll: contact"], "coverage": [0.4]})
-    text = portrait("A", customers=125, revenue_share=None, index=idx, coverage=cov, action="Say hi.")
+    text = portrait(
+        "A", customers=125, revenue_share=None, index=idx, coverage=cov, action="Say hi."
+    )
     assert text == (
         "A (125 customers): of the 40% who answered poll, 64% said SMS (contact). "
         "Message angle: Say hi."

@@ -72,7 +72,11 @@ def portrait(
             f"{segment}: {customers} customers, fewer than {min_group}: too few to describe "
             "without pointing at individuals."
         )
-    rev = "" if revenue_share is None or pd.isna(revenue_share) else f", {pct(revenue_share)} of revenue"
+    rev = (
+        ""
+        if revenue_share is None or pd.isna(revenue_share)
+        else f", {pct(revenue_share)} of revenue"
+    )
     head = f"{segment} ({customers:,} customers{rev})"
     mine = index[index["segment"] == segment]
     clauses = []
@@ -84,18 +88,26 @@ def portrait(
     notable = mine[mine["notable"] & ~mine["attribute"].str.contains(": ", regex=False)]
     for r in notable.sort_values("index", ascending=False).head(2).itertuples():
         if r.index > 100:
-            clauses.append(f"{r.value} over-represented ({_NAMES.get(r.attribute, r.attribute)}, index {r.index:.0f})")
+            clauses.append(
+                f"{r.value} over-represented ({_NAMES.get(r.attribute, r.attribute)}, index {r.index:.0f})"
+            )
     low = notable[notable["index"] < 100].sort_values("index").head(1)
     for r in low.itertuples():
-        clauses.append(f"few {r.value} ({_NAMES.get(r.attribute, r.attribute)}, index {r.index:.0f})")
+        clauses.append(
+            f"few {r.value} ({_NAMES.get(r.attribute, r.attribute)}, index {r.index:.0f})"
+        )
     if spend is not None and len(spend):
         cats = spend[(spend["segment"] == segment) & (spend["attribute"] == "category")]
         cats = cats[cats["value"] != "Other"].sort_values("spend_share", ascending=False)
         if len(cats):
-            clauses.append(f"buy {cats.iloc[0].value} most ({pct(cats.iloc[0].spend_share)} of spend)")
+            clauses.append(
+                f"buy {cats.iloc[0].value} most ({pct(cats.iloc[0].spend_share)} of spend)"
+            )
     channel = _rows(index, segment, "channel")
     if len(channel):
-        clauses.append(f"{pct(channel.iloc[0].share_in_segment)} order mostly via {channel.iloc[0].value}")
+        clauses.append(
+            f"{pct(channel.iloc[0].share_in_segment)} order mostly via {channel.iloc[0].value}"
+        )
     for attribute in sorted(a for a in mine["attribute"].unique() if ": " in a):
         answers = _rows(index, segment, attribute)
         cov = None
@@ -201,7 +213,9 @@ def persona_grid(cards: pd.DataFrame, *, currency: str = "$", columns: int = 3):
     for c in cards.itertuples():
         facts = []
         if not pd.isna(c.share):
-            facts.append(f"{c.customers:,} customers ({pct(c.share)}), {pct(c.revenue_share)} of revenue")
+            facts.append(
+                f"{c.customers:,} customers ({pct(c.share)}), {pct(c.revenue_share)} of revenue"
+            )
             facts.append(
                 f"median {c.median_recency_days:.0f} days since last order, "
                 f"{c.median_frequency:.0f} orders, {currency}{c.median_monetary:,.0f}"
