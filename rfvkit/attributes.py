@@ -137,40 +137,40 @@ def _purchase_attributes(tx: pd.DataFrame, index: pd.Index, codes=None) -> pd.Da
     if codes is None:
         codes = pd.Index(index).get_indexer(tx["customer_id"])
     keep = codes >= 0
-    cust = codes[keep]
+    cust, n = codes[keep], len(index)
     out = pd.DataFrame(index=index)
     if "category" in tx:
-        amount = tx["amount"].to_numpy(dtype="float64")[keep]
-        out["top_category"] = _mode(cust, tx["category"].to_numpy()[keep], len(index),
-                                    np.clip(amount, 0, None))  # fmt: skip
+        amount = np.clip(tx["amount"].to_numpy(dtype="float64")[keep], 0, None)
+        values, labels = pd.factorize(tx["category"], sort=True)
+        out["top_category"] = _mode(cust, values[keep], labels, n, amount)
     if "channel" in tx:
-        out["channel"] = _mode(cust, tx["channel"].to_numpy()[keep], len(index))
+        values, labels = pd.factorize(tx["channel"], sort=True)
+        out["channel"] = _mode(cust, values[keep], labels, n)
     if "order_date" in tx:
         when = tx["order_date"].to_numpy(dtype="datetime64[s]")[keep]
         hours = when.astype("datetime64[h]").astype(np.int64)
-        part = np.array(DAYPARTS, dtype=object)[(hours % 24) // 6]
-        out["order_daypart"] = _mode(cust, part, len(index))
+        out["order_daypart"] = _mode(cust, (hours % 24) // 6, DAYPARTS, n)
         days = when.astype("datetime64[D]").astype(np.int64)  # 1970-01-01 was a Thursday
-        weekend = np.array(["weekday", "weekend"], dtype=object)[((days + 3) % 7 >= 5).astype(int)]
-        out["order_day"] = _mode(cust, weekend, len(index))
+        out["order_day"] = _mode(cust, ((days + 3) % 7 >= 5).astype(np.int64),
+                                 ("weekday", "weekend"), n)  # fmt: skip
     if "discount" in tx:
         has = pd.to_numeric(tx["discount"], errors="coerce").fillna(0).to_numpy()[keep] > 0
-        lines = np.bincount(cust, minlength=len(index))
-        share = np.bincount(cust, weights=has, minlength=len(index)) / np.maximum(lines, 1)
+        lines = np.bincount(cust, minlength=n)
+        share = np.bincount(cust, weights=has, minlength=n) / np.maximum(lines, 1)
         out["discount_share"] = np.where(lines > 0, share, np.nan)
     return out
 
 
-def _mode(cust: np.ndarray, values: np.ndarray, n: int, weights=None) -> np.ndarray:
-    """Per customer, the value with the largest weight (count by default); ties -> first
-    value in sorted order; customers without a known value get NaN."""
-    known = pd.notna(values)
-    codes, uniques = pd.factorize(values[known], sort=True)
-    k = max(len(uniques), 1)
+def _mode(cust: np.ndarray, codes: np.ndarray, labels, n: int, weights=None) -> np.ndarray:
+    """Per customer, the label (``codes`` index ``labels``; -1 = missing) with the largest
+    weight (count by default); ties -> the first label; no known value -> NaN."""
+    k = max(len(labels), 1)
+    known = codes >= 0
     w = None if weights is None else weights[known]
-    totals = np.bincount(cust[known] * k + codes, weights=w, minlength=n * k).reshape(n, k)
+    totals = np.bincount(cust[known] * k + codes[known], weights=w, minlength=n * k)
+    totals = totals.reshape(n, k)
     best = totals.argmax(axis=1)
-    out = np.asarray(uniques, dtype=object)[best] if len(uniques) else np.full(n, np.nan, object)
+    out = np.asarray(labels, dtype=object)[best] if len(labels) else np.full(n, np.nan, object)
     return np.where(totals.max(axis=1) > 0, out, np.nan)
 
 

@@ -287,30 +287,29 @@ def _spend(transactions, codes, seg_codes, names, extra, min_group) -> pd.DataFr
     if transactions is None or not len(transactions):
         return pd.DataFrame()
     spend = np.clip(transactions["amount"].to_numpy(dtype="float64"), 0, None)
-    ok = (codes >= 0) & (spend > 0)
-    line_seg = np.where(codes >= 0, seg_codes[np.maximum(codes, 0)], -1)
-    group_sets = [(line_seg, names, ok & (line_seg >= 0))]
+    known = codes >= 0
+    safe = np.maximum(codes, 0)
+    group_sets = [(seg_codes, names)]  # (group of each customer, -1 = left out; group names)
     for name, (pos, _) in extra.items():
-        member = np.zeros(len(seg_codes), dtype=bool)
-        member[pos] = True
-        member &= seg_codes >= 0
-        if member.sum() >= min_group:
-            in_vip = np.where(codes >= 0, member[np.maximum(codes, 0)], False)
-            group_sets.append((np.zeros(len(codes), dtype=np.int64), [name], ok & in_vip))
+        member = np.full(len(seg_codes), -1, dtype=np.int64)
+        member[pos] = 0
+        member[seg_codes < 0] = -1
+        if (member >= 0).sum() >= min_group:
+            group_sets.append((member, [name]))
     parts = []
     for column in (c for c in ("category", "product") if c in transactions):
         vcodes, uniques = pd.factorize(transactions[column], sort=True)
         k = max(len(uniques), 1)
-        good = ok & (vcodes >= 0)
-        total = np.bincount(vcodes[good], weights=spend[good], minlength=k)
+        ok = known & (spend > 0) & (vcodes >= 0)
+        total = np.bincount(vcodes[ok], weights=spend[ok], minlength=k)
         population = total / total.sum() if total.sum() else total
-        for gcodes, gnames, mask in group_sets:
-            mask = mask & (vcodes >= 0)
-            g, v, c = gcodes[mask], vcodes[mask], codes[mask]
+        for cust_group, gnames in group_sets:
+            line_group = np.where(known, cust_group[safe], -1)
+            mask = ok & (line_group >= 0)
+            g, v, c = line_group[mask], vcodes[mask], codes[mask].astype(np.int64)
             sums = np.bincount(g * k + v, weights=spend[mask], minlength=len(gnames) * k)
-            pairs = pd.unique(c.astype(np.int64) * k + v)  # distinct customer x value
-            first = pd.Series(g, index=c.astype(np.int64) * k + v)  # group of each pair
-            pair_group = first[~first.index.duplicated()].reindex(pairs).to_numpy()
+            pairs = pd.unique(c * k + v)  # distinct customer x value
+            pair_group = cust_group[pairs // k]
             buyers = np.bincount(pair_group * k + pairs % k, minlength=len(gnames) * k)
             sums, buyers = sums.reshape(-1, k), buyers.reshape(-1, k)
             for i, seg in enumerate(gnames):
