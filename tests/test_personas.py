@@ -313,3 +313,24 @@ def test_sample_poll_is_loaded_with_its_faults(sample_personas):
     assert p.free_text["question"].tolist() == ["comment"]
     champions = p.card("Champions")
     assert "who answered" in champions["survey"] and champions["survey_coverage"] > 0.4
+
+
+# ---------------------------------------------------------------- figures
+
+
+def test_figures_from_the_persona_tables():
+    from rfvkit import plots
+
+    segmented, customers, tx = _case()
+    p = build_personas(segmented, customers=customers, transactions=tx, vip=False)
+    heat = plots.persona_index_heatmap(p.index, attribute="region")
+    assert heat.data[0].zmid == 100.0 and heat.data[0].colorscale is not None
+    assert list(heat.data[0].y) == ["Champions", "Lost"]  # rule order kept, tiny New absent
+    assert list(heat.data[0].x) == ["North", "South"]
+    with pytest.raises(BadParameterError, match="attribute: 'income' is not in the index"):
+        plots.persona_index_heatmap(p.index, attribute="income")
+    bars = plots.age_band_bars(p.index)
+    assert [t.name for t in bars.data] == ["25-34", "45-54"]
+    assert [t.name for t in plots.top_categories(p.spend).data] == ["Home", "Pantry"]
+    empty = plots.survey_coverage(p.coverage)  # no survey: a figure that says so
+    assert not empty.data and "no survey" in empty.layout.annotations[0].text
