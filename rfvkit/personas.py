@@ -218,14 +218,23 @@ def _survey_attributes(surveys: dict[str, pd.DataFrame], index: pd.Index):
     """Answer columns named ``"<survey>: <column>"``, their kinds, and free-text counts."""
     parts, kinds, free = [], {}, []
     for name, answers in surveys.items():
-        frame = answers.drop_duplicates("customer_id", keep="last").set_index("customer_id")
+        answers = answers.drop_duplicates("customer_id", keep="last")
+        if not len(answers):
+            continue
+        pos = pd.Index(answers["customer_id"]).get_indexer(index)  # one hash join per survey
+        found = pos >= 0
         for col, kind in answer_kinds(answers).items():
             label = f"{name}: {col}"
+            values = answers[col].to_numpy(dtype=object)
+            column = pd.Series(np.where(found, values[np.maximum(pos, 0)], None), index=index)
+            column = column.where(column.notna(), np.nan)
+            if kind == "numeric":
+                column = pd.to_numeric(column, errors="coerce")
             if kind == "free_text":
-                free.append((name, col, int(frame[col].reindex(index).notna().sum())))
+                free.append((name, col, int(column.notna().sum())))
                 continue
             kinds[label] = kind
-            parts.append(frame[col].reindex(index).rename(label))
+            parts.append(column.rename(label))
     answers = pd.concat(parts, axis=1) if parts else pd.DataFrame(index=index)
     return answers, kinds, pd.DataFrame(free, columns=["survey", "question", "responses"])
 
@@ -297,20 +306,23 @@ def _spend(transactions, codes, seg_codes, names, extra, min_group) -> pd.DataFr
         if (member >= 0).sum() >= min_group:
             group_sets.append((member, [name]))
     parts = []
+    line_groups = [np.where(known, g[safe], -1) for g, _ in group_sets]  # once per group set
     for column in (c for c in ("category", "product") if c in transactions):
         vcodes, uniques = pd.factorize(transactions[column], sort=True)
         k = max(len(uniques), 1)
         ok = known & (spend > 0) & (vcodes >= 0)
-        total = np.bincount(vcodes[ok], weights=spend[ok], minlength=k)
+        v_ok, w_ok = vcodes[ok], spend[ok]
+        total = np.bincount(v_ok, weights=w_ok, minlength=k)
         population = total / total.sum() if total.sum() else total
-        for cust_group, gnames in group_sets:
-            line_group = np.where(known, cust_group[safe], -1)
-            mask = ok & (line_group >= 0)
-            g, v, c = line_group[mask], vcodes[mask], codes[mask].astype(np.int64)
-            sums = np.bincount(g * k + v, weights=spend[mask], minlength=len(gnames) * k)
-            pairs = pd.unique(c * k + v)  # distinct customer x value
+        pairs = pd.unique(codes[ok].astype(np.int64) * k + v_ok)  # distinct customer x value
+        for (cust_group, gnames), line_group in zip(group_sets, line_groups, strict=True):
+            g = line_group[ok]
+            inside = g >= 0
+            sums = np.bincount(g[inside] * k + v_ok[inside], weights=w_ok[inside],
+                               minlength=len(gnames) * k)  # fmt: skip
             pair_group = cust_group[pairs // k]
-            buyers = np.bincount(pair_group * k + pairs % k, minlength=len(gnames) * k)
+            mine = pair_group >= 0
+            buyers = np.bincount(pair_group[mine] * k + pairs[mine] % k, minlength=len(gnames) * k)
             sums, buyers = sums.reshape(-1, k), buyers.reshape(-1, k)
             for i, seg in enumerate(gnames):
                 have = np.flatnonzero(sums[i] > 0)
