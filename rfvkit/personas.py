@@ -164,7 +164,7 @@ def build_personas(
             )
     codes = None
     if transactions is not None and len(transactions):
-        codes = segmented.index.get_indexer(transactions["customer_id"])  # one hash join
+        codes = _positions(segmented.index, transactions["customer_id"])
     frame, base_kinds = customer_attributes(
         customers, transactions, index=segmented.index, as_of=as_of, attributes=wanted,
         codes=codes,
@@ -204,6 +204,18 @@ def build_personas(
         rules=rules, min_group=min_group, vip=list(extra),
     )  # fmt: skip
     return Personas(cards, index, coverage, numeric, spend, free, options)
+
+
+def _positions(index: pd.Index, keys: pd.Series) -> np.ndarray:
+    """Position in ``index`` of each key (-1 = absent): factorize the long column (Arrow's
+    dictionary encoding for string columns), then look up only its distinct values."""
+    key_codes, uniques = pd.factorize(keys)
+    where = index.get_indexer(pd.Index(uniques))
+    return (
+        np.where(key_codes >= 0, where[np.maximum(key_codes, 0)], -1)
+        if len(where)
+        else (np.full(len(keys), -1, dtype=np.int64))
+    )
 
 
 def _available(customers, transactions) -> list[str]:
@@ -490,7 +502,7 @@ def _index_rows(
     """Long index rows of one categorical attribute: segments (``seg_codes`` index
     ``names``; -1 = a tiny segment, left out of every count, the population included), then
     ``extra`` groups (name -> (member positions, the segments it is made of or None))."""
-    vcodes, uniques = pd.factorize(values.astype("object"), sort=True)
+    vcodes, uniques = pd.factorize(values, sort=True)
     k = len(uniques)
     ok = (vcodes >= 0) & (seg_codes >= 0)
     if not k or not ok.any():

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from rfvkit.errors import BadParameterError, require_columns
+from rfvkit.errors import require_columns
 from rfvkit.plots._style import PALETTE, _base, _no_data
 
 __all__ = ["persona_index_heatmap", "age_band_bars", "top_categories", "survey_coverage"]
@@ -41,12 +41,10 @@ def persona_index_heatmap(
     """
     require_columns(index, ["segment", "attribute", "value", "index"], table="index")
     rows = index[(index["attribute"] == attribute) & (index["value"] != "Other")]
-    if rows.empty and attribute not in set(index["attribute"]):
-        raise BadParameterError(
-            f"attribute: {attribute!r} is not in the index; available: "
-            f"{', '.join(dict.fromkeys(index['attribute']))}."
-        )
     fig = _base(f"Index by segment: {attribute} (100 = same as everyone; red = over-represented)")
+    if attribute not in set(index["attribute"]):  # e.g. no poll in this run's parameters
+        available = ", ".join(map(str, dict.fromkeys(index["attribute"])))
+        return _no_data(fig, f"no attribute {attribute!r} here; available: {available}")
     if rows.empty:
         return _no_data(fig, "every cell is suppressed (fewer than min_group customers)")
     grid = rows.pivot_table(index="segment", columns="value", values="index", sort=False)
