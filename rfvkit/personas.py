@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from statsmodels.stats.proportion import proportions_ztest
 
 from rfvkit.attributes import customer_attributes
@@ -207,15 +209,24 @@ def build_personas(
 
 
 def _positions(index: pd.Index, keys: pd.Series) -> np.ndarray:
-    """Position in ``index`` of each key (-1 = absent): factorize the long column (Arrow's
-    dictionary encoding for string columns), then look up only its distinct values."""
+    """Position in ``index`` of each key (-1 = absent), as int64.
+
+    String ids go through Arrow's hash lookup (``pyarrow.compute.index_in``), about twice as
+    fast as pandas on 10M keys; other ids factorize the long column, then look up only its
+    distinct values.
+    """
+    try:
+        values, universe = pa.array(keys.array), pa.array(index.array)
+        if pa.types.is_string(values.type) or pa.types.is_large_string(values.type):
+            found = pc.index_in(values, value_set=universe.cast(values.type)).fill_null(-1)
+            return np.asarray(found.to_numpy(zero_copy_only=False), dtype=np.int64)
+    except (pa.ArrowException, TypeError, ValueError):
+        pass
     key_codes, uniques = pd.factorize(keys)
     where = index.get_indexer(pd.Index(uniques))
-    return (
-        np.where(key_codes >= 0, where[np.maximum(key_codes, 0)], -1)
-        if len(where)
-        else (np.full(len(keys), -1, dtype=np.int64))
-    )
+    if not len(where):
+        return np.full(len(keys), -1, dtype=np.int64)
+    return np.where(key_codes >= 0, where[np.maximum(key_codes, 0)], -1)
 
 
 def _available(customers, transactions) -> list[str]:
@@ -326,7 +337,7 @@ def _spend(transactions, codes, seg_codes, names, extra, min_group) -> pd.DataFr
         v_ok, w_ok = vcodes[ok], spend[ok]
         total = np.bincount(v_ok, weights=w_ok, minlength=k)
         population = total / total.sum() if total.sum() else total
-        pairs = pd.unique(codes[ok].astype(np.int64) * k + v_ok)  # distinct customer x value
+        pairs = _distinct(codes[ok].astype(np.int64) * k + v_ok, len(seg_codes) * k)
         for (cust_group, gnames), line_group in zip(group_sets, line_groups, strict=True):
             g = line_group[ok]
             inside = g >= 0
@@ -357,6 +368,16 @@ def _spend(transactions, codes, seg_codes, names, extra, min_group) -> pd.DataFr
     out = pd.concat(parts, ignore_index=True)
     out["index"] = 100 * out["spend_share"] / out["spend_share_population"]
     return out.drop(columns=["spend"])
+
+
+def _distinct(keys: np.ndarray, size: int) -> np.ndarray:
+    """Distinct non-negative integer keys below ``size``: a bit mask when it is small enough
+    (one pass, no hashing), else a hash table."""
+    if size <= 400_000_000:
+        seen = np.zeros(size, dtype=bool)
+        seen[keys] = True
+        return np.flatnonzero(seen)
+    return pd.unique(keys)
 
 
 def _fold_spend(rows: pd.DataFrame, min_group: int) -> pd.DataFrame:

@@ -334,3 +334,15 @@ def test_figures_from_the_persona_tables():
     assert [t.name for t in plots.top_categories(p.spend).data] == ["Home", "Pantry"]
     empty = plots.survey_coverage(p.coverage)  # no survey: a figure that says so
     assert not empty.data and "no survey" in empty.layout.annotations[0].text
+
+
+def test_positions_join_agrees_with_pandas():
+    from rfvkit.personas import _positions
+
+    index = pd.Index(["a", "b", "c"])
+    for keys in (
+        pd.Series(["c", "x", "a", None], dtype="object"),
+        pd.Series(pd.array(["c", "x", "a", None], dtype="str")),
+    ):
+        assert _positions(index, keys).tolist() == [2, -1, 0, -1]
+    assert _positions(pd.Index([1, 2, 3]), pd.Series([3, 5, 1])).tolist() == [2, -1, 0]
