@@ -27,9 +27,11 @@ _NAMES = {
 }
 
 
-def _rows(index: pd.DataFrame, segment: str, attribute: str) -> pd.DataFrame:
-    rows = index[(index["segment"] == segment) & (index["attribute"] == attribute)]
-    return rows[rows["value"] != "Other"].sort_values("share_in_segment", ascending=False)
+def _split(index: pd.DataFrame, segment: str) -> dict[str, pd.DataFrame]:
+    """Shown (non-Other) rows of one segment by attribute, largest share first."""
+    rows = index[(index["segment"] == segment) & (index["value"] != "Other")]
+    rows = rows.sort_values("share_in_segment", ascending=False)
+    return dict(tuple(rows.groupby("attribute", sort=False)))
 
 
 def _mix(rows: pd.DataFrame, n: int = 3, *, with_index: bool = False, by_value=False) -> str:
@@ -79,8 +81,9 @@ def portrait(
     )
     head = f"{segment} ({customers:,} customers{rev})"
     mine = index[index["segment"] == segment]
+    split, none = _split(index, segment), index.iloc[:0]
     clauses = []
-    ages = _rows(index, segment, "age_band")
+    ages = split.get("age_band", none)
     if len(ages):
         top = ages.iloc[0]
         age = "" if median_age is None or pd.isna(median_age) else f", median age {median_age:.0f}"
@@ -103,13 +106,13 @@ def portrait(
             clauses.append(
                 f"buy {cats.iloc[0].value} most ({pct(cats.iloc[0].spend_share)} of spend)"
             )
-    channel = _rows(index, segment, "channel")
+    channel = split.get("channel", none)
     if len(channel):
         clauses.append(
             f"{pct(channel.iloc[0].share_in_segment)} order mostly via {channel.iloc[0].value}"
         )
     for attribute in sorted(a for a in mine["attribute"].unique() if ": " in a):
-        answers = _rows(index, segment, attribute)
+        answers = split.get(attribute, none)
         cov = None
         if coverage is not None and len(coverage):
             hit = coverage[(coverage["segment"] == segment) & (coverage["attribute"] == attribute)]
@@ -159,6 +162,8 @@ def persona_cards(
     spend_by = dict(tuple(spend.groupby("segment", sort=False))) if len(spend) else {}
     for seg, pos in groups.items():
         index = by_segment.get(seg, index.iloc[:0])
+        split = _split(index, seg)
+        none = index.iloc[:0]
         spend_seg = spend_by.get(seg, spend.iloc[:0]) if len(spend) else spend
         n = len(pos)
         card: dict = {"segment": seg, "customers": n}
@@ -170,21 +175,21 @@ def persona_cards(
                 card[f"median_{col}"] = float(np.nanmedian(values[pos]))
             age = numeric[(numeric["segment"] == seg) & (numeric["attribute"] == "age")]
             card["median_age"] = float(age["median"].iloc[0]) if len(age) else np.nan
-            card["age_bands"] = _mix(_rows(index, seg, "age_band"), by_value=True)
-            card["gender"] = _mix(_rows(index, seg, "gender"))
-            card["top_regions"] = _mix(_rows(index, seg, "region"), with_index=True)
-            card["top_countries"] = _mix(_rows(index, seg, "country"), with_index=True)
+            card["age_bands"] = _mix(split.get("age_band", none), by_value=True)
+            card["gender"] = _mix(split.get("gender", none))
+            card["top_regions"] = _mix(split.get("region", none), with_index=True)
+            card["top_countries"] = _mix(split.get("country", none), with_index=True)
             if len(spend_seg):
                 cats = spend_seg[spend_seg["attribute"] == "category"]
                 cats = cats[cats["value"] != "Other"].sort_values("spend_share", ascending=False)
                 card["top_categories"] = ", ".join(
                     f"{r.value} {pct(r.spend_share)}" for r in cats.head(3).itertuples()
                 )
-            card["preferred_channel"] = _mix(_rows(index, seg, "channel"), 1)
+            card["preferred_channel"] = _mix(split.get("channel", none), 1)
             surveys = coverage[(coverage["segment"] == seg) & (coverage["source"] == "survey")]
             texts = []
             for attr in surveys["attribute"]:
-                top = _rows(index, seg, attr).head(1)
+                top = split.get(attr, none).head(1)
                 cov = surveys.loc[surveys["attribute"] == attr, "coverage"].iloc[0]
                 if len(top) and not pd.isna(cov):
                     texts.append(
