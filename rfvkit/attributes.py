@@ -1,9 +1,11 @@
-"""Per-customer attributes for personas: demographics, geography, purchase habits.
+"""Per-customer attributes for personas: demographics, geography, purchase habits, spend.
 
 :func:`customer_attributes` joins what the customer table says (age and age band, gender,
 country, region, any extra mapped column) and what the transactions show (main category by
 spend, main channel, usual time of day and day of week, discount share) onto one row per
-customer. :func:`spend_shares` gives each segment's spend by category or product.
+customer. :func:`spend_shares` and :func:`segment_spend` (the fast path personas use, with
+small cells folded) give each segment's spend by category or product; :func:`positions` joins
+order lines to customers.
 Identifiers and personal data (:data:`PERSONAL`) are never attributes.
 """
 
@@ -13,10 +15,20 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from rfvkit.errors import BadParameterError
 
-__all__ = ["AGE_EDGES", "PERSONAL", "age_band", "customer_attributes", "spend_shares"]
+__all__ = [
+    "AGE_EDGES",
+    "PERSONAL",
+    "age_band",
+    "customer_attributes",
+    "spend_shares",
+    "segment_spend",
+    "positions",
+]
 
 #: Lower edges of the age bands: 18-24, 25-34, 35-44, 45-54, 55-64, 65+ (and "under 18").
 #: These are the age ranges of Google Ads demographic targeting
@@ -32,6 +44,7 @@ PERSONAL = (
 #: Attributes derived from transactions when their source column exists.
 PURCHASE = ("top_category", "channel", "order_daypart", "order_day", "discount_share")
 DAYPARTS = ("night (0-5h)", "morning (6-11h)", "afternoon (12-17h)", "evening (18-23h)")
+OTHER = "Other"
 #: A text column with more distinct values than this is not summarised by default.
 MAX_VALUES = 50
 
@@ -208,3 +221,112 @@ def spend_shares(
     out["spend_share_population"] = out["value"].map(population / population.sum())
     out["index"] = 100 * out["spend_share"] / out["spend_share_population"]
     return out.insert(1, "attribute", column) or out
+
+
+def positions(index: pd.Index, keys: pd.Series) -> np.ndarray:
+    """Position in ``index`` of each key (-1 = absent), as int64.
+
+    String ids go through Arrow's hash lookup (``pyarrow.compute.index_in``), about twice as
+    fast as pandas on 10M keys; other ids factorize the long column, then look up only its
+    distinct values.
+    """
+    try:
+        values, universe = pa.array(keys.array), pa.array(index.array)
+        if pa.types.is_string(values.type) or pa.types.is_large_string(values.type):
+            found = pc.index_in(values, value_set=universe.cast(values.type)).fill_null(-1)
+            return np.asarray(found.to_numpy(zero_copy_only=False), dtype=np.int64)
+    except (pa.ArrowException, TypeError, ValueError):
+        pass
+    key_codes, uniques = pd.factorize(keys)
+    where = index.get_indexer(pd.Index(uniques))
+    if not len(where):
+        return np.full(len(keys), -1, dtype=np.int64)
+    return np.where(key_codes >= 0, where[np.maximum(key_codes, 0)], -1)
+
+
+def segment_spend(transactions, codes, seg_codes, names, extra, min_group) -> pd.DataFrame:
+    """Spend shares by category and product per segment (and VIP group); values bought by
+    fewer than ``min_group`` customers of a group fold into Other (with the next smallest
+    when Other would hold a single value). Tiny segments are left out."""
+    if transactions is None or not len(transactions):
+        return pd.DataFrame()
+    spend = np.clip(transactions["amount"].to_numpy(dtype="float64"), 0, None)
+    known = codes >= 0
+    safe = np.maximum(codes, 0)
+    group_sets = [(seg_codes, names)]  # (group of each customer, -1 = left out; group names)
+    for name, (pos, _) in extra.items():
+        member = np.full(len(seg_codes), -1, dtype=np.int64)
+        member[pos] = 0
+        member[seg_codes < 0] = -1
+        if (member >= 0).sum() >= min_group:
+            group_sets.append((member, [name]))
+    parts = []
+    line_groups = [np.where(known, g[safe], -1) for g, _ in group_sets]  # once per group set
+    for column in (c for c in ("category", "product") if c in transactions):
+        vcodes, uniques = pd.factorize(transactions[column], sort=True)
+        k = max(len(uniques), 1)
+        ok = known & (spend > 0) & (vcodes >= 0)
+        v_ok, w_ok = vcodes[ok], spend[ok]
+        total = np.bincount(v_ok, weights=w_ok, minlength=k)
+        population = total / total.sum() if total.sum() else total
+        pairs = _distinct(codes[ok].astype(np.int64) * k + v_ok, len(seg_codes) * k)
+        for (cust_group, gnames), line_group in zip(group_sets, line_groups, strict=True):
+            g = line_group[ok]
+            inside = g >= 0
+            sums = np.bincount(g[inside] * k + v_ok[inside], weights=w_ok[inside],
+                               minlength=len(gnames) * k)  # fmt: skip
+            pair_group = cust_group[pairs // k]
+            mine = pair_group >= 0
+            buyers = np.bincount(pair_group[mine] * k + pairs[mine] % k, minlength=len(gnames) * k)
+            sums, buyers = sums.reshape(-1, k), buyers.reshape(-1, k)
+            for i, seg in enumerate(gnames):
+                have = np.flatnonzero(sums[i] > 0)
+                if not have.size:
+                    continue
+                rows = pd.DataFrame(
+                    {
+                        "segment": seg,
+                        "attribute": column,
+                        "value": np.asarray(uniques, dtype=object)[have],
+                        "buyers": buyers[i, have],
+                        "spend": sums[i, have],
+                        "spend_share": sums[i, have] / sums[i].sum(),
+                        "spend_share_population": population[have],
+                    }
+                )
+                parts.append(_fold_spend(rows, min_group))
+    if not parts:
+        return pd.DataFrame()
+    out = pd.concat(parts, ignore_index=True)
+    out["index"] = 100 * out["spend_share"] / out["spend_share_population"]
+    return out.drop(columns=["spend"])
+
+
+def _distinct(keys: np.ndarray, size: int) -> np.ndarray:
+    """Distinct non-negative integer keys below ``size``: a bit mask when it is small enough
+    (one pass, no hashing), else a hash table."""
+    if size <= 400_000_000:
+        seen = np.zeros(size, dtype=bool)
+        seen[keys] = True
+        return np.flatnonzero(seen)
+    return pd.unique(keys)
+
+
+def _fold_spend(rows: pd.DataFrame, min_group: int) -> pd.DataFrame:
+    rows = rows.sort_values("spend", ascending=False)
+    hide = (rows["buyers"] < min_group).to_numpy().copy()
+    if hide.sum() == 1 and (~hide).any():
+        hide[np.flatnonzero(~hide)[-1]] = True
+    shown = rows[~hide]
+    if hide.any():
+        other = {
+            "segment": rows["segment"].iloc[0],
+            "attribute": rows["attribute"].iloc[0],
+            "value": OTHER,
+            "buyers": np.nan,
+            "spend": rows["spend"][hide].sum(),
+            "spend_share": rows["spend_share"][hide].sum(),
+            "spend_share_population": np.nan,
+        }
+        shown = pd.concat([shown, pd.DataFrame([other])], ignore_index=True)
+    return shown.drop(columns=["index"], errors="ignore")

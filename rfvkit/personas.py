@@ -28,17 +28,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 from statsmodels.stats.proportion import proportions_ztest
 
-from rfvkit.attributes import customer_attributes
+from rfvkit.attributes import OTHER, customer_attributes, positions, segment_spend
 from rfvkit.errors import BadParameterError, require_columns
 from rfvkit.surveys import answer_kinds
 
 __all__ = ["Personas", "build_personas", "vip_group", "suppress"]
 
-OTHER = "Other"
 INDEX_COLUMNS = [
     "segment", "attribute", "value", "customers", "share_in_segment", "share_in_population",
     "index", "p_value", "notable", "folded",
@@ -166,7 +163,7 @@ def build_personas(
             )
     codes = None
     if transactions is not None and len(transactions):
-        codes = _positions(segmented.index, transactions["customer_id"])
+        codes = positions(segmented.index, transactions["customer_id"])
     frame, base_kinds = customer_attributes(
         customers, transactions, index=segmented.index, as_of=as_of, attributes=wanted,
         codes=codes,
@@ -197,7 +194,7 @@ def build_personas(
     index = index[INDEX_COLUMNS].reset_index(drop=True)
     coverage = _coverage(frame, kinds, groups, min_group)
     numeric = _numeric(frame, kinds, groups, min_group)
-    spend = _spend(transactions, codes, seg_codes, big, extra, min_group)
+    spend = segment_spend(transactions, codes, seg_codes, big, extra, min_group)
     options = {"min_group": min_group, "band": band, "alpha": alpha, "vip": list(extra)}
     from rfvkit.narrative.personas import persona_cards
 
@@ -206,27 +203,6 @@ def build_personas(
         rules=rules, min_group=min_group, vip=list(extra),
     )  # fmt: skip
     return Personas(cards, index, coverage, numeric, spend, free, options)
-
-
-def _positions(index: pd.Index, keys: pd.Series) -> np.ndarray:
-    """Position in ``index`` of each key (-1 = absent), as int64.
-
-    String ids go through Arrow's hash lookup (``pyarrow.compute.index_in``), about twice as
-    fast as pandas on 10M keys; other ids factorize the long column, then look up only its
-    distinct values.
-    """
-    try:
-        values, universe = pa.array(keys.array), pa.array(index.array)
-        if pa.types.is_string(values.type) or pa.types.is_large_string(values.type):
-            found = pc.index_in(values, value_set=universe.cast(values.type)).fill_null(-1)
-            return np.asarray(found.to_numpy(zero_copy_only=False), dtype=np.int64)
-    except (pa.ArrowException, TypeError, ValueError):
-        pass
-    key_codes, uniques = pd.factorize(keys)
-    where = index.get_indexer(pd.Index(uniques))
-    if not len(where):
-        return np.full(len(keys), -1, dtype=np.int64)
-    return np.where(key_codes >= 0, where[np.maximum(key_codes, 0)], -1)
 
 
 def _available(customers, transactions) -> list[str]:
@@ -310,94 +286,6 @@ def _numeric(frame, kinds, groups, min_group) -> pd.DataFrame:
     order = {seg: i for i, seg in enumerate([*groups, "All customers"])}
     out = pd.DataFrame(rows, columns=["segment", "attribute", "customers", "median", "q1", "q3"])
     return out.sort_values("segment", key=lambda s: s.map(order), kind="stable", ignore_index=True)
-
-
-def _spend(transactions, codes, seg_codes, names, extra, min_group) -> pd.DataFrame:
-    """Spend shares by category and product per segment (and VIP group); values bought by
-    fewer than ``min_group`` customers of a group fold into Other (with the next smallest
-    when Other would hold a single value). Tiny segments are left out."""
-    if transactions is None or not len(transactions):
-        return pd.DataFrame()
-    spend = np.clip(transactions["amount"].to_numpy(dtype="float64"), 0, None)
-    known = codes >= 0
-    safe = np.maximum(codes, 0)
-    group_sets = [(seg_codes, names)]  # (group of each customer, -1 = left out; group names)
-    for name, (pos, _) in extra.items():
-        member = np.full(len(seg_codes), -1, dtype=np.int64)
-        member[pos] = 0
-        member[seg_codes < 0] = -1
-        if (member >= 0).sum() >= min_group:
-            group_sets.append((member, [name]))
-    parts = []
-    line_groups = [np.where(known, g[safe], -1) for g, _ in group_sets]  # once per group set
-    for column in (c for c in ("category", "product") if c in transactions):
-        vcodes, uniques = pd.factorize(transactions[column], sort=True)
-        k = max(len(uniques), 1)
-        ok = known & (spend > 0) & (vcodes >= 0)
-        v_ok, w_ok = vcodes[ok], spend[ok]
-        total = np.bincount(v_ok, weights=w_ok, minlength=k)
-        population = total / total.sum() if total.sum() else total
-        pairs = _distinct(codes[ok].astype(np.int64) * k + v_ok, len(seg_codes) * k)
-        for (cust_group, gnames), line_group in zip(group_sets, line_groups, strict=True):
-            g = line_group[ok]
-            inside = g >= 0
-            sums = np.bincount(g[inside] * k + v_ok[inside], weights=w_ok[inside],
-                               minlength=len(gnames) * k)  # fmt: skip
-            pair_group = cust_group[pairs // k]
-            mine = pair_group >= 0
-            buyers = np.bincount(pair_group[mine] * k + pairs[mine] % k, minlength=len(gnames) * k)
-            sums, buyers = sums.reshape(-1, k), buyers.reshape(-1, k)
-            for i, seg in enumerate(gnames):
-                have = np.flatnonzero(sums[i] > 0)
-                if not have.size:
-                    continue
-                rows = pd.DataFrame(
-                    {
-                        "segment": seg,
-                        "attribute": column,
-                        "value": np.asarray(uniques, dtype=object)[have],
-                        "buyers": buyers[i, have],
-                        "spend": sums[i, have],
-                        "spend_share": sums[i, have] / sums[i].sum(),
-                        "spend_share_population": population[have],
-                    }
-                )
-                parts.append(_fold_spend(rows, min_group))
-    if not parts:
-        return pd.DataFrame()
-    out = pd.concat(parts, ignore_index=True)
-    out["index"] = 100 * out["spend_share"] / out["spend_share_population"]
-    return out.drop(columns=["spend"])
-
-
-def _distinct(keys: np.ndarray, size: int) -> np.ndarray:
-    """Distinct non-negative integer keys below ``size``: a bit mask when it is small enough
-    (one pass, no hashing), else a hash table."""
-    if size <= 400_000_000:
-        seen = np.zeros(size, dtype=bool)
-        seen[keys] = True
-        return np.flatnonzero(seen)
-    return pd.unique(keys)
-
-
-def _fold_spend(rows: pd.DataFrame, min_group: int) -> pd.DataFrame:
-    rows = rows.sort_values("spend", ascending=False)
-    hide = (rows["buyers"] < min_group).to_numpy().copy()
-    if hide.sum() == 1 and (~hide).any():
-        hide[np.flatnonzero(~hide)[-1]] = True
-    shown = rows[~hide]
-    if hide.any():
-        other = {
-            "segment": rows["segment"].iloc[0],
-            "attribute": rows["attribute"].iloc[0],
-            "value": OTHER,
-            "buyers": np.nan,
-            "spend": rows["spend"][hide].sum(),
-            "spend_share": rows["spend_share"][hide].sum(),
-            "spend_share_population": np.nan,
-        }
-        shown = pd.concat([shown, pd.DataFrame([other])], ignore_index=True)
-    return shown.drop(columns=["index"], errors="ignore")
 
 
 def vip_group(segmented: pd.DataFrame, config=None, *, vip: dict | None = None) -> pd.DataFrame:

@@ -337,7 +337,7 @@ def test_figures_from_the_persona_tables():
 
 
 def test_positions_join_agrees_with_pandas():
-    from rfvkit.personas import _positions
+    from rfvkit.attributes import positions as _positions
 
     index = pd.Index(["a", "b", "c"])
     for keys in (
