@@ -200,7 +200,7 @@ def build_personas(
 
     cards = persona_cards(
         segmented, groups, index=index, coverage=coverage, numeric=numeric, spend=spend,
-        rules=rules, min_group=min_group, vip=list(extra),
+        rules=rules, min_group=min_group, vip={n: segs for n, (_, segs) in extra.items()},
     )  # fmt: skip
     return Personas(cards, index, coverage, numeric, spend, free, options)
 

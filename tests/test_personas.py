@@ -346,3 +346,24 @@ def test_positions_join_agrees_with_pandas():
     ):
         assert _positions(index, keys).tolist() == [2, -1, 0, -1]
     assert _positions(pd.Index([1, 2, 3]), pd.Series([3, 5, 1])).tolist() == [2, -1, 0]
+
+
+def test_birth_year_gives_age_and_bands():
+    cust = pd.DataFrame({"customer_id": ["a", "b"], "birth_year": [1990, 1960]})
+    frame, kinds = customer_attributes(
+        cust, None, index=pd.Index(["a", "b"]), as_of=pd.Timestamp("2026-01-01")
+    )
+    assert frame["age"].tolist() == [36, 66] and frame["age_band"].tolist() == ["35-44", "65+"]
+    assert "birth_year" not in frame  # a birth date is personal data; the age band is enough
+
+
+def test_vip_card_takes_the_angle_of_its_first_segment():
+    from rfvkit.rules import load_rules
+
+    segmented, customers, tx = _case()
+    p = build_personas(
+        segmented, customers=customers, transactions=tx, rules=load_rules("default"),
+        vip={"segments": ["Champions", "Lost"]},
+    )  # fmt: skip
+    assert p.card("VIP")["action"] == load_rules("default").rules[0].action  # Champions
+    assert p.card("VIP")["customers"] == 100

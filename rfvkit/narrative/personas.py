@@ -140,11 +140,13 @@ def persona_cards(
     spend: pd.DataFrame,
     rules=None,
     min_group: int = 10,
-    vip: list[str] | None = None,
+    vip: dict[str, list | None] | None = None,
 ) -> pd.DataFrame:
     """One card per group (segments in order, then the VIP group): sizes, medians, mixes,
     the portrait and the rule's action. Groups smaller than ``min_group`` keep only their
-    size and a one-line portrait. ``groups`` maps each name to its row positions."""
+    size and a one-line portrait. ``groups`` maps each name to its row positions; ``vip``
+    maps the VIP group's name to the segments it is made of (their first rule's action is
+    its message angle), or None."""
     total = len(segmented)
     money = segmented["monetary"].to_numpy(dtype="float64") if "monetary" in segmented else None
     rfv = {
@@ -153,10 +155,10 @@ def persona_cards(
         if col in segmented
     }
     actions = {r.name: r.action for r in getattr(rules, "rules", [])}
-    if vip:
-        names = [a for a in (vip or [])]
-        for name in names:
-            actions.setdefault(name, "Reward and recognise: early access and VIP perks.")
+    for name, segments in (vip or {}).items():  # a VIP group made of segments: their angle
+        found = [actions[seg] for seg in segments or [] if actions.get(seg)]
+        if found:
+            actions.setdefault(name, found[0])
     cards = []
     by_segment = dict(tuple(index.groupby("segment", sort=False)))
     spend_by = dict(tuple(spend.groupby("segment", sort=False))) if len(spend) else {}
