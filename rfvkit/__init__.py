@@ -38,6 +38,11 @@ _EXPORTS = {
     "suggest_segments": "rfvkit.clustering",
     "compare_segments": "rfvkit.compare",
     "SegmentComparison": "rfvkit.compare",
+    # personas, surveys, VIP group
+    "build_personas": "rfvkit.personas",
+    "vip_group": "rfvkit.personas",
+    "Personas": "rfvkit.personas",
+    "read_survey": "rfvkit.surveys",
     # one call for the whole chain, notebooks, reports
     "analyse": "rfvkit.pipeline",
     "segment_customers": "rfvkit.pipeline",
@@ -110,6 +115,9 @@ _SUBMODULES = {
     "regroup",
     "history",
     "lift",
+    "personas",
+    "surveys",
+    "attributes",
 }
 
 __all__ = sorted([*_EXPORTS, *_SUBMODULES, "__version__"])

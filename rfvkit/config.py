@@ -38,6 +38,10 @@ TABLE_OPTIONS: dict[str, tuple[str, ...]] = {
     "optouts": ("date_format", "dayfirst", "default_region", "read_options"),
     "campaigns": ("date_format", "dayfirst", "read_options"),
 }
+#: Options of each ``data.surveys`` entry besides ``path`` and ``columns``.
+SURVEY_OPTIONS = ("name", "date_format", "dayfirst", "default_region", "read_options")
+#: Keys of ``vip:`` (exactly one of segments, top_share, rule).
+VIP_KEYS = ("segments", "top_share", "rule", "name")
 
 
 @dataclass(frozen=True)
@@ -108,6 +112,9 @@ class Config:
     window_days: int = 14
     sms_price: float | None = None
     history: str | None = None
+    min_group: int = 10
+    vip: dict[str, Any] = field(default_factory=lambda: {"segments": ["Champions", "Loyal"]})
+    surveys: tuple[TableSpec, ...] = ()
     source: Path | None = None
 
     def parameters(self) -> dict[str, Any]:
@@ -121,7 +128,7 @@ class Config:
         """
         out: dict[str, Any] = {}
         for f in fields(self):
-            if f.name in ("data", "source"):
+            if f.name in ("data", "source", "surveys"):
                 continue
             out[f.name] = getattr(self, f.name)
         out["as_of"] = None if self.as_of is None else self.as_of.strftime("%Y-%m-%d")
@@ -141,7 +148,10 @@ class Config:
         files = pd.DataFrame(
             [
                 (name, spec.path.name, ", ".join(f"{a} -> {b}" for a, b in spec.columns.items()))
-                for name, spec in self.data.items()
+                for name, spec in [
+                    *self.data.items(),
+                    *((f"survey {s.options.get('name', '')}", s) for s in self.surveys),
+                ]
             ],
             columns=["table", "file", "column mapping"],
         )
@@ -165,6 +175,10 @@ class Config:
             name: {"path": str(spec.path), "columns": dict(spec.columns), **spec.options}
             for name, spec in self.data.items()
         }
+        if self.surveys:
+            out["data"]["surveys"] = [
+                {"path": str(s.path), "columns": dict(s.columns), **s.options} for s in self.surveys
+            ]
         return out
 
 
@@ -212,6 +226,10 @@ def load_config(path_or_mapping: str | os.PathLike | Mapping | Config, **overrid
             f"{type(path_or_mapping).__name__}."
         )
     merged = {**raw, **overrides}
+    data = merged.get("data")
+    if isinstance(data, Mapping) and "surveys" in data:  # data.surveys -> Config.surveys
+        rest = {k: v for k, v in data.items() if k != "surveys"}
+        merged = {**merged, "data": rest, "surveys": data["surveys"]}
     _check_keys(merged, _FIELDS, "params")
     values = {key: _VALIDATORS[key](key, merged[key], base) for key in merged}
     if "data" not in values:
@@ -246,11 +264,13 @@ def parse_override(text: str) -> tuple[str, Any]:
     key, value = key.strip(), value.strip()
     if not sep or not key:
         raise BadParameterError(f"override {text!r}: expected key=value, e.g. bins=7.")
-    if key == "data":
+    if key in ("data", "surveys", "vip"):
         raise BadParameterError(
             "data: cannot be overridden on the command line; edit the params file."
         )
-    _check_keys({key: None}, [k for k in _FIELDS if k != "data"], "override")
+    _check_keys(
+        {key: None}, [k for k in _FIELDS if k not in ("data", "surveys", "vip")], "override"
+    )
     typed: Any = value
     if key in _INT_KEYS or (key == "k" and value != "auto"):
         try:
@@ -504,9 +524,6 @@ def _thresholds(key: str, value: object, base: Path) -> dict[str, list[float]] |
     return {metric: edges.tolist() for metric, edges in check_thresholds(value).items()}
 
 
-_INT_KEYS = ("bins", "top_n", "k_min", "k_max", "random_state", "horizon_days")
-
-
 def _campaign_id(key: str, value: object, base: Path) -> str | None:
     if value is None:
         return None
@@ -531,7 +548,69 @@ def _folder(key: str, value: object, base: Path) -> str | None:
     return str((base / Path(value).expanduser()).resolve())
 
 
-_INT_KEYS = ("bins", "top_n", "k_min", "k_max", "random_state", "window_days")
+def _surveys(key: str, value: object, base: Path) -> tuple[TableSpec, ...]:
+    """``data.surveys``: a list of ``{path, columns, name, ...}``; names must be unique."""
+    if isinstance(value, str | os.PathLike | Mapping) or not isinstance(value, list | tuple):
+        raise _bad(f"data.{key}", value, "a list of {path: ..., columns: {...}, name: ...}")
+    specs = []
+    for i, item in enumerate(value):
+        where = f"data.{key}[{i}]"
+        if isinstance(item, str | os.PathLike):
+            item = {"path": item}
+        if not isinstance(item, Mapping):
+            raise _bad(where, item, "a mapping {path: ..., columns: {...}, name: ...}")
+        _check_keys(item, ("path", "columns", *SURVEY_OPTIONS), where)
+        plain = {k: v for k, v in item.items() if k != "name"}
+        spec = _table(where, plain, base, "optouts")  # same reader options as opt-outs
+        name = item.get("name", Path(str(item.get("path"))).stem)
+        if not isinstance(name, str) or not name.strip():
+            raise _bad(f"{where}.name", name, "a non-empty text naming the survey")
+        specs.append(TableSpec(spec.path, spec.columns, {"name": name.strip(), **spec.options}))
+    names = [s.options["name"] for s in specs]
+    if len(set(names)) != len(names):
+        raise _bad(f"data.{key}", names, "a different name for each survey")
+    return tuple(specs)
+
+
+def _vip(key: str, value: object, base: Path) -> dict[str, Any]:
+    """``vip:``: ``{segments: [...]}``, ``{top_share: 0.1}`` or ``{rule: "r_score >= 4 ..."}``."""
+    allowed = "a mapping with one of segments: [..], top_share: 0..1, rule: 'r_score >= 4'"
+    if not isinstance(value, Mapping):
+        raise _bad(key, value, allowed)
+    _check_keys(value, VIP_KEYS, key)
+    kinds = [k for k in ("segments", "top_share", "rule") if k in value]
+    if len(kinds) != 1:
+        raise _bad(key, dict(value), allowed + " (exactly one)")
+    kind, spec = kinds[0], value[kinds[0]]
+    if kind == "segments" and (
+        isinstance(spec, str)
+        or not isinstance(spec, list | tuple)
+        or not spec
+        or not all(isinstance(s, str) for s in spec)
+    ):
+        raise _bad(f"{key}.segments", spec, "a non-empty list of segment names")
+    if kind == "top_share" and (
+        isinstance(spec, bool) or not isinstance(spec, int | float) or not 0 < spec < 1
+    ):
+        raise _bad(f"{key}.top_share", spec, "a share of customers in (0, 1), e.g. 0.1")
+    if kind == "rule" and (not isinstance(spec, str) or not spec.strip()):
+        raise _bad(f"{key}.rule", spec, "an expression on score columns, e.g. 'r_score >= 4'")
+    name = value.get("name", "VIP")
+    if not isinstance(name, str) or not name.strip():
+        raise _bad(f"{key}.name", name, "a non-empty text")
+    return {kind: list(spec) if kind == "segments" else spec, "name": name}
+
+
+_INT_KEYS = (
+    "bins",
+    "top_n",
+    "k_min",
+    "k_max",
+    "random_state",
+    "horizon_days",
+    "window_days",
+    "min_group",
+)
 _VALIDATORS: dict[str, Callable[[str, Any, Path], Any]] = {
     "title": _title,
     "data": _data,
@@ -558,5 +637,8 @@ _VALIDATORS: dict[str, Callable[[str, Any, Path], Any]] = {
     "window_days": _int_range(1, 365),
     "sms_price": _price,
     "history": _folder,
+    "min_group": _int_range(1),
+    "vip": _vip,
+    "surveys": _surveys,
 }
 _FIELDS = list(_VALIDATORS)

@@ -21,6 +21,10 @@ What is put in, and recorded in ``DemoCRM.truth``:
   ``conversion_treatment``/``conversion_holdout`` gives every segment the same rates instead;
 - two snapshots of the scored table (rfvkit's default rules at two earlier dates, a few
   customers planted as gone from the later one), with their migration matrix in the truth.
+- persona differences (:meth:`_Generator.plant_personas`, drawn from a second seeded stream
+  after everything else, so the purchases are those of the generator without them):
+  Champions older and more often in Scotland, New customers younger and ordering on the app,
+  and a poll with partial coverage, repeated answers and unknown customers.
 
 The phone numbers are synthetic but pass ``phonenumbers`` validation, so some may belong to real
 people: never send messages to demo data.
@@ -138,10 +142,14 @@ class DemoCRM:
         Tables with rfvkit's canonical column names (see DESIGN.md).
     truth : dict
         JSON-ready facts: counts of every injected fault, phone kinds, campaign conversions,
-        the migration between the snapshots.
+        the migration between the snapshots, planted persona differences and the poll's faults
+        (``truth["personas"]``).
     snapshots : dict of str to pandas.DataFrame
         Two scored and segmented tables (``as_of`` date -> table), as earlier report runs
         would have kept them.
+    survey : pandas.DataFrame
+        A poll (``customer_id, answered_at, contact, interest, comment``) with partial
+        coverage, repeated answers and answers from unknown customers.
     """
 
     transactions: pd.DataFrame
@@ -150,6 +158,7 @@ class DemoCRM:
     campaigns: pd.DataFrame
     truth: dict
     snapshots: dict = field(default_factory=dict)
+    survey: pd.DataFrame | None = None
 
     def __repr__(self) -> str:
         return (
@@ -253,6 +262,7 @@ def make_demo_crm(
                 **g.conversions(log, sent, window_days * DAY, effects),
             }
         )
+    survey, persona_truth = g.plant_personas(tx, seed)
     c, p, o = g.cust, g.phones, g.opt
     customers = pd.DataFrame(
         {
@@ -305,9 +315,10 @@ def make_demo_crm(
         "transactions": tx_truth,
         "campaigns": campaign_truth,
         "snapshots": migration,
+        "personas": persona_truth,
     }
     logs = pd.concat(logs, ignore_index=True)
-    return DemoCRM(tx, customers, optouts, logs, truth, snapshots)
+    return DemoCRM(tx, customers, optouts, logs, truth, snapshots, survey)
 
 
 def write_demo(
@@ -339,14 +350,14 @@ def write_demo(
     -------
     dict of str to Path
         The written files, keyed ``transactions``, ``customers``, ``optouts``, ``campaigns``,
-        ``truth``.
+        ``survey``, ``truth``.
 
     Examples
     --------
     >>> import tempfile
     >>> paths = write_demo(tempfile.mkdtemp(), n_customers=150, seed=3)
     >>> sorted(paths)
-    ['campaigns', 'customers', 'optouts', 'transactions', 'truth']
+    ['campaigns', 'customers', 'optouts', 'survey', 'transactions', 'truth']
     """
     crm = make_demo_crm(n_customers, seed=seed, start=start, end=end)
     out = Path(out_dir)
@@ -366,6 +377,8 @@ def write_demo(
     for as_of, table in crm.snapshots.items():
         save_snapshot(table, out / "history" / as_of, as_of=as_of, created_at=f"{as_of}T00:00:00Z")
     paths["history"] = out / "history"
+    paths["survey"] = out / "survey.csv"
+    crm.survey.to_csv(paths["survey"], index=False, date_format=stamp)
     paths["truth"] = out / "truth.json"
     paths["truth"].write_text(json.dumps(crm.truth, indent=1, ensure_ascii=False) + "\n", "utf-8")
     return paths
@@ -378,8 +391,9 @@ def _snapshots(tx: pd.DataFrame, t0: pd.Timestamp, span: int, rng) -> tuple[dict
     import warnings
 
     from rfvkit.rfv import rfv_table
-    from rfvkit.rules import load_rules, segment
+    from rfvkit.rules import load_rules
     from rfvkit.scoring import score
+    from rfvkit.segments import segment
 
     clean = tx[tx["customer_id"].notna() & (tx["amount"] != 0)].drop_duplicates()
     tables = {}
@@ -797,6 +811,90 @@ class _Generator:
                 "stop_replies": int(log["stop"][treat].sum()),
             }
         return out
+
+    # ---- personas
+    def plant_personas(self, tx: pd.DataFrame, seed: int) -> tuple[pd.DataFrame, dict]:
+        """Plant persona differences by end-of-period segment and write a poll.
+
+        Draws come from ``default_rng([seed, 10])``, not the main stream, so every earlier
+        table (and the purchase history) is unchanged. ``tx`` (its ``channel``) and
+        ``self.cust`` (``age``, ``region``) are modified in place.
+        """
+        rng, n, c = np.random.default_rng([seed, 10]), self.n, self.cust
+        frequency = np.bincount(self.order_c, minlength=n)
+        last = np.full(n, -1, dtype=np.int64)
+        np.maximum.at(last, self.order_c, self.order_t)
+        label = _segment_at(np.where(frequency > 0, (self.span - last) // DAY, 10**6), frequency)
+        label[frequency == 0] = "Never bought"
+        champ, new = label == "Champions", label == "New Customers"
+        age = c["age"].copy()
+        age[champ] = np.clip(age[champ] + rng.integers(8, 16, champ.sum()), 18, 85)
+        age[new] = np.clip(np.round(rng.normal(27, 6, new.sum())), 18, 85)
+        region = c["region"].copy()
+        region[champ & (c["country"] == "GB") & (rng.random(n) < 0.5)] = "Scotland"
+        c["age"], c["region"] = age, region  # Scotland keeps the Europe/London time zone
+        orders = tx.loc[tx["customer_id"].isin(self.ids[new]), "order_id"].str[1:]
+        unique = orders.unique()
+        app = pd.Series(rng.random(unique.size) < 0.7, index=unique)
+        tx.loc[orders.index[app.reindex(orders).to_numpy()], "channel"] = "app"
+
+        answers = np.flatnonzero(rng.random(n) < np.where(champ, 0.6, 0.35))
+        interests = np.array(["Early access", "Discounts", "Free shipping", "Loyalty rewards"])
+        contacts = np.array(["SMS", "Email", "WhatsApp", "App push"])
+        base_i, champ_i = [0.15, 0.40, 0.30, 0.15], [0.45, 0.10, 0.20, 0.25]
+        base_c, new_c = [0.35, 0.35, 0.15, 0.15], [0.25, 0.20, 0.15, 0.40]
+
+        def pick(probs: np.ndarray) -> np.ndarray:  # like self.pick, on this stream
+            u = rng.random(len(probs))[:, None]
+            return np.minimum((u > np.cumsum(probs, axis=1)).sum(axis=1), probs.shape[1] - 1)
+
+        def draw(who: np.ndarray, start: int) -> pd.DataFrame:
+            pi = np.where(champ[who][:, None], champ_i, base_i)
+            pc = np.where(new[who][:, None], new_c, base_c)
+            words = ["Fast delivery", "Love the app", "Prices went up", "More sizes please"]
+            note = rng.random(who.size) < 0.15
+            comment = [f"{words[k % 4]}, order {k}" if w else None
+                       for k, w in zip(rng.integers(0, 10**6, who.size), note, strict=True)]  # fmt: skip
+            return pd.DataFrame(
+                {
+                    "customer_id": self.ids[who],
+                    "answered_at": self.stamps(start + rng.integers(0, 30 * DAY, who.size)),
+                    "contact": contacts[pick(pc)],
+                    "interest": interests[pick(pi)],
+                    "comment": comment,
+                }
+            )
+
+        late = self.span - 30 * DAY
+        first = draw(answers, late)
+        again = rng.permutation(answers)[: max(2, answers.size // 30)]
+        earlier = draw(again, late - 60 * DAY)  # an older answer: the later one wins
+        strangers = draw(np.zeros(max(2, n // 500), dtype=np.int64), late)
+        strangers["customer_id"] = [f"C{n + 1 + k:06d}" for k in range(len(strangers))]
+        survey = pd.concat([first, earlier, strangers], ignore_index=True)
+        survey = survey.sort_values("answered_at", kind="stable", ignore_index=True)
+        segments, counts = np.unique(label, return_counts=True)
+        planted = [
+            {"segment": "Champions", "attribute": "age", "statistic": "median", "sign": "+"},
+            {"segment": "Champions", "attribute": "region", "value": "Scotland", "sign": "+"},
+            {"segment": "New", "attribute": "age", "statistic": "median", "sign": "-"},
+            {"segment": "New", "attribute": "channel", "value": "app", "sign": "+"},
+            {"segment": "Champions", "attribute": "poll: interest", "value": "Early access",
+             "sign": "+"},
+            {"segment": "New", "attribute": "poll: contact", "value": "App push", "sign": "+"},
+        ]  # fmt: skip
+        return survey, {
+            "planted": planted,
+            "generator_segments": dict(zip(segments.tolist(), counts.tolist(), strict=True)),
+            "survey": {
+                "name": "poll",
+                "rows": len(survey),
+                "respondents": int(answers.size),
+                "older_answers": int(again.size),
+                "unknown_customers": len(strangers),
+                "coverage": round(answers.size / n, 4),
+            },
+        }
 
     # ---- transaction lines
     def make_transactions(self, return_share: float) -> tuple[pd.DataFrame, dict]:

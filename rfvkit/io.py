@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import warnings
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -84,6 +84,7 @@ class CRM:
     campaigns: pd.DataFrame | None
     quality: QualityReport
     config: Config
+    surveys: dict[str, pd.DataFrame] = field(default_factory=dict)  # name -> one row per customer
 
 
 def read_transactions(
@@ -420,6 +421,21 @@ def load_crm(params: str | os.PathLike | Mapping | Config, **overrides: Any) -> 
                 exc.args = (f"{name}: {spec.path.name}: {exc}",)
             raise _with_sheets(exc, spec.path, name, options, spec.columns) from None
     frames = {name: result.frame for name, result in loaded.items()}
+    surveys = {}
+    if config.surveys:
+        from rfvkit.surveys import read_survey  # surveys builds on this module's readers
+
+        for spec in config.surveys:
+            options = {k: v for k, v in spec.options.items() if k != "name"}
+            name = spec.options["name"]
+            loaded[f"survey {name}"] = read_survey(
+                spec.path,
+                name=name,
+                columns=spec.columns,
+                customers=frames.get("customers"),
+                **options,
+            )
+            surveys[name] = loaded[f"survey {name}"].frame
     quality = QualityReport.combine(result.quality for result in loaded.values())
     if frames["transactions"].empty:
         exc = EmptyDataError(_why_empty(quality, config.data["transactions"].path))
@@ -438,6 +454,7 @@ def load_crm(params: str | os.PathLike | Mapping | Config, **overrides: Any) -> 
         campaigns=frames.get("campaigns"),
         quality=quality + checks,
         config=config,
+        surveys=surveys,
     )
 
 

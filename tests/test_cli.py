@@ -14,7 +14,8 @@ def _params_copy(tmp_path, **changes):
     """A copy of params/ci.yaml in tmp_path with absolute data paths and some keys changed."""
     params = yaml.safe_load((ROOT / "params" / "ci.yaml").read_text())
     for spec in params["data"].values():
-        spec["path"] = str((ROOT / "params" / spec["path"]).resolve())
+        for item in spec if isinstance(spec, list) else [spec]:  # data.surveys is a list
+            item["path"] = str((ROOT / "params" / item["path"]).resolve())
     params.update(changes)
     path = tmp_path / "params.yaml"
     path.write_text(yaml.safe_dump(params, sort_keys=False))

@@ -204,9 +204,11 @@ def test_parameters_are_flat_and_json_serialisable(tmp_path):
     assert params["as_of"] == "2011-12-10" and params["k"] == 3
     assert params["features"] == ["recency_days", "frequency", "monetary"]
     assert json.loads(json.dumps(params)) == params
-    assert set(params) == {f.name for f in dataclasses.fields(Config)} - {"data", "source"} | {
-        "params_file"
-    }
+    assert set(params) == {f.name for f in dataclasses.fields(Config)} - {
+        "data",
+        "source",
+        "surveys",
+    } | {"params_file"}
 
 
 def test_config_is_frozen_and_round_trips(tmp_path):

@@ -459,6 +459,7 @@ def test_write_demo_round_trip(tmp_path) -> None:
         "optouts.csv",
         "campaigns.csv",
         "history",
+        "survey.csv",
         "truth.json",
     }
     demo = make_demo_crm(150, seed=2)

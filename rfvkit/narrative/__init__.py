@@ -7,6 +7,7 @@ chapter; ``_format`` holds the shared formatting.
 
 from rfvkit.narrative._format import markdown, pct
 from rfvkit.narrative.explore import explore_text, quality_text, rfv_overview
+from rfvkit.narrative.personas import persona_cards, persona_grid, portrait
 from rfvkit.narrative.predict import at_risk_table, clv_text, fit_text, holdout_text
 from rfvkit.narrative.results import (
     campaign_text,
@@ -30,6 +31,10 @@ __all__ = [
     "explore_text",
     "rfv_overview",
     "segment_table",
+    # 03 personas
+    "portrait",
+    "persona_cards",
+    "persona_grid",
     # 05 campaign results
     "campaign_text",
     "results_table",

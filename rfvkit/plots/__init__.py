@@ -21,6 +21,12 @@ from rfvkit.plots.explore import (
     rfv_distributions,
     score_distributions,
 )
+from rfvkit.plots.personas import (
+    age_band_bars,
+    persona_index_heatmap,
+    survey_coverage,
+    top_categories,
+)
 from rfvkit.plots.predict import (
     clv_distribution,
     clv_segment_bars,
@@ -51,4 +57,8 @@ __all__ = [
     "lift_forest",
     "migration_sankey",
     "segment_sizes",
+    "persona_index_heatmap",
+    "age_band_bars",
+    "top_categories",
+    "survey_coverage",
 ]
