@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import narwhals as nw
+import numpy as np
 import pandas as pd
 
 from rfvkit.config import Config, load_config, parse_as_of
@@ -30,6 +31,7 @@ from rfvkit.errors import (
 )
 from rfvkit.parsing import (
     SMS_TYPES,
+    fast_paths_enabled,
     normalise_ids,
     normalise_phones,
     parse_consent,
@@ -179,7 +181,7 @@ def read_transactions(
         line_id = normalise_ids(df["line_id"])
         df = log.drop(df, line_id.notna() & line_id.duplicated(), "duplicate line_id", line_id)
     else:
-        dup = df.duplicated()
+        dup = _duplicated_lines(df)
         log.note(
             "exact duplicate line", dup.sum(), "kept", _examples(df, dup, "order_id", "customer_id")
         )
@@ -445,7 +447,7 @@ def _read_file(path: Path, table: str, options: dict[str, Any]) -> pd.DataFrame:
         if suffix in (".csv", ".txt", ".tsv"):
             if suffix == ".tsv":
                 options.setdefault("sep", "\t")
-            return pd.read_csv(path, **{"dtype": str, **options})
+            return _read_csv(path, options)
         if suffix in (".parquet", ".pq"):
             return pd.read_parquet(path, **options)
         if suffix in (".xlsx", ".xlsm"):
@@ -457,6 +459,60 @@ def _read_file(path: Path, table: str, options: dict[str, Any]) -> pd.DataFrame:
         f"{table}: unsupported file type {suffix or '(none)'!r} for {path}; use .csv, "
         f".parquet or .xlsx, or pass a DataFrame.{hint}"
     )
+
+
+# pandas' default missing-value markers, so Arrow reads blanks and "NA" as pandas does.
+_NA_VALUES = sorted(
+    {"", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND"}
+    | {"1.#QNAN", "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null"}
+)
+
+
+def _read_csv(path: Path, options: dict[str, Any]) -> pd.DataFrame:
+    """``pd.read_csv(path, dtype=str, **options)``, through Arrow's reader when it can.
+
+    Arrow reads every column as text, in parallel, into Arrow-backed ``str`` columns
+    (what the fast parsers of :mod:`rfvkit.parsing` work on). Anything it does not
+    read exactly as pandas would (options, compression, odd headers, ragged rows,
+    bad UTF-8) goes to pandas' reader instead.
+    """
+    frame = _read_csv_arrow(path, options) if fast_paths_enabled() else None
+    return frame if frame is not None else pd.read_csv(path, **{"dtype": str, **options})
+
+
+def _read_csv_arrow(path: Path, options: dict[str, Any]) -> pd.DataFrame | None:
+    sep = options.get("sep", ",")
+    if set(options) - {"sep"} or not isinstance(sep, str) or len(sep) != 1 or sep in "\"\r\n":
+        return None
+    if path.suffix.lower() not in (".csv", ".txt", ".tsv"):  # compressed: leave to pandas
+        return None
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    try:
+        with pa.OSFile(str(path)) as handle:
+            head = handle.read(1 << 16)
+        header = pacsv.read_csv(
+            pa.py_buffer(head.split(b"\n", 1)[0] + b"\n"),
+            parse_options=pacsv.ParseOptions(delimiter=sep),
+        ).column_names
+        if len(set(header)) < len(header) or any(not name.strip() for name in header):
+            return None  # pandas renames these ("a.1", "Unnamed: 0")
+        table = pacsv.read_csv(
+            path,
+            read_options=pacsv.ReadOptions(column_names=header, skip_rows=1),
+            parse_options=pacsv.ParseOptions(delimiter=sep, newlines_in_values=True),
+            convert_options=pacsv.ConvertOptions(
+                column_types={name: pa.string() for name in header},
+                null_values=_NA_VALUES,
+                strings_can_be_null=True,
+                quoted_strings_can_be_null=True,
+            ),
+        )
+    except (pa.ArrowException, OSError, UnicodeDecodeError):
+        return None
+    text = pd.StringDtype("pyarrow", na_value=float("nan"))
+    return table.to_pandas(types_mapper=lambda t: text if t == pa.string() else None)
 
 
 def _describe(source: Any) -> str:
@@ -511,8 +567,10 @@ def _clean_dates(
             f"{column} read {order} (inferred from the data)", raw.notna().sum(), "info", shown
         )
     blank = raw.isna()
-    if not pd.api.types.is_datetime64_any_dtype(raw.dtype):
-        blank |= raw.astype("str").str.strip().eq("").fillna(True).astype(bool)
+    unread = dates.isna() & ~blank  # blanks are among the unread values: look only there
+    if unread.any() and not pd.api.types.is_datetime64_any_dtype(raw.dtype):
+        text = raw[unread].astype("str").str.strip()
+        blank[unread] = text.eq("").fillna(True).astype(bool)
     bad = dates.isna() & ~blank
     df = df.assign(**{column: dates})
     if drop:
@@ -559,6 +617,22 @@ def _clean_phones(
     cols = list(df.columns)
     cols[position:position] = ["phone_e164", "phone_type"]
     return df.assign(phone_e164=e164, phone_type=kind)[cols]
+
+
+def _duplicated_lines(df: pd.DataFrame) -> pd.Series:
+    """``df.duplicated()``, checking whole rows only where date and amount repeat."""
+    if not fast_paths_enabled():
+        return df.duplicated()
+    date, amount = df["order_date"].to_numpy(), df["amount"].to_numpy(dtype="float64")
+    if np.isnat(date).any() or np.isnan(amount).any():
+        maybe = df.duplicated(["order_date", "amount"], keep=False)
+    else:  # one int64 key per line (+ 0.0 folds -0.0 into 0.0, as pandas' hashing does)
+        key = date.view("int64") * np.int64(1_000_003) ^ (amount + 0.0).view("int64")
+        maybe = pd.Series(pd.Series(key).duplicated(keep=False).to_numpy(), index=df.index)
+    dup = pd.Series(False, index=df.index)
+    if maybe.any():
+        dup[maybe] = df[maybe].duplicated()
+    return dup
 
 
 def _examples(df: pd.DataFrame, mask: pd.Series, *names: str) -> list[str]:

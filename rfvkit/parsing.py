@@ -3,16 +3,27 @@
 Each parser works on the distinct values of a column, so a column of half a million
 order lines costs a few thousand conversions, and returns the parsed values together
 with what it could not parse, for the quality ledger (:mod:`rfvkit.quality`).
+
+Text columns held by Arrow (what rfvkit's CSV reader and pandas' ``str`` dtype give)
+first take a vectorised fast path over the whole column: Arrow's strict ISO-8601
+timestamp cast, Arrow's float cast, Arrow string kernels for ids. The fast path only
+keeps values it is sure the careful parser reads the same way; every other row goes to
+the careful parser below, so results and quality ledgers are identical either way
+(``tests/test_fastpath.py``). :func:`careful_parsing` turns the fast paths off.
 """
 
 from __future__ import annotations
 
 import re
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import numpy as np
 import pandas as pd
 import phonenumbers
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from rfvkit.errors import BadValuesError, examples
 
@@ -23,7 +34,47 @@ __all__ = [
     "parse_consent",
     "normalise_phones",
     "SMS_TYPES",
+    "careful_parsing",
 ]
+
+_FAST = True
+
+
+@contextmanager
+def careful_parsing(careful: bool = True) -> Iterator[None]:
+    """Inside the block, skip the vectorised fast paths (and rfvkit's Arrow CSV reader).
+
+    For tests and for comparing timings: the results must be the same either way.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> with careful_parsing():
+    ...     normalise_ids(pd.Series(["a1 "], dtype="str")).tolist()
+    ['a1']
+    """
+    global _FAST
+    before, _FAST = _FAST, not careful
+    try:
+        yield
+    finally:
+        _FAST = before
+
+
+def fast_paths_enabled() -> bool:
+    """Whether the vectorised fast paths are on (see :func:`careful_parsing`)."""
+    return _FAST
+
+
+def _arrow_text(values: pd.Series) -> pa.ChunkedArray | None:
+    """The Arrow string data behind ``values`` when the fast paths apply, else None."""
+    if not _FAST:
+        return None
+    dtype = values.dtype
+    if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
+        data = values.array.__arrow_array__()
+        return data if isinstance(data, pa.ChunkedArray) else pa.chunked_array([data])
+    return None
 
 
 def _is_missing(value: object) -> bool:
@@ -31,6 +82,9 @@ def _is_missing(value: object) -> bool:
         return bool(pd.isna(value))
     except (TypeError, ValueError):
         return False
+
+
+_ID_DECIMAL = r"^([+-]?\d+)\.0+$"
 
 
 def normalise_ids(values: pd.Series) -> pd.Series:
@@ -44,6 +98,11 @@ def normalise_ids(values: pd.Series) -> pd.Series:
     >>> normalise_ids(pd.Series([12347.0, None, " a1 ", "12.0"])).tolist()
     ['12347', nan, 'a1', '12']
     """
+    if _arrow_text(values) is not None:  # same string kernels, row by row: no factorize
+        text = values.str.strip()
+        if text.str.contains(".", regex=False).any():
+            text = text.str.replace(_ID_DECIMAL, r"\1", regex=True)
+        return text.where(text.str.len() > 0).astype("str").rename(None)
     codes, uniques = pd.factorize(values)
     uniq = pd.Series(uniques)
     if pd.api.types.is_float_dtype(uniq.dtype):
@@ -52,7 +111,7 @@ def normalise_ids(values: pd.Series) -> pd.Series:
         text = uniq.astype(str)
         text[whole] = uniq[whole].astype("int64").astype(str)
     else:
-        text = uniq.astype(str).str.strip().str.replace(r"^([+-]?\d+)\.0+$", r"\1", regex=True)
+        text = uniq.astype(str).str.strip().str.replace(_ID_DECIMAL, r"\1", regex=True)
     text = text.where(text.str.len() > 0)
     table = np.append(text.to_numpy(dtype=object), np.nan)  # code -1 (missing) -> NaN
     return pd.Series(table[codes], index=values.index, dtype="str")
@@ -100,6 +159,21 @@ def parse_dates(
         return values.dt.tz_convert("UTC").dt.tz_localize(None).astype("datetime64[ns]"), None
     if pd.api.types.is_datetime64_dtype(values.dtype):
         return values.astype("datetime64[ns]"), None
+    arrow = _arrow_text(values)
+    if arrow is not None:
+        fast = _fast_dates(values, arrow, date_format)
+        todo = np.isnat(fast) & values.notna().to_numpy()
+        inferred = None
+        if todo.any():  # only the rows the fast path left go to the careful parser
+            rest, inferred = _careful_dates(values[todo], column, date_format, dayfirst)
+            fast[todo] = rest.to_numpy()
+        return pd.Series(fast, index=values.index, dtype="datetime64[ns]"), inferred
+    return _careful_dates(values, column, date_format, dayfirst)
+
+
+def _careful_dates(
+    values: pd.Series, column: str, date_format: str | None, dayfirst: bool | None
+) -> tuple[pd.Series, str | None]:
     codes, uniques = pd.factorize(values)
     uniq = pd.Series(uniques, dtype=object)
     if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
@@ -116,6 +190,36 @@ def parse_dates(
         parsed[is_text] = parsed_text
     result = np.append(parsed.to_numpy(), np.datetime64("NaT", "ns"))[codes]  # -1 -> NaT
     return pd.Series(result, index=values.index, dtype="datetime64[ns]"), inferred
+
+
+# datetime64[ns] bounds: values outside go to the careful parser (and its errors).
+_NS_MIN, _NS_MAX = np.datetime64("1677-09-22", "s"), np.datetime64("2262-04-11", "s")
+
+
+def _fast_dates(values: pd.Series, arrow: pa.ChunkedArray, date_format: str | None) -> np.ndarray:
+    """Dates the careful parser would read the same way; NaT for rows left to it."""
+    out = np.full(len(values), np.datetime64("NaT"), dtype="datetime64[ns]")
+    if date_format is not None:  # the careful parser's own call, on the whole column
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            got = pd.to_datetime(values, format=date_format, errors="coerce", utc=True, cache=False)
+        got = got.dt.tz_localize(None).to_numpy()
+    else:
+        try:  # Arrow's strict ISO-8601 reading ("2024-01-02", "2024-01-02 10:11:12", no zone)
+            got = pc.cast(arrow, pa.timestamp("s")).to_numpy()
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            # Some rows are not strict ISO: the careful parser's ISO-8601 call, on rows that
+            # start with a 4-digit year (the day/month forms never do).
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)
+                parsed = pd.to_datetime(values, format="ISO8601", errors="coerce", utc=True)
+            year_first = pc.fill_null(pc.match_substring_regex(arrow, r"^\d{4}-"), False)
+            got = parsed.dt.tz_localize(None).to_numpy()
+            got[~year_first.to_numpy(zero_copy_only=False)] = np.datetime64("NaT")
+    seconds = got.astype("datetime64[s]")
+    ok = ~np.isnat(got) & (seconds >= _NS_MIN) & (seconds <= _NS_MAX)
+    out[ok] = got[ok].astype("datetime64[ns]")
+    return out
 
 
 def _to_naive(parsed: pd.DatetimeIndex | pd.Series) -> np.ndarray:
@@ -245,6 +349,41 @@ def parse_numbers(
     if pd.api.types.is_numeric_dtype(values.dtype):
         out = values.astype("float64")
         return out.where(np.isfinite(out)), pd.Series(False, index=values.index)
+    arrow = _arrow_text(values) if decimal == "." else None
+    nums = None if arrow is None else _fast_floats(arrow)
+    if nums is None:
+        return _careful_numbers(values, column, decimal)
+    rewritten = np.zeros(len(values), dtype=bool)
+    # Non-finite, zero (sign of -0) and unreadable values go to the careful parser.
+    todo = ~(np.isfinite(nums) & (nums != 0)) & values.notna().to_numpy()
+    if todo.any():
+        rest, rest_rewritten = _careful_numbers(values[todo], column, decimal)
+        nums[todo] = rest.to_numpy()
+        rewritten[todo] = rest_rewritten.to_numpy()
+    return pd.Series(nums, index=values.index), pd.Series(rewritten, index=values.index)
+
+
+# Plain numbers in ASCII; Arrow's float reading of these equals pandas' to_numeric.
+_PLAIN_ASCII = r"^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$"
+
+
+def _fast_floats(arrow: pa.ChunkedArray) -> np.ndarray | None:
+    """Arrow's float reading of the column; NaN where it cannot read (or None)."""
+    try:
+        return pc.cast(arrow, pa.float64()).to_numpy(zero_copy_only=False).copy()
+    except pa.ArrowInvalid:
+        pass
+    plain = pc.fill_null(pc.match_substring_regex(arrow, _PLAIN_ASCII), False)
+    nums = np.full(len(arrow), np.nan)
+    try:
+        got = pc.cast(pc.filter(arrow, plain), pa.float64())
+    except pa.ArrowInvalid:
+        return None
+    nums[plain.to_numpy(zero_copy_only=False)] = got.to_numpy(zero_copy_only=False)
+    return nums
+
+
+def _careful_numbers(values: pd.Series, column: str, decimal: str) -> tuple[pd.Series, pd.Series]:
     codes, uniques = pd.factorize(values)
     uniq = pd.Series(uniques, dtype=object)
     is_text = uniq.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
