@@ -482,7 +482,7 @@ def _read_csv(path: Path, options: dict[str, Any]) -> pd.DataFrame:
 
 def _read_csv_arrow(path: Path, options: dict[str, Any]) -> pd.DataFrame | None:
     sep = options.get("sep", ",")
-    if set(options) - {"sep"} or not isinstance(sep, str) or len(sep) != 1 or sep in "\"\r\n":
+    if set(options) - {"sep"} or not isinstance(sep, str) or len(sep) != 1 or sep in '"\r\n':
         return None
     if path.suffix.lower() not in (".csv", ".txt", ".tsv"):  # compressed: leave to pandas
         return None
