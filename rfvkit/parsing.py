@@ -208,14 +208,21 @@ def _fast_dates(values: pd.Series, arrow: pa.ChunkedArray, date_format: str | No
         try:  # Arrow's strict ISO-8601 reading ("2024-01-02", "2024-01-02 10:11:12", no zone)
             got = pc.cast(arrow, pa.timestamp("s")).to_numpy()
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-            # Some rows are not strict ISO: the careful parser's ISO-8601 call, on rows that
-            # start with a 4-digit year (the day/month forms never do).
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", UserWarning)
-                parsed = pd.to_datetime(values, format="ISO8601", errors="coerce", utc=True)
+            # Some rows are not strict ISO: the careful parser's ISO-8601 call, on the rows
+            # that start with a 4-digit year (the day/month forms it reads apart never do).
             year_first = pc.fill_null(pc.match_substring_regex(arrow, r"^\d{4}-"), False)
-            got = parsed.dt.tz_localize(None).to_numpy()
-            got[~year_first.to_numpy(zero_copy_only=False)] = np.datetime64("NaT")
+            rows = year_first.to_numpy(zero_copy_only=False)
+            got = np.full(len(values), np.datetime64("NaT"), dtype="datetime64[ns]")
+            if rows.any():
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", UserWarning)
+                    parsed = pd.to_datetime(
+                        values[rows], format="ISO8601", errors="coerce", utc=True
+                    )
+                parsed = parsed.dt.tz_localize(None).to_numpy()
+                seconds = parsed.astype("datetime64[s]")
+                inside = ~np.isnat(parsed) & (seconds >= _NS_MIN) & (seconds <= _NS_MAX)
+                got[np.flatnonzero(rows)[inside]] = parsed[inside].astype("datetime64[ns]")
     seconds = got.astype("datetime64[s]")
     ok = ~np.isnat(got) & (seconds >= _NS_MIN) & (seconds <= _NS_MAX)
     out[ok] = got[ok].astype("datetime64[ns]")
