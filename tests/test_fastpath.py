@@ -44,7 +44,9 @@ def assert_same(fast, careful):
         pd.testing.assert_frame_equal(a.quality.frame, b.quality.frame)
         pd.testing.assert_frame_equal(a.quality.tables, b.quality.tables)
         return
-    for x, y in zip(a if isinstance(a, tuple) else (a,), b if isinstance(b, tuple) else (b,)):
+    for x, y in zip(
+        a if isinstance(a, tuple) else (a,), b if isinstance(b, tuple) else (b,), strict=True
+    ):
         if isinstance(x, pd.Series):
             pd.testing.assert_series_equal(x, y)
         elif isinstance(x, pd.DataFrame):
@@ -306,7 +308,7 @@ _props = settings(
 
 
 def _column(values, missing):
-    return pd.Series([None if m else v for v, m in zip(values, missing)], dtype="str")
+    return pd.Series([None if m else v for v, m in zip(values, missing, strict=True)], dtype="str")
 
 
 @_props
