@@ -21,6 +21,7 @@ import narwhals as nw
 import numpy as np
 import pandas as pd
 
+from rfvkit import _progress
 from rfvkit.config import Config, load_config, parse_as_of
 from rfvkit.errors import (
     BadParameterError,
@@ -498,17 +499,18 @@ def _read_csv_arrow(path: Path, options: dict[str, Any]) -> pd.DataFrame | None:
         ).column_names
         if len(set(header)) < len(header) or any(not name.strip() for name in header):
             return None  # pandas renames these ("a.1", "Unnamed: 0")
-        table = pacsv.read_csv(
-            path,
-            read_options=pacsv.ReadOptions(column_names=header, skip_rows=1),
-            parse_options=pacsv.ParseOptions(delimiter=sep, newlines_in_values=True),
-            convert_options=pacsv.ConvertOptions(
-                column_types={name: pa.string() for name in header},
-                null_values=_NA_VALUES,
-                strings_can_be_null=True,
-                quoted_strings_can_be_null=True,
-            ),
-        )
+        with _progress.reading(path, path.name) as source:
+            table = pacsv.read_csv(
+                source,
+                read_options=pacsv.ReadOptions(column_names=header, skip_rows=1),
+                parse_options=pacsv.ParseOptions(delimiter=sep, newlines_in_values=True),
+                convert_options=pacsv.ConvertOptions(
+                    column_types={name: pa.string() for name in header},
+                    null_values=_NA_VALUES,
+                    strings_can_be_null=True,
+                    quoted_strings_can_be_null=True,
+                ),
+            )
     except (pa.ArrowException, OSError, UnicodeDecodeError):
         return None
     text = pd.StringDtype("pyarrow", na_value=float("nan"))
@@ -620,19 +622,37 @@ def _clean_phones(
 
 
 def _duplicated_lines(df: pd.DataFrame) -> pd.Series:
-    """``df.duplicated()``, checking whole rows only where date and amount repeat."""
+    """``df.duplicated()``, comparing whole rows only where date and amount may repeat."""
     if not fast_paths_enabled():
         return df.duplicated()
     date, amount = df["order_date"].to_numpy(), df["amount"].to_numpy(dtype="float64")
     if np.isnat(date).any() or np.isnan(amount).any():
-        maybe = df.duplicated(["order_date", "amount"], keep=False)
-    else:  # one int64 key per line (+ 0.0 folds -0.0 into 0.0, as pandas' hashing does)
-        key = date.view("int64") * np.int64(1_000_003) ^ (amount + 0.0).view("int64")
-        maybe = pd.Series(pd.Series(key).duplicated(keep=False).to_numpy(), index=df.index)
-    dup = pd.Series(False, index=df.index)
-    if maybe.any():
-        dup[maybe] = df[maybe].duplicated()
-    return dup
+        maybe = df.duplicated(["order_date", "amount"], keep=False).to_numpy()
+    else:
+        maybe = _maybe_repeated(date.view("int64"), (amount + 0.0).view("int64"))  # -0.0 == 0.0
+    dup = np.zeros(len(df), dtype=bool)
+    rows = np.flatnonzero(maybe)
+    if len(rows):
+        dup[rows] = df.iloc[rows].duplicated().to_numpy()
+    return pd.Series(dup, index=df.index)
+
+
+def _maybe_repeated(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """True for every row whose ``(a, b)`` pair may occur twice (never misses one).
+
+    Rows are keyed by a mix of the two int64 columns; keys that repeat are found by
+    sorting (several times cheaper than hashing 10M keys), and the few rows with such a
+    key are then checked exactly.
+    """
+    key = a * np.int64(1_000_003) ^ b
+    ordered = np.sort(key)
+    repeated = ordered[1:][ordered[1:] == ordered[:-1]]
+    if not len(repeated):
+        return np.zeros(len(a), dtype=bool)
+    maybe = pd.Series(key).isin(np.unique(repeated)).to_numpy().copy()
+    rows = np.flatnonzero(maybe)
+    maybe[rows] = pd.DataFrame({"a": a[rows], "b": b[rows]}).duplicated(keep=False).to_numpy()
+    return maybe
 
 
 def _examples(df: pd.DataFrame, mask: pd.Series, *names: str) -> list[str]:

@@ -77,6 +77,10 @@ def _arrow_text(values: pd.Series) -> pa.ChunkedArray | None:
     return None
 
 
+def _as_str(data: pa.ChunkedArray) -> pd.api.extensions.ExtensionArray:
+    return pd.array(data, dtype=pd.StringDtype("pyarrow", na_value=np.nan))
+
+
 def _is_missing(value: object) -> bool:
     try:
         return bool(pd.isna(value))
@@ -98,11 +102,15 @@ def normalise_ids(values: pd.Series) -> pd.Series:
     >>> normalise_ids(pd.Series([12347.0, None, " a1 ", "12.0"])).tolist()
     ['12347', nan, 'a1', '12']
     """
-    if _arrow_text(values) is not None:  # same string kernels, row by row: no factorize
-        text = values.str.strip()
-        if text.str.contains(".", regex=False).any():
-            text = text.str.replace(_ID_DECIMAL, r"\1", regex=True)
-        return text.where(text.str.len() > 0).astype("str").rename(None)
+    arrow = _arrow_text(values)
+    if arrow is not None:  # the string kernels pandas' .str uses below, row by row
+        text = pc.utf8_trim_whitespace(arrow)
+        if pc.any(pc.match_substring(text, ".")).as_py():
+            text = pc.replace_substring_regex(text, _ID_DECIMAL, r"\1")
+        empty = pc.equal(pc.binary_length(text), 0)
+        if pc.any(empty).as_py():
+            text = pc.if_else(empty, pa.scalar(None, text.type), text)
+        return pd.Series(_as_str(text), index=values.index)
     codes, uniques = pd.factorize(values)
     uniq = pd.Series(uniques)
     if pd.api.types.is_float_dtype(uniq.dtype):
@@ -166,6 +174,7 @@ def parse_dates(
         inferred = None
         if todo.any():  # only the rows the fast path left go to the careful parser
             rest, inferred = _careful_dates(values[todo], column, date_format, dayfirst)
+            fast = np.array(fast, copy=True)
             fast[todo] = rest.to_numpy()
         return pd.Series(fast, index=values.index, dtype="datetime64[ns]"), inferred
     return _careful_dates(values, column, date_format, dayfirst)
@@ -198,33 +207,43 @@ _NS_MIN, _NS_MAX = np.datetime64("1677-09-22", "s"), np.datetime64("2262-04-11",
 
 def _fast_dates(values: pd.Series, arrow: pa.ChunkedArray, date_format: str | None) -> np.ndarray:
     """Dates the careful parser would read the same way; NaT for rows left to it."""
-    out = np.full(len(values), np.datetime64("NaT"), dtype="datetime64[ns]")
-    if date_format is not None:  # the careful parser's own call, on the whole column
+    if date_format is None:
+        try:  # Arrow's strict ISO-8601 reading ("2024-01-02", "2024-01-02 10:11:12", no zone)
+            stamps = pc.cast(arrow, pa.timestamp("s"))
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            return _fast_iso_rows(values, arrow)
+        bounds = pc.min_max(stamps)
+        low, high = bounds["min"].as_py(), bounds["max"].as_py()
+        if low is None or (low >= _NS_MIN.item() and high <= _NS_MAX.item()):
+            return pc.cast(stamps, pa.timestamp("ns")).to_numpy()
+        got = stamps.to_numpy()
+    else:  # the careful parser's own call, on the whole column
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
             got = pd.to_datetime(values, format=date_format, errors="coerce", utc=True, cache=False)
         got = got.dt.tz_localize(None).to_numpy()
-    else:
-        try:  # Arrow's strict ISO-8601 reading ("2024-01-02", "2024-01-02 10:11:12", no zone)
-            got = pc.cast(arrow, pa.timestamp("s")).to_numpy()
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-            # Some rows are not strict ISO: the careful parser's ISO-8601 call, on the rows
-            # that start with a 4-digit year (the day/month forms it reads apart never do).
-            year_first = pc.fill_null(pc.match_substring_regex(arrow, r"^\d{4}-"), False)
-            rows = year_first.to_numpy(zero_copy_only=False)
-            got = np.full(len(values), np.datetime64("NaT"), dtype="datetime64[ns]")
-            if rows.any():
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore", UserWarning)
-                    parsed = pd.to_datetime(
-                        values[rows], format="ISO8601", errors="coerce", utc=True
-                    )
-                parsed = parsed.dt.tz_localize(None).to_numpy()
-                seconds = parsed.astype("datetime64[s]")
-                inside = ~np.isnat(parsed) & (seconds >= _NS_MIN) & (seconds <= _NS_MAX)
-                got[np.flatnonzero(rows)[inside]] = parsed[inside].astype("datetime64[ns]")
+    return _inside_ns(got)
+
+
+def _fast_iso_rows(values: pd.Series, arrow: pa.ChunkedArray) -> np.ndarray:
+    """Some rows are not strict ISO: the careful parser's ISO-8601 call, on the rows that
+    start with a 4-digit year (the day/month forms it reads apart never do)."""
+    rows = pc.fill_null(pc.match_substring_regex(arrow, r"^\d{4}-"), False)
+    rows = rows.to_numpy(zero_copy_only=False)
+    out = np.full(len(values), np.datetime64("NaT"), dtype="datetime64[ns]")
+    if rows.any():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            parsed = pd.to_datetime(values[rows], format="ISO8601", errors="coerce", utc=True)
+        out[rows] = _inside_ns(parsed.dt.tz_localize(None).to_numpy())
+    return out
+
+
+def _inside_ns(got: np.ndarray) -> np.ndarray:
+    """``got`` as datetime64[ns]; NaT where it falls outside what ns can hold."""
     seconds = got.astype("datetime64[s]")
     ok = ~np.isnat(got) & (seconds >= _NS_MIN) & (seconds <= _NS_MAX)
+    out = np.full(len(got), np.datetime64("NaT"), dtype="datetime64[ns]")
     out[ok] = got[ok].astype("datetime64[ns]")
     return out
 
@@ -365,6 +384,7 @@ def parse_numbers(
     todo = ~(np.isfinite(nums) & (nums != 0)) & values.notna().to_numpy()
     if todo.any():
         rest, rest_rewritten = _careful_numbers(values[todo], column, decimal)
+        nums = np.array(nums, copy=True)
         nums[todo] = rest.to_numpy()
         rewritten[todo] = rest_rewritten.to_numpy()
     return pd.Series(nums, index=values.index), pd.Series(rewritten, index=values.index)
@@ -377,7 +397,7 @@ _PLAIN_ASCII = r"^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$"
 def _fast_floats(arrow: pa.ChunkedArray) -> np.ndarray | None:
     """Arrow's float reading of the column; NaN where it cannot read (or None)."""
     try:
-        return pc.cast(arrow, pa.float64()).to_numpy(zero_copy_only=False).copy()
+        return pc.cast(arrow, pa.float64()).to_numpy(zero_copy_only=False)
     except pa.ArrowInvalid:
         pass
     plain = pc.fill_null(pc.match_substring_regex(arrow, _PLAIN_ASCII), False)

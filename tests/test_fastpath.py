@@ -360,3 +360,18 @@ def test_careful_parsing_restores_the_switch():
         assert not fast_paths_enabled()
     assert fast_paths_enabled()
     np.testing.assert_equal(normalise_ids(pd.Series(["1.0"], dtype="str")).tolist(), ["1"])
+
+
+def test_duplicates_among_many_lines_found_the_same():
+    rng = np.random.default_rng(1)
+    n = 5_000
+    raw = pd.DataFrame(
+        {
+            "customer_id": rng.choice(["a", "b", "c"], n),
+            "order_date": pd.Timestamp("2024-01-01")
+            + pd.to_timedelta(rng.integers(0, 50, n), unit="D"),
+            "amount": rng.choice([0.0, -0.0, 1.5, 2.0, -1.0], n),
+        }
+    )
+    fast = check(read_transactions, raw)
+    assert fast[1].quality.rows("exact duplicate line") > 0
