@@ -505,7 +505,7 @@ def _read_csv_arrow(path: Path, options: dict[str, Any]) -> pd.DataFrame | None:
                 read_options=pacsv.ReadOptions(column_names=header, skip_rows=1),
                 parse_options=pacsv.ParseOptions(delimiter=sep, newlines_in_values=True),
                 convert_options=pacsv.ConvertOptions(
-                    column_types={name: pa.string() for name in header},
+                    column_types={name: pa.large_string() for name in header},
                     null_values=_NA_VALUES,
                     strings_can_be_null=True,
                     quoted_strings_can_be_null=True,
@@ -514,7 +514,7 @@ def _read_csv_arrow(path: Path, options: dict[str, Any]) -> pd.DataFrame | None:
     except (pa.ArrowException, OSError, UnicodeDecodeError):
         return None
     text = pd.StringDtype("pyarrow", na_value=float("nan"))
-    return table.to_pandas(types_mapper=lambda t: text if t == pa.string() else None)
+    return table.to_pandas(types_mapper=lambda t: text if t == pa.large_string() else None)
 
 
 def _describe(source: Any) -> str:
