@@ -486,7 +486,10 @@ def parse_consent(values: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     ([True, False, True, False, False], 1, 1)
     """
     missing = values.isna()
-    text = normalise_ids(values.astype(object).where(~missing).map(_bool_text)).str.lower()
+    if _arrow_text(values) is not None:  # text only: no true/false objects to spell out
+        text = normalise_ids(values).str.lower()
+    else:
+        text = normalise_ids(values.astype(object).where(~missing).map(_bool_text)).str.lower()
     true = text.isin(_TRUE)
     unknown = ~missing & ~true & ~text.isin(_FALSE)
     return true.astype(bool), missing.astype(bool), unknown.astype(bool)

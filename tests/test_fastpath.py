@@ -375,3 +375,21 @@ def test_duplicates_among_many_lines_found_the_same():
     )
     fast = check(read_transactions, raw)
     assert fast[1].quality.rows("exact duplicate line") > 0
+
+
+@_props
+@given(
+    st.lists(
+        st.one_of(
+            st.none(),
+            st.sampled_from(["Yes", " y", "1.0", "0", "F", "maybe", ""]),
+            st.text(max_size=5),
+        ),
+        min_size=1,
+        max_size=20,
+    )
+)
+def test_property_consent(values):
+    from rfvkit.parsing import parse_consent
+
+    check(parse_consent, pd.Series(values, dtype="str"))
