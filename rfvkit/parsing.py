@@ -77,6 +77,38 @@ def _arrow_text(values: pd.Series) -> pa.ChunkedArray | None:
     return None
 
 
+def _text_bytes(arrow: pa.ChunkedArray) -> tuple[bool, bool, bool]:
+    """Whether any value may start or end with white space, is empty, or holds a ".".
+
+    Looks at the raw UTF-8 bytes (first and last byte of every value), so a column that
+    needs no trimming costs no string copies. Conservative: any control, space or
+    non-ASCII byte at an edge counts as white space.
+    """
+    edges = empty = dot = False
+    for chunk in arrow.chunks:
+        if len(chunk) == 0:
+            continue
+        width = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
+        _, offsets_buffer, data_buffer = chunk.buffers()
+        offsets = np.frombuffer(offsets_buffer, dtype=width)[
+            chunk.offset : chunk.offset + len(chunk) + 1
+        ]
+        data = np.frombuffer(data_buffer, dtype=np.uint8) if data_buffer is not None else None
+        start, end = offsets[:-1], offsets[1:]
+        filled = end > start
+        if not filled.all():
+            empty = True
+            start, end = start[filled], end[filled]
+        if data is None or not len(start):
+            continue
+        first, last = data[start], data[end - 1]
+        edges = edges or bool(
+            ((first <= 0x20) | (first >= 0x7F) | (last <= 0x20) | (last >= 0x7F)).any()
+        )
+        dot = dot or bool((data[offsets[0] : offsets[-1]] == ord(".")).any())
+    return edges, empty, dot
+
+
 def _as_str(data: pa.ChunkedArray) -> pd.api.extensions.ExtensionArray:
     return pd.array(data, dtype=pd.StringDtype("pyarrow", na_value=np.nan))
 
@@ -104,12 +136,14 @@ def normalise_ids(values: pd.Series) -> pd.Series:
     """
     arrow = _arrow_text(values)
     if arrow is not None:  # the string kernels pandas' .str uses below, row by row
-        text = pc.utf8_trim_whitespace(arrow)
-        if pc.any(pc.match_substring(text, ".")).as_py():
+        edges, empty, dot = _text_bytes(arrow)
+        text = pc.utf8_trim_whitespace(arrow) if edges else arrow
+        if dot:
             text = pc.replace_substring_regex(text, _ID_DECIMAL, r"\1")
-        empty = pc.equal(pc.binary_length(text), 0)
-        if pc.any(empty).as_py():
-            text = pc.if_else(empty, pa.scalar(None, text.type), text)
+        if empty or edges:
+            blank = pc.equal(pc.binary_length(text), 0)
+            if pc.any(blank).as_py():
+                text = pc.if_else(blank, pa.scalar(None, text.type), text)
         return pd.Series(_as_str(text), index=values.index)
     codes, uniques = pd.factorize(values)
     uniq = pd.Series(uniques)

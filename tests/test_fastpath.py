@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -333,6 +334,9 @@ def test_property_numbers(rows, decimal):
 def test_property_ids(rows):
     values = _column([v for v, _ in rows], [m and i % 3 == 0 for i, (_, m) in enumerate(rows)])
     check(normalise_ids, values)
+    check(normalise_ids, values.iloc[len(values) // 2 :])  # an Arrow slice (offset > 0)
+    pieces = pa.chunked_array([pa.array(values.iloc[:2], pa.large_string()), pa.array(values)])
+    check(normalise_ids, pd.Series(pd.array(pieces, dtype=values.dtype)))  # several chunks
 
 
 @_props
