@@ -1,9 +1,10 @@
 """Progress while a large file is read: a tqdm bar that disappears when done.
 
-On the command line the bar goes to stderr; in a notebook ``tqdm.auto`` draws a
-widget. It is shown only for files above :data:`MIN_BYTES` (about a million order
-lines), and stays silent under pytest (and so under nbval). ``RFVKIT_PROGRESS=0``
-turns it off (the report runner sets it so no bar ends up in a report), ``=1`` on.
+On the command line (stderr is a terminal) the bar goes to stderr; in JupyterLab or
+Notebook ``tqdm.auto`` draws a widget. It is shown only for files above
+:data:`MIN_BYTES` (about a million order lines), and stays silent under pytest, and in
+kernels no Jupyter server started (papermill, nbclient, nbval), so no bar ends up in a
+report. ``RFVKIT_PROGRESS=1`` forces it on, ``=0`` off.
 """
 
 from __future__ import annotations
@@ -28,8 +29,8 @@ def wanted(size: int) -> bool:
         return True
     if size < MIN_BYTES or "PYTEST_CURRENT_TEST" in os.environ:
         return False
-    if "ipykernel" in sys.modules:
-        return True
+    if "ipykernel" in sys.modules:  # a Jupyter server names the session; papermill does not
+        return "JPY_SESSION_NAME" in os.environ
     return bool(getattr(sys.stderr, "isatty", lambda: False)())
 
 
