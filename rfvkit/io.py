@@ -634,7 +634,7 @@ def _duplicated_lines(df: pd.DataFrame) -> pd.Series:
     rows = np.flatnonzero(maybe)
     if len(rows):
         dup[rows] = df.iloc[rows].duplicated().to_numpy()
-    return pd.Series(dup, index=df.index)
+    return pd.Series(dup, index=df.index, copy=False)
 
 
 def _maybe_repeated(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -649,7 +649,7 @@ def _maybe_repeated(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     repeated = ordered[1:][ordered[1:] == ordered[:-1]]
     if not len(repeated):
         return np.zeros(len(a), dtype=bool)
-    maybe = pd.Series(key).isin(np.unique(repeated)).to_numpy().copy()
+    maybe = pd.Series(key, copy=False).isin(np.unique(repeated)).to_numpy().copy()
     rows = np.flatnonzero(maybe)
     maybe[rows] = pd.DataFrame({"a": a[rows], "b": b[rows]}).duplicated(keep=False).to_numpy()
     return maybe

@@ -109,6 +109,11 @@ def _text_bytes(arrow: pa.ChunkedArray) -> tuple[bool, bool, bool]:
     return edges, empty, dot
 
 
+def _owned(array: np.ndarray) -> np.ndarray:
+    """``array`` itself when writable (pandas then wraps it without a copy), else a copy."""
+    return array if array.flags.writeable else array.copy()
+
+
 def _as_str(data: pa.ChunkedArray) -> pd.api.extensions.ExtensionArray:
     return pd.array(data, dtype=pd.StringDtype("pyarrow", na_value=np.nan))
 
@@ -210,7 +215,7 @@ def parse_dates(
             rest, inferred = _careful_dates(values[todo], column, date_format, dayfirst)
             fast = np.array(fast, copy=True)
             fast[todo] = rest.to_numpy()
-        return pd.Series(fast, index=values.index, dtype="datetime64[ns]"), inferred
+        return pd.Series(_owned(fast), index=values.index, copy=False), inferred
     return _careful_dates(values, column, date_format, dayfirst)
 
 
@@ -421,7 +426,10 @@ def parse_numbers(
         nums = np.array(nums, copy=True)
         nums[todo] = rest.to_numpy()
         rewritten[todo] = rest_rewritten.to_numpy()
-    return pd.Series(nums, index=values.index), pd.Series(rewritten, index=values.index)
+    return (
+        pd.Series(_owned(nums), index=values.index, copy=False),
+        pd.Series(rewritten, index=values.index, copy=False),
+    )
 
 
 # Plain numbers in ASCII; Arrow's float reading of these equals pandas' to_numeric.
