@@ -252,8 +252,8 @@ def _fast_dates(values: pd.Series, arrow: pa.ChunkedArray, date_format: str | No
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             return _fast_iso_rows(values, arrow)
         bounds = pc.min_max(stamps)
-        low, high = bounds["min"].as_py(), bounds["max"].as_py()
-        if low is None or (low >= _NS_MIN.item() and high <= _NS_MAX.item()):
+        low, high = bounds["min"].value, bounds["max"].value  # seconds (None: all missing)
+        if low is None or (low >= _NS_MIN.astype(np.int64) and high <= _NS_MAX.astype(np.int64)):
             return pc.cast(stamps, pa.timestamp("ns")).to_numpy()
         got = stamps.to_numpy()
     else:  # the careful parser's own call, on the whole column

@@ -217,6 +217,8 @@ def test_decimal_commas_and_day_first_load_the_same(tmp_path):
         (["13/04/2011", "04/13/2011"], {}),  # both orders: raises
         (["03/04/2011", "2011-01-01 10:00:00", "x"], {"dayfirst": True}),
         (["3000-01-01", "2024-01-01"], {}),  # out of bounds: careful raises, so must fast
+        (["0000-01-01", "2024-01-01"], {}),  # year 0: Arrow reads it, datetime cannot
+        ([None, None], {}),
         (
             ["2024-01-02 10:11:12", "02/01/2024 10:11:12", " 2024-01-02"],
             {"date_format": "%Y-%m-%d %H:%M:%S"},
