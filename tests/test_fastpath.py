@@ -107,6 +107,11 @@ ODD_CSV = {
     "spaces": "a,b\n  ,x\n y , NA \n",
     "quote_inside": 'a,b\nab"c,1\n',
     "tab_in_csv": "a\tb\n1\t2\n",
+    "quote_then_text": 'a,b\n"ab"c,1\nx,2\n',
+    "space_before_quote": 'a,b\n "a",1\n',
+    "quoted_header_only": '"a","b"\n1,2\n3,4\n',
+    "no_final_newline": "a,b\n1,2",
+    "cr_only": "a,b\r1,2\r3,4\r",
 }
 
 
