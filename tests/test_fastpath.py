@@ -404,3 +404,20 @@ def test_property_consent(values):
     from rfvkit.parsing import parse_consent
 
     check(parse_consent, pd.Series(values, dtype="str"))
+
+
+def test_dates_and_numbers_over_many_chunks():
+    from rfvkit.parsing import _cast
+
+    dates = ["2024-01-02 10:11:12", "2024-02-03", None, "x", "2024-13-01", "03/04/2024"] * 3
+    chunked = pa.chunked_array(
+        [pa.array(dates[i : i + 3], pa.large_string()) for i in range(0, 18, 3)]
+    )
+    values = pd.Series(pd.array(chunked, dtype=pd.StringDtype("pyarrow", na_value=np.nan)))
+    check(parse_dates, values, "order_date", dayfirst=True)
+    amounts = pa.chunked_array([pa.array(["1.5", "2", None, "-0", "3e2"], pa.large_string())] * 6)
+    check(parse_numbers, pd.Series(pd.array(amounts, dtype=values.dtype)), "amount")
+    good = pa.chunked_array([pa.array(["2024-01-02"], pa.large_string())] * 6)
+    assert _cast(good, pa.timestamp("s")).num_chunks == 6
+    with pytest.raises(pa.ArrowInvalid):
+        _cast(pa.chunked_array([pa.array(["x"], pa.large_string())] * 6), pa.timestamp("s"))
