@@ -90,6 +90,8 @@ def _text_bytes(arrow: pa.ChunkedArray) -> tuple[bool, bool, bool]:
     for chunk in arrow.chunks:
         if len(chunk) == 0:
             continue
+        if not (pa.types.is_string(chunk.type) or pa.types.is_large_string(chunk.type)):
+            return True, True, True  # another layout (string views): assume the worst
         width = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
         _, offsets_buffer, data_buffer = chunk.buffers()
         offsets = np.frombuffer(offsets_buffer, dtype=width)[
