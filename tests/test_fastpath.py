@@ -407,7 +407,7 @@ def test_property_consent(values):
 
 
 def test_dates_and_numbers_over_many_chunks():
-    from rfvkit.parsing import _cast
+    from rfvkit._fastpaths import _cast
 
     dates = ["2024-01-02 10:11:12", "2024-02-03", None, "x", "2024-13-01", "03/04/2024"] * 3
     chunked = pa.chunked_array(
