@@ -221,9 +221,10 @@ with the machine's load, so here are all of them (2026-12-02, same file):
 
 Target (issue 14): validated CSV load within 2.5x of the bare pyarrow read at 10M lines.
 With the final code the median ratio per invocation ranged 1.6x-3.2x by wall time and
-1.9x-3.3x by CPU time (about 14 s per 1M lines before, i.e. ~60x at 5M lines): met in some invocations, not reliably. Peak memory 1.2-1.5 GB
-(target < 3 GB: met). Parquet at 10M lines: 1.4x-1.7x of `pd.read_parquet` (target 3x:
-met).
+1.9x-3.3x by CPU time (before this issue: ~65x at 5M lines): met in some invocations,
+not reliably. Peak memory 1.2-1.5 GB (target < 3 GB: met). Parquet at 10M lines:
+1.4x-1.7x of `pd.read_parquet` (target 3x: met). Property tests (fast == careful) also
+ran with 400-1,500 examples each (`RFVKIT_FASTPATH_EXAMPLES=400`).
 """
 
 
