@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import narwhals as nw
+import numpy as np
 import pandas as pd
 
 from rfvkit.checks import (
@@ -38,6 +39,7 @@ from rfvkit.errors import (
 )
 from rfvkit.parsing import (
     SMS_TYPES,
+    fast_paths_enabled,
     normalise_ids,
     normalise_phones,
     parse_consent,
@@ -190,7 +192,7 @@ def read_transactions(
         line_id = normalise_ids(df["line_id"])
         df = log.drop(df, line_id.notna() & line_id.duplicated(), "duplicate line_id", line_id)
     else:
-        dup = df.duplicated()
+        dup = _duplicated_lines(df)
         if duplicates == "drop":
             key = "order_id" if "order_id" in df else "customer_id"
             df = log.drop(df, dup, "exact duplicate line", df[key], key)
@@ -634,8 +636,10 @@ def _clean_dates(
             f"{column} read {order} (inferred from the data)", raw.notna().sum(), "info", shown
         )
     blank = raw.isna()
-    if not pd.api.types.is_datetime64_any_dtype(raw.dtype):
-        blank |= raw.astype("str").str.strip().eq("").fillna(True).astype(bool)
+    unread = dates.isna() & ~blank  # blanks are among the unread values: look only there
+    if unread.any() and not pd.api.types.is_datetime64_any_dtype(raw.dtype):
+        text = raw[unread].astype("str").str.strip()
+        blank[unread] = text.eq("").fillna(True).astype(bool)
     bad = dates.isna() & ~blank
     if dayfirst is not None and date_format is None and bad.any():
         swapped, _ = parse_dates(text[bad], column, dayfirst=not dayfirst)
@@ -730,6 +734,40 @@ def _note_late_outliers(log: QualityLog, dates: pd.Series) -> None:
         )
     future = (dates > pd.Timestamp.now().normalize() + pd.Timedelta(days=1)) & ~late
     log.note("order_date after today", future.sum(), "flagged", dates[future])
+
+
+def _duplicated_lines(df: pd.DataFrame) -> pd.Series:
+    """``df.duplicated()``, comparing whole rows only where date and amount may repeat."""
+    if not fast_paths_enabled():
+        return df.duplicated()
+    date, amount = df["order_date"].to_numpy(), df["amount"].to_numpy(dtype="float64")
+    if np.isnat(date).any() or np.isnan(amount).any():
+        maybe = df.duplicated(["order_date", "amount"], keep=False).to_numpy()
+    else:
+        maybe = _maybe_repeated(date.view("int64"), (amount + 0.0).view("int64"))  # -0.0 == 0.0
+    dup = np.zeros(len(df), dtype=bool)
+    rows = np.flatnonzero(maybe)
+    if len(rows):
+        dup[rows] = df.iloc[rows].duplicated().to_numpy()
+    return pd.Series(dup, index=df.index, copy=False)
+
+
+def _maybe_repeated(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """True for every row whose ``(a, b)`` pair may occur twice (never misses one).
+
+    Rows are keyed by a mix of the two int64 columns; keys that repeat are found by
+    sorting (several times cheaper than hashing 10M keys), and the few rows with such a
+    key are then checked exactly.
+    """
+    key = a * np.int64(1_000_003) ^ b
+    ordered = np.sort(key)
+    repeated = ordered[1:][ordered[1:] == ordered[:-1]]
+    if not len(repeated):
+        return np.zeros(len(a), dtype=bool)
+    maybe = pd.Series(key, copy=False).isin(np.unique(repeated)).to_numpy().copy()
+    rows = np.flatnonzero(maybe)
+    maybe[rows] = pd.DataFrame({"a": a[rows], "b": b[rows]}).duplicated(keep=False).to_numpy()
+    return maybe
 
 
 def _examples(df: pd.DataFrame, mask: pd.Series, *names: str) -> list[str]:

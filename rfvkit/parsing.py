@@ -3,6 +3,13 @@
 Each parser works on the distinct values of a column, so a column of half a million
 order lines costs a few thousand conversions, and returns the parsed values together
 with what it could not parse, for the quality ledger (:mod:`rfvkit.quality`).
+
+Text columns held by Arrow (what rfvkit's CSV reader and pandas' ``str`` dtype give)
+first take a vectorised fast path over the whole column: Arrow's strict ISO-8601
+timestamp cast, Arrow's float cast, Arrow string kernels for ids. The fast path only
+keeps values it is sure the careful parser reads the same way; every other row goes to
+the careful parser below, so results and quality ledgers are identical either way
+(``tests/test_fastpath.py``). :func:`careful_parsing` turns the fast paths off.
 """
 
 from __future__ import annotations
@@ -14,6 +21,15 @@ import numpy as np
 import pandas as pd
 import phonenumbers
 
+from rfvkit._fastpaths import (
+    _arrow_text,
+    _fast_dates,
+    _fast_floats,
+    _fast_ids,
+    _owned,
+    careful_parsing,
+    fast_paths_enabled,
+)
 from rfvkit.errors import BadValuesError, examples
 
 __all__ = [
@@ -23,6 +39,8 @@ __all__ = [
     "parse_consent",
     "normalise_phones",
     "SMS_TYPES",
+    "careful_parsing",
+    "fast_paths_enabled",
 ]
 
 
@@ -31,6 +49,9 @@ def _is_missing(value: object) -> bool:
         return bool(pd.isna(value))
     except (TypeError, ValueError):
         return False
+
+
+_ID_DECIMAL = r"^([+-]?\d+)\.0+$"
 
 
 def normalise_ids(values: pd.Series) -> pd.Series:
@@ -44,6 +65,9 @@ def normalise_ids(values: pd.Series) -> pd.Series:
     >>> normalise_ids(pd.Series([12347.0, None, " a1 ", "12.0"])).tolist()
     ['12347', nan, 'a1', '12']
     """
+    arrow = _arrow_text(values)
+    if arrow is not None:  # the string kernels pandas' .str uses below, row by row
+        return _fast_ids(values, arrow, _ID_DECIMAL)
     codes, uniques = pd.factorize(values)
     uniq = pd.Series(uniques)
     if pd.api.types.is_float_dtype(uniq.dtype):
@@ -52,7 +76,7 @@ def normalise_ids(values: pd.Series) -> pd.Series:
         text = uniq.astype(str)
         text[whole] = uniq[whole].astype("int64").astype(str)
     else:
-        text = uniq.astype(str).str.strip().str.replace(r"^([+-]?\d+)\.0+$", r"\1", regex=True)
+        text = uniq.astype(str).str.strip().str.replace(_ID_DECIMAL, r"\1", regex=True)
     text = text.where(text.str.len() > 0)
     table = np.append(text.to_numpy(dtype=object), np.nan)  # code -1 (missing) -> NaN
     return pd.Series(table[codes], index=values.index, dtype="str")
@@ -100,6 +124,22 @@ def parse_dates(
         return values.dt.tz_convert("UTC").dt.tz_localize(None).astype("datetime64[ns]"), None
     if pd.api.types.is_datetime64_dtype(values.dtype):
         return values.astype("datetime64[ns]"), None
+    arrow = _arrow_text(values)
+    if arrow is not None:
+        fast = _fast_dates(values, arrow, date_format)
+        todo = np.isnat(fast) & values.notna().to_numpy()
+        inferred = None
+        if todo.any():  # only the rows the fast path left go to the careful parser
+            rest, inferred = _careful_dates(values[todo], column, date_format, dayfirst)
+            fast = np.array(fast, copy=True)
+            fast[todo] = rest.to_numpy()
+        return pd.Series(_owned(fast), index=values.index, copy=False), inferred
+    return _careful_dates(values, column, date_format, dayfirst)
+
+
+def _careful_dates(
+    values: pd.Series, column: str, date_format: str | None, dayfirst: bool | None
+) -> tuple[pd.Series, str | None]:
     codes, uniques = pd.factorize(values)
     uniq = pd.Series(uniques, dtype=object)
     if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
@@ -245,6 +285,25 @@ def parse_numbers(
     if pd.api.types.is_numeric_dtype(values.dtype):
         out = values.astype("float64")
         return out.where(np.isfinite(out)), pd.Series(False, index=values.index)
+    arrow = _arrow_text(values) if decimal == "." else None
+    nums = None if arrow is None else _fast_floats(arrow)
+    if nums is None:
+        return _careful_numbers(values, column, decimal)
+    rewritten = np.zeros(len(values), dtype=bool)
+    # Non-finite, zero (sign of -0) and unreadable values go to the careful parser.
+    todo = ~(np.isfinite(nums) & (nums != 0)) & values.notna().to_numpy()
+    if todo.any():
+        rest, rest_rewritten = _careful_numbers(values[todo], column, decimal)
+        nums = np.array(nums, copy=True)
+        nums[todo] = rest.to_numpy()
+        rewritten[todo] = rest_rewritten.to_numpy()
+    return (
+        pd.Series(_owned(nums), index=values.index, copy=False),
+        pd.Series(rewritten, index=values.index, copy=False),
+    )
+
+
+def _careful_numbers(values: pd.Series, column: str, decimal: str) -> tuple[pd.Series, pd.Series]:
     codes, uniques = pd.factorize(values)
     uniq = pd.Series(uniques, dtype=object)
     is_text = uniq.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
@@ -320,7 +379,10 @@ def parse_consent(values: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     ([True, False, True, False, False], 1, 1)
     """
     missing = values.isna()
-    text = normalise_ids(values.astype(object).where(~missing).map(_bool_text)).str.lower()
+    if _arrow_text(values) is not None:  # text only: no true/false objects to spell out
+        text = normalise_ids(values).str.lower()
+    else:
+        text = normalise_ids(values.astype(object).where(~missing).map(_bool_text)).str.lower()
     true = text.isin(_TRUE)
     unknown = ~missing & ~true & ~text.isin(_FALSE)
     return true.astype(bool), missing.astype(bool), unknown.astype(bool)

@@ -1,0 +1,192 @@
+"""Vectorised fast paths for :mod:`rfvkit.parsing`, and the switch that turns them off.
+
+Each works on the Arrow data behind a text column, over the whole column at once, and
+keeps only values it is sure the careful parser reads the same way; the rest is left
+(NaT / NaN) for the careful parser. ``tests/test_fastpath.py`` checks that both give the
+same frames and quality ledgers.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+_FAST = True
+
+
+@contextmanager
+def careful_parsing(careful: bool = True) -> Iterator[None]:
+    """Inside the block, skip the vectorised fast paths (and rfvkit's Arrow CSV reader).
+
+    For tests and for comparing timings: the results must be the same either way.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from rfvkit.parsing import normalise_ids
+    >>> with careful_parsing():
+    ...     normalise_ids(pd.Series(["a1 "], dtype="str")).tolist()
+    ['a1']
+    """
+    global _FAST
+    before, _FAST = _FAST, not careful
+    try:
+        yield
+    finally:
+        _FAST = before
+
+
+def fast_paths_enabled() -> bool:
+    """Whether the vectorised fast paths are on (see :func:`careful_parsing`)."""
+    return _FAST
+
+
+def _arrow_text(values: pd.Series) -> pa.ChunkedArray | None:
+    """The Arrow string data behind ``values`` when the fast paths apply, else None."""
+    if not _FAST:
+        return None
+    dtype = values.dtype
+    if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
+        data = values.array.__arrow_array__()
+        return data if isinstance(data, pa.ChunkedArray) else pa.chunked_array([data])
+    return None
+
+
+def _text_bytes(arrow: pa.ChunkedArray) -> tuple[bool, bool, bool]:
+    """Whether any value may start or end with white space, is empty, or holds a ".".
+
+    Looks at the raw UTF-8 bytes (first and last byte of every value), so a column that
+    needs no trimming costs no string copies. Conservative: any control, space or
+    non-ASCII byte at an edge counts as white space.
+    """
+    edges = empty = dot = False
+    for chunk in arrow.chunks:
+        if len(chunk) == 0:
+            continue
+        if not (pa.types.is_string(chunk.type) or pa.types.is_large_string(chunk.type)):
+            return True, True, True  # another layout (string views): assume the worst
+        width = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
+        _, offsets_buffer, data_buffer = chunk.buffers()
+        offsets = np.frombuffer(offsets_buffer, dtype=width)[
+            chunk.offset : chunk.offset + len(chunk) + 1
+        ]
+        data = np.frombuffer(data_buffer, dtype=np.uint8) if data_buffer is not None else None
+        start, end = offsets[:-1], offsets[1:]
+        filled = end > start
+        if not filled.all():
+            empty = True
+            start, end = start[filled], end[filled]
+        if data is None or not len(start):
+            continue
+        first, last = data[start], data[end - 1]
+        edges = edges or bool(
+            ((first <= 0x20) | (first >= 0x7F) | (last <= 0x20) | (last >= 0x7F)).any()
+        )
+        dot = dot or bool((data[offsets[0] : offsets[-1]] == ord(".")).any())
+    return edges, empty, dot
+
+
+def _cast(arrow: pa.ChunkedArray, to: pa.DataType) -> pa.ChunkedArray:
+    """``pc.cast``, chunks in parallel (Arrow releases the GIL); same errors, same values."""
+    chunks = arrow.chunks
+    if len(chunks) < 4:
+        return pc.cast(arrow, to)
+    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+        return pa.chunked_array(list(pool.map(lambda c: pc.cast(c, to), chunks)), type=to)
+
+
+def _owned(array: np.ndarray) -> np.ndarray:
+    """``array`` itself when writable (pandas then wraps it without a copy), else a copy."""
+    return array if array.flags.writeable else array.copy()
+
+
+def _as_str(data: pa.ChunkedArray) -> pd.api.extensions.ExtensionArray:
+    return pd.array(data, dtype=pd.StringDtype("pyarrow", na_value=np.nan))
+
+
+def _fast_ids(values: pd.Series, arrow: pa.ChunkedArray, decimal_zero: str) -> pd.Series:
+    """normalise_ids on Arrow text: trim, drop a ``.0`` tail, blanks to missing."""
+    edges, empty, dot = _text_bytes(arrow)
+    text = pc.utf8_trim_whitespace(arrow) if edges else arrow
+    if dot:
+        text = pc.replace_substring_regex(text, decimal_zero, r"\1")
+    if empty or edges:
+        blank = pc.equal(pc.binary_length(text), 0)
+        if pc.any(blank).as_py():
+            text = pc.if_else(blank, pa.scalar(None, text.type), text)
+    return pd.Series(_as_str(text), index=values.index)
+
+
+# datetime64[ns] bounds: values outside go to the careful parser (and its errors).
+_NS_MIN, _NS_MAX = np.datetime64("1677-09-22", "s"), np.datetime64("2262-04-11", "s")
+
+
+def _fast_dates(values: pd.Series, arrow: pa.ChunkedArray, date_format: str | None) -> np.ndarray:
+    """Dates the careful parser would read the same way; NaT for rows left to it."""
+    if date_format is None:
+        try:  # Arrow's strict ISO-8601 reading ("2024-01-02", "2024-01-02 10:11:12", no zone)
+            stamps = _cast(arrow, pa.timestamp("s"))
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            return _fast_iso_rows(values, arrow)
+        bounds = pc.min_max(stamps)
+        low, high = bounds["min"].value, bounds["max"].value  # seconds (None: all missing)
+        if low is None or (low >= _NS_MIN.astype(np.int64) and high <= _NS_MAX.astype(np.int64)):
+            return pc.cast(stamps, pa.timestamp("ns")).to_numpy()
+        got = stamps.to_numpy()
+    else:  # the careful parser's own call, on the whole column
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            got = pd.to_datetime(values, format=date_format, errors="coerce", utc=True, cache=False)
+        got = got.dt.tz_localize(None).to_numpy()
+    return _inside_ns(got)
+
+
+def _fast_iso_rows(values: pd.Series, arrow: pa.ChunkedArray) -> np.ndarray:
+    """Some rows are not strict ISO: the careful parser's ISO-8601 call, on the rows that
+    start with a 4-digit year (the day/month forms it reads apart never do)."""
+    rows = pc.fill_null(pc.match_substring_regex(arrow, r"^\d{4}-"), False)
+    rows = rows.to_numpy(zero_copy_only=False)
+    out = np.full(len(values), np.datetime64("NaT"), dtype="datetime64[ns]")
+    if rows.any():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            parsed = pd.to_datetime(values[rows], format="ISO8601", errors="coerce", utc=True)
+        out[rows] = _inside_ns(parsed.dt.tz_localize(None).to_numpy())
+    return out
+
+
+def _inside_ns(got: np.ndarray) -> np.ndarray:
+    """``got`` as datetime64[ns]; NaT where it falls outside what ns can hold."""
+    seconds = got.astype("datetime64[s]")
+    ok = ~np.isnat(got) & (seconds >= _NS_MIN) & (seconds <= _NS_MAX)
+    out = np.full(len(got), np.datetime64("NaT"), dtype="datetime64[ns]")
+    out[ok] = got[ok].astype("datetime64[ns]")
+    return out
+
+
+# Plain numbers in ASCII; Arrow's float reading of these equals pandas' to_numeric.
+_PLAIN_ASCII = r"^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$"
+
+
+def _fast_floats(arrow: pa.ChunkedArray) -> np.ndarray | None:
+    """Arrow's float reading of the column; NaN where it cannot read (or None)."""
+    try:
+        return _cast(arrow, pa.float64()).to_numpy(zero_copy_only=False)
+    except pa.ArrowInvalid:
+        pass
+    plain = pc.fill_null(pc.match_substring_regex(arrow, _PLAIN_ASCII), False)
+    nums = np.full(len(arrow), np.nan)
+    try:
+        got = pc.cast(pc.filter(arrow, plain), pa.float64())
+    except pa.ArrowInvalid:
+        return None
+    nums[plain.to_numpy(zero_copy_only=False)] = got.to_numpy(zero_copy_only=False)
+    return nums
