@@ -26,7 +26,7 @@ __all__ = ["Config", "TableSpec", "load_config", "parse_override", "parse_as_of"
 TABLE_OPTIONS: dict[str, tuple[str, ...]] = {
     "transactions": ("date_format", "dayfirst", "decimal", "return_prefix", "read_options"),
     "customers": ("date_format", "dayfirst", "default_region", "read_options"),
-    "optouts": ("date_format", "dayfirst", "default_region", "read_options"),
+    "optouts": ("date_format", "dayfirst", "default_region", "read_options", "extra_keywords"),
     "campaigns": ("date_format", "dayfirst", "read_options"),
 }
 METHODS = ("rank", "r_rfm")
@@ -413,6 +413,10 @@ def _table(key: str, spec: object, base: Path, name: str) -> TableSpec:
         "read_options": (
             lambda v: v is None or isinstance(v, Mapping),
             "a mapping of reader options",
+        ),
+        "extra_keywords": (
+            lambda v: isinstance(v, list | tuple) and all(isinstance(w, str) for w in v),
+            "a list of extra opt-out keywords, e.g. [ARRET, BAJA]",
         ),
     }
     for opt, val in options.items():

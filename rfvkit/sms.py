@@ -36,6 +36,8 @@ __all__ = [
     "sms_parts",
     "split_sms",
     "sms_table",
+    "template_fields",
+    "render_messages",
 ]
 
 GSM7 = "GSM-7"
@@ -145,3 +147,61 @@ def sms_table(messages: pd.Series) -> pd.DataFrame:
     )
     out = lookup.reindex(messages.astype(str).to_numpy())
     return out.set_axis(messages.index).astype({"sms_length": "int64", "sms_parts": "int64"})
+
+
+def template_fields(template: str) -> list[str]:
+    """The ``{field}`` names a message template uses, in order.
+
+    Examples
+    --------
+    >>> template_fields("Hi {first_name}, {{not a field}} code {code}")
+    ['first_name', 'code']
+    """
+    from string import Formatter
+
+    from rfvkit.errors import BadParameterError
+
+    names = []
+    try:
+        parsed = list(Formatter().parse(template))
+    except ValueError as exc:
+        raise BadParameterError(
+            f"message: {template!r} is not a valid template ({exc}); write a literal brace as "
+            "'{{' or '}}'."
+        ) from None
+    for _, name, spec, conversion in parsed:
+        if name is None:
+            continue
+        if not name.isidentifier() or spec or conversion:
+            raise BadParameterError(
+                f"message: field {{{name}}} must be a plain column name like {{first_name}}."
+            )
+        names.append(name)
+    return names
+
+
+def render_messages(
+    template: str, table: pd.DataFrame, *, fallbacks: dict[str, str] | None = None
+) -> pd.Series:
+    """Fill ``{field}`` from the columns of ``table``, row by row (vectorised).
+
+    An empty or missing value takes ``fallbacks[field]`` (else an empty text).
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"first_name": ["Ann", None, " "]})
+    >>> render_messages("Hi {first_name}!", t, fallbacks={"first_name": "there"}).tolist()
+    ['Hi Ann!', 'Hi there!', 'Hi there!']
+    """
+    from string import Formatter
+
+    fallbacks = fallbacks or {}
+    out = pd.Series("", index=table.index, dtype=object)
+    for literal, name, _, _ in Formatter().parse(template):
+        out = out + literal
+        if name is None:
+            continue
+        values = table[name].astype("string").str.strip()
+        values = values.where(values.fillna("").str.len() > 0, fallbacks.get(name, ""))
+        out = out + values.astype(object)
+    return out
