@@ -140,7 +140,7 @@ def write_csv(
     try:
         os.fchmod(fd, mode)
         with os.fdopen(fd, "w", encoding=encoding, newline="") as handle:
-            table.to_csv(handle, index=False, lineterminator="\n")
+            table.to_csv(handle, index=False, lineterminator="\r\n")  # RFC 4180; quotes CR and LF
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, target)

@@ -391,7 +391,7 @@ def build_send_list(
     exclude(~df["phone_type"].isin(SMS_TYPES), REASONS[3])
     consented = df["sms_consent"].astype(object).eq(True)
     exclude(~consented, REASONS[4])
-    optouts = getattr(crm, "optouts", None)
+    optouts = _expand_optouts(getattr(crm, "optouts", None), cust)
     opted, reconsented = _match_optouts(df, optouts, reconsent_overrides_optout)
     for label in _OPTOUT_REASONS.values():
         exclude(opted == label, label)
@@ -405,10 +405,7 @@ def build_send_list(
     exclude(df["timezone_used"].isna(), "time zone unknown")
     table = quiet_hours_table(quiet_hours)
     open_ = reason.isna()
-    keys = df.loc[open_, ["timezone_used"]].assign(
-        country=df.get("country", pd.Series(index=df.index, dtype=object)),
-        region=df.get("region", pd.Series(index=df.index, dtype=object)),
-    )
+    keys = df.loc[open_].reindex(columns=["timezone_used", "country", "region"])
     keys = keys.astype(object).where(keys.notna(), None)
     times = {
         k: next_allowed(when, k[0], table, k[1], k[2])
@@ -469,6 +466,24 @@ def build_send_list(
         if "sms_consent" in cust else frozenset(),
         _reconsented=frozenset(df.loc[reconsented, "customer_id"]),
     )
+
+
+def _expand_optouts(optouts: pd.DataFrame | None, customers: pd.DataFrame) -> pd.DataFrame | None:
+    """Add the number of every customer opted out by id: the phone's owner said stop, so
+    the number is blocked for every customer record that shares it."""
+    if optouts is None or not len(optouts) or "customer_id" not in optouts:
+        return optouts
+    if "phone_e164" not in customers:
+        return optouts
+    by_id = optouts.dropna(subset=["customer_id"]).astype({"customer_id": str})
+    phones = customers[["customer_id", "phone_e164"]].dropna().astype({"customer_id": str})
+    extra = by_id.drop(columns=["phone", "phone_e164", "phone_type"], errors="ignore").merge(
+        phones, on="customer_id"
+    )
+    if not len(extra):
+        return optouts
+    extra = extra.assign(phone=extra["phone_e164"], customer_id=np.nan)
+    return pd.concat([optouts, extra], ignore_index=True)
 
 
 def _match_optouts(
