@@ -44,6 +44,12 @@ _EXPORTS = {
     "run_report": "rfvkit.report",
     "make_demo_crm": "rfvkit.demo",
     "write_demo": "rfvkit.demo",
+    # send lists
+    "build_send_list": "rfvkit.sendlist",
+    "plan_from_config": "rfvkit.sendlist",
+    "write_send_lists": "rfvkit.sendlist",
+    "SendPlan": "rfvkit.sendlist",
+    "write_csv": "rfvkit.csvsafe",
     # errors
     "RfvkitError": "rfvkit.errors",
     "MissingColumnsError": "rfvkit.errors",
@@ -65,6 +71,9 @@ _SUBMODULES = {
     "pipeline",
     "report",
     "demo",
+    "sms",
+    "sendlist",
+    "csvsafe",
 }
 
 __all__ = sorted([*_EXPORTS, *_SUBMODULES, "__version__"])

@@ -33,6 +33,7 @@ METHODS = ("rank", "r_rfm")
 RULE_SETS = ("default", "r_rfm")
 SCALERS = ("standard", "robust")
 FEATURES = ("recency_days", "frequency", "monetary", "avg_order_value", "tenure_days")
+DEFAULT_MESSAGE = "Hi {first_name}, we miss you! 20% off this week with code BACK20. Reply STOP to opt out"
 
 
 @dataclass(frozen=True)
@@ -93,7 +94,26 @@ class Config:
     features: tuple[str, ...] = ("recency_days", "frequency", "monetary")
     scaler: str = "standard"
     random_state: int = 0
+    # send lists (notebook 04, ``rfvkit sendlist``)
+    segments: tuple[str, ...] | None = None
+    campaign_id: str = "campaign"
+    message: str = DEFAULT_MESSAGE
+    message_file: str | None = None
+    send_at: str | None = None
+    holdout: float = 0.10
+    frequency_cap: tuple[int, int] | None = (1, 7)
+    price_per_part: float = 0.0
+    max_parts: int = 2
+    quiet_hours: tuple[dict, ...] = ()
+    reconsent_overrides_optout: bool = False
     source: Path | None = None
+
+    @property
+    def message_text(self) -> str:
+        """The SMS template: the contents of ``message_file`` when set, else ``message``."""
+        if self.message_file:
+            return Path(self.message_file).read_text(encoding="utf-8").strip()
+        return self.message
 
     def parameters(self) -> dict[str, Any]:
         """Flat JSON-serialisable parameters (all but ``data``, plus ``params_file``).
@@ -111,6 +131,9 @@ class Config:
             out[f.name] = getattr(self, f.name)
         out["as_of"] = None if self.as_of is None else self.as_of.strftime("%Y-%m-%d")
         out["features"] = list(self.features)
+        out["segments"] = None if self.segments is None else list(self.segments)
+        out["frequency_cap"] = None if self.frequency_cap is None else list(self.frequency_cap)
+        out["quiet_hours"] = [dict(row) for row in self.quiet_hours]
         out["params_file"] = None if self.source is None else str(self.source)
         return out
 
@@ -429,7 +452,94 @@ def _table(key: str, spec: object, base: Path, name: str) -> TableSpec:
     return TableSpec(resolved, dict(columns), options)
 
 
-_INT_KEYS = ("bins", "top_n", "k_min", "k_max", "random_state")
+def _segments(key: str, value: object, base: Path) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = [v.strip() for v in value.split(",") if v.strip()]
+    if not isinstance(value, list | tuple) or not value or not all(isinstance(v, str) for v in value):
+        raise _bad(key, value, "null (every segment) or a list of segment names")
+    return tuple(value)
+
+
+def _message_file(key: str, value: object, base: Path) -> str | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str | os.PathLike):
+        raise _bad(key, value, "null or a path to a UTF-8 text file holding the SMS template")
+    path = (base / Path(value).expanduser()).resolve()
+    if not path.is_file():
+        raise BadParameterError(f"{key}: file not found: {path}")
+    return str(path)
+
+
+def _send_at(key: str, value: object, base: Path) -> str | None:
+    if value is None or value == "":
+        return None
+    from rfvkit.sendlist import parse_send_at
+
+    if isinstance(value, dt.datetime | dt.date):
+        value = value.isoformat()
+    return parse_send_at(value).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _share(lo: float, hi: float) -> Callable[[str, object, Path], float]:
+    def check(key: str, value: object, base: Path) -> float:
+        if isinstance(value, str):
+            try:
+                value = float(value)
+            except ValueError:
+                pass
+        if isinstance(value, bool) or not isinstance(value, int | float) or not lo <= value <= hi:
+            raise _bad(key, value, f"a number from {lo} to {hi}")
+        return float(value)
+
+    return check
+
+
+def _frequency_cap(key: str, value: object, base: Path) -> tuple[int, int] | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = [v.strip() for v in value.strip("[]()").split(",")]
+        try:
+            value = [int(v) for v in value]
+        except ValueError:
+            raise _bad(key, value, "null or [n, days], e.g. [1, 7]") from None
+    ok = isinstance(value, list | tuple) and len(value) == 2
+    if not ok or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in value):
+        raise _bad(key, value, "null or [n, days] with n, days >= 1, e.g. [1, 7]")
+    return int(value[0]), int(value[1])
+
+
+def _quiet_hours(key: str, value: object, base: Path) -> tuple[dict, ...]:
+    if value is None:
+        return ()
+    rows = value if isinstance(value, list | tuple) else None
+    if rows is None or not all(isinstance(r, Mapping) for r in rows):
+        raise _bad(
+            key, value, "a list of rows {country, region, days, start, end, source}, e.g. "
+            "[{country: GB, days: Mon-Sun, start: '10:00', end: '19:00'}]",
+        )
+    from rfvkit.quiet_hours import quiet_hours_table
+
+    quiet_hours_table(rows)  # checks days and times
+    return tuple(dict(r) for r in rows)
+
+
+def _bool(key: str, value: object, base: Path) -> bool:
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    if not isinstance(value, bool):
+        raise _bad(key, value, "true | false")
+    return value
+
+
+def _price(key: str, value: object, base: Path) -> float:
+    return _share(0.0, 1e6)(key, value, base)
+
+
+_INT_KEYS = ("bins", "top_n", "k_min", "k_max", "random_state", "max_parts")
 _VALIDATORS: dict[str, Callable[[str, Any, Path], Any]] = {
     "title": _title,
     "data": _data,
@@ -446,5 +556,16 @@ _VALIDATORS: dict[str, Callable[[str, Any, Path], Any]] = {
     "features": _features,
     "scaler": _choice(SCALERS),
     "random_state": _int_range(0, 2**32 - 1),
+    "segments": _segments,
+    "campaign_id": _title,
+    "message": _title,
+    "message_file": _message_file,
+    "send_at": _send_at,
+    "holdout": _share(0.0, 0.5),
+    "frequency_cap": _frequency_cap,
+    "price_per_part": _price,
+    "max_parts": _int_range(1, 20),
+    "quiet_hours": _quiet_hours,
+    "reconsent_overrides_optout": _bool,
 }
 _FIELDS = list(_VALIDATORS)

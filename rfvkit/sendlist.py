@@ -37,7 +37,16 @@ from rfvkit.quality import SMS_TYPES
 from rfvkit.quiet_hours import next_allowed, quiet_hours_table, resolve_timezones
 from rfvkit.sms import sms_table
 
-__all__ = ["REASONS", "FALLBACKS", "SendPlan", "build_send_list", "holdout_draw", "parse_send_at"]
+__all__ = [
+    "REASONS",
+    "FALLBACKS",
+    "SendPlan",
+    "build_send_list",
+    "plan_from_config",
+    "write_send_lists",
+    "holdout_draw",
+    "parse_send_at",
+]
 
 #: Exclusion reasons, in the order they are checked (a candidate gets the first that applies).
 REASONS = (
@@ -565,3 +574,53 @@ def _warn_messages(recipients: pd.DataFrame, templates: Mapping[str, str], max_p
                 "out'); carriers and the law expect one.",
                 stacklevel=3,
             )
+
+
+def plan_from_config(analysis: Any, **overrides: Any) -> SendPlan | None:
+    """:func:`build_send_list` with the send-list parameters of the analysis' params file.
+
+    Returns None (with a warning) when the params list no customers table. Without
+    ``send_at`` the send is planned on the ``as_of`` day at 15:00 UTC.
+
+    Examples
+    --------
+    >>> plan = plan_from_config(rk.analyse("params/sample.yaml"))  # doctest: +SKIP
+    """
+    crm = analysis.crm
+    cfg = crm.config
+    if crm.customers is None:
+        warnings.warn(
+            "no customers table in the params: no send list (add data.customers with phones "
+            "and sms_consent).",
+            stacklevel=2,
+        )
+        return None
+    send_at = cfg.send_at
+    if send_at is None:
+        day = analysis.as_of if cfg.as_of is None else cfg.as_of
+        send_at = f"{day:%Y-%m-%d}T15:00:00Z"
+        warnings.warn(f"send_at not set in the params; planning for {send_at}.", stacklevel=2)
+    options = dict(
+        campaign_id=cfg.campaign_id,
+        message=cfg.message_text,
+        send_at=send_at,
+        segments=None if cfg.segments is None else list(cfg.segments),
+        holdout=cfg.holdout,
+        random_state=cfg.random_state,
+        frequency_cap=cfg.frequency_cap,
+        price_per_part=cfg.price_per_part,
+        max_parts=cfg.max_parts,
+        quiet_hours=list(cfg.quiet_hours),
+        reconsent_overrides_optout=cfg.reconsent_overrides_optout,
+    )
+    return build_send_list(analysis.segmented, crm, **{**options, **overrides})
+
+
+def write_send_lists(plan: SendPlan | None, output_dir: str | Path, **options: Any) -> list[Path]:
+    """Write the plan's files under ``<output_dir>/sendlists/``; nothing when either is empty.
+
+    The report runner passes the report folder being built as ``output_dir``.
+    """
+    if plan is None or not str(output_dir):
+        return []
+    return plan.write(Path(output_dir) / "sendlists", **options)
