@@ -22,6 +22,7 @@ from rfvkit.plots.explore import (
     score_distributions,
 )
 from rfvkit.plots.segments import segment_bars, segment_treemap
+from rfvkit.plots.send_lists import quiet_hour_deferrals, send_funnel, send_groups
 
 __all__ = [
     "metric_histogram",
@@ -35,4 +36,7 @@ __all__ = [
     "cluster_snake",
     "cluster_scatter",
     "crosstab_heatmap",
+    "send_funnel",
+    "send_groups",
+    "quiet_hour_deferrals",
 ]
