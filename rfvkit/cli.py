@@ -206,7 +206,9 @@ def build_parser() -> argparse.ArgumentParser:
     sendlist.add_argument("--holdout", help="share kept out to measure, 0..0.5")
     sendlist.add_argument("--out", required=True, help="output folder (must be empty)")
     sendlist.add_argument(
-        "--format", default="rfvkit", choices=("rfvkit", "klaviyo", "attentive"),
+        "--format",
+        default="rfvkit",
+        choices=("rfvkit", "klaviyo", "attentive"),
         help="send_list.csv layout (default: %(default)s)",
     )
     sendlist.add_argument("--overwrite", action="store_true", help="allow a non-empty --out")

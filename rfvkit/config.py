@@ -7,6 +7,7 @@ so a report runs the same from any working directory. Every bad value raises a
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import difflib
 import os
@@ -33,7 +34,9 @@ METHODS = ("rank", "r_rfm")
 RULE_SETS = ("default", "r_rfm")
 SCALERS = ("standard", "robust")
 FEATURES = ("recency_days", "frequency", "monetary", "avg_order_value", "tenure_days")
-DEFAULT_MESSAGE = "Hi {first_name}, we miss you! 20% off this week with code BACK20. Reply STOP to opt out"
+DEFAULT_MESSAGE = (
+    "Hi {first_name}, we miss you! 20% off this week with code BACK20. Reply STOP to opt out"
+)
 
 
 @dataclass(frozen=True)
@@ -457,7 +460,11 @@ def _segments(key: str, value: object, base: Path) -> tuple[str, ...] | None:
         return None
     if isinstance(value, str):
         value = [v.strip() for v in value.split(",") if v.strip()]
-    if not isinstance(value, list | tuple) or not value or not all(isinstance(v, str) for v in value):
+    if (
+        not isinstance(value, list | tuple)
+        or not value
+        or not all(isinstance(v, str) for v in value)
+    ):
         raise _bad(key, value, "null (every segment) or a list of segment names")
     return tuple(value)
 
@@ -486,10 +493,8 @@ def _send_at(key: str, value: object, base: Path) -> str | None:
 def _share(lo: float, hi: float) -> Callable[[str, object, Path], float]:
     def check(key: str, value: object, base: Path) -> float:
         if isinstance(value, str):
-            try:
+            with contextlib.suppress(ValueError):
                 value = float(value)
-            except ValueError:
-                pass
         if isinstance(value, bool) or not isinstance(value, int | float) or not lo <= value <= hi:
             raise _bad(key, value, f"a number from {lo} to {hi}")
         return float(value)
@@ -518,7 +523,9 @@ def _quiet_hours(key: str, value: object, base: Path) -> tuple[dict, ...]:
     rows = value if isinstance(value, list | tuple) else None
     if rows is None or not all(isinstance(r, Mapping) for r in rows):
         raise _bad(
-            key, value, "a list of rows {country, region, days, start, end, source}, e.g. "
+            key,
+            value,
+            "a list of rows {country, region, days, start, end, source}, e.g. "
             "[{country: GB, days: Mon-Sun, start: '10:00', end: '19:00'}]",
         )
     from rfvkit.quiet_hours import quiet_hours_table

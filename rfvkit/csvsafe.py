@@ -123,9 +123,7 @@ def write_csv(
         column = table[name]
         if name in protect or pd.api.types.is_numeric_dtype(column.dtype):
             continue
-        if pd.api.types.is_bool_dtype(column.dtype) or isinstance(
-            column.dtype, pd.DatetimeTZDtype
-        ):
+        if pd.api.types.is_bool_dtype(column.dtype) or isinstance(column.dtype, pd.DatetimeTZDtype):
             continue
         if pd.api.types.is_datetime64_any_dtype(column.dtype):
             continue

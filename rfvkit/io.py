@@ -318,11 +318,11 @@ def read_optouts(
 
         text = normalise_ids(df["message"])
         kind = classify_replies(text, extra=extra_keywords).where(text.notna(), "opt-out list")
-        log.note("reply is an opt-out keyword", (kind == KEYWORD).sum(), "kept", text[kind == KEYWORD])
-        contains = kind == CONTAINS_KEYWORD
         log.note(
-            "reply contains an opt-out keyword (treated as opt-out)", contains.sum(), "kept"
+            "reply is an opt-out keyword", (kind == KEYWORD).sum(), "kept", text[kind == KEYWORD]
         )
+        contains = kind == CONTAINS_KEYWORD
+        log.note("reply contains an opt-out keyword (treated as opt-out)", contains.sum(), "kept")
         log.note("reply empty (kept as opt-out)", text.isna().sum(), "kept")
         reason = kind
         df = log.drop(df, kind == NOT_OPTOUT, NOT_OPTOUT, text)

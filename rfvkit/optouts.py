@@ -110,7 +110,10 @@ def phone_keys(e164: pd.Series) -> pd.DataFrame:
     for n in (3, 2, 1):
         code_len = code_len.mask(digits.str.slice(0, n).isin(_CODES).fillna(False), n)
     national = pd.Series(
-        [d[n:] if isinstance(d, str) and n else np.nan for d, n in zip(digits, code_len, strict=True)],
+        [
+            d[n:] if isinstance(d, str) and n else np.nan
+            for d, n in zip(digits, code_len, strict=True)
+        ],
         index=e164.index,
         dtype=object,
     )
@@ -130,7 +133,9 @@ def optout_key_table(raw: pd.Series, e164: pd.Series | None = None) -> pd.DataFr
     digits = digits.where(digits.str.len() > 0)
     stripped = pd.Series(pd.NA, index=raw.index, dtype="string")
     for prefix in ("0", "011", "00"):  # later (longer) prefixes win
-        stripped = stripped.mask(digits.str.startswith(prefix).fillna(False), digits.str.slice(len(prefix)))
+        stripped = stripped.mask(
+            digits.str.startswith(prefix).fillna(False), digits.str.slice(len(prefix))
+        )
     nanp = digits.where((digits.str.len() == 11) & digits.str.startswith("1")).str.slice(1)
     forms = [digits, stripped, nanp]
     if e164 is not None:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import string
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -32,7 +31,6 @@ from rfvkit.optouts import (
     optout_keys,
     phone_keys,
 )
-from rfvkit.privacy import mask_id
 from rfvkit.quality import SMS_TYPES
 from rfvkit.quiet_hours import next_allowed, quiet_hours_table, resolve_timezones
 from rfvkit.sms import sms_table
@@ -89,8 +87,10 @@ def parse_send_at(value: object) -> pd.Timestamp:
         stamp = pd.Timestamp(value)
     except (TypeError, ValueError):
         stamp = pd.NaT
-    if pd.isna(stamp) or not isinstance(value, str | pd.Timestamp | np.datetime64) and not hasattr(
-        value, "year"
+    if (
+        pd.isna(stamp)
+        or not isinstance(value, str | pd.Timestamp | np.datetime64)
+        and not hasattr(value, "year")
     ):
         raise BadParameterError(
             f"send_at: got {value!r}; give one instant like '2026-01-15T15:00:00Z'."
@@ -161,7 +161,7 @@ class SendPlan:
             ids = set(out["customer_id"].dropna().astype(str)) if "customer_id" in out else set()
             keys = optout_keys(
                 out["phone"] if "phone" in out else pd.Series(dtype=object),
-                out["phone_e164"] if "phone_e164" in out else None,
+                out.get("phone_e164", None),
             )
             own = phone_keys(sent["phone"])
             hit = (
@@ -221,33 +221,49 @@ class SendPlan:
         stamp = sent["send_at"].dt.strftime("%Y-%m-%dT%H:%M:%SZ")
         if format == "klaviyo":
             table = pd.DataFrame(
-                {"Phone Number": sent["phone"], "First Name": sent["first_name"],
-                 "Country": sent["country"]}
+                {
+                    "Phone Number": sent["phone"],
+                    "First Name": sent["first_name"],
+                    "Country": sent["country"],
+                }
             )
             protect = ("Phone Number",)
         elif format == "attentive":
             table = pd.DataFrame(
-                {"Phone Number": sent["phone"], "Message": sent["message"],
-                 "FirstName": sent["first_name"], "External Id": sent["customer_id"]}
+                {
+                    "Phone Number": sent["phone"],
+                    "Message": sent["message"],
+                    "FirstName": sent["first_name"],
+                    "External Id": sent["customer_id"],
+                }
             )
             protect = ("Phone Number",)
             max_rows = max_rows or 500_000
         else:
             table = pd.DataFrame(
-                {"phone": sent["phone"], "first_name": sent["first_name"],
-                 "message": sent["message"], "send_at": stamp, "customer_id": sent["customer_id"]}
+                {
+                    "phone": sent["phone"],
+                    "first_name": sent["first_name"],
+                    "message": sent["message"],
+                    "send_at": stamp,
+                    "customer_id": sent["customer_id"],
+                }
             )
             protect = ("phone",)
         paths = []
-        chunks = [table] if not max_rows or len(table) <= max_rows else [
-            table.iloc[i : i + max_rows] for i in range(0, len(table), max_rows)
-        ]
+        chunks = (
+            [table]
+            if not max_rows or len(table) <= max_rows
+            else [table.iloc[i : i + max_rows] for i in range(0, len(table), max_rows)]
+        )
         for number, chunk in enumerate(chunks, start=1):
             name = "send_list.csv" if len(chunks) == 1 else f"send_list_{number:03d}.csv"
             paths.append(write_csv(chunk, folder / name, mode=0o600, protect=protect))
         log = self.recipients.assign(
             campaign_id=self.campaign_id,
-            sent_at=self.recipients["send_at"].dt.tz_convert("UTC").dt.strftime("%Y-%m-%d %H:%M:%S"),
+            sent_at=self.recipients["send_at"]
+            .dt.tz_convert("UTC")
+            .dt.strftime("%Y-%m-%d %H:%M:%S"),
         )[["campaign_id", "customer_id", "segment", "group", "sent_at"]]
         paths.append(write_csv(log, folder / "send_log.csv", mode=0o600))
         excluded = self.decisions[self.decisions["status"] != "recipient"]
@@ -368,7 +384,9 @@ def build_send_list(
         for name in template_fields(text):
             if name not in columns:
                 raise MissingColumnsError(
-                    [name], columns, table="message template",
+                    [name],
+                    columns,
+                    table="message template",
                     hint="Template fields must be customer-table columns, e.g. {first_name}.",
                 )
     if frequency_cap is not None:
@@ -406,8 +424,10 @@ def build_send_list(
         exclude(opted == label, label)
     campaigns = getattr(crm, "campaigns", None)
     if frequency_cap is not None and campaigns is not None and len(campaigns):
-        exclude(df["customer_id"].isin(_capped(campaigns, campaign_id, when, *frequency_cap)),
-                "frequency cap")
+        exclude(
+            df["customer_id"].isin(_capped(campaigns, campaign_id, when, *frequency_cap)),
+            "frequency cap",
+        )
     open_ = reason.isna()
     zone, _ = resolve_timezones(df.loc[open_])
     df["timezone_used"] = zone.reindex(df.index)
@@ -421,7 +441,8 @@ def build_send_list(
         for k in keys.drop_duplicates().itertuples(index=False, name=None)
     }
     df["send_at"] = pd.Series(
-        [times[k] for k in keys.itertuples(index=False, name=None)], index=keys.index,
+        [times[k] for k in keys.itertuples(index=False, name=None)],
+        index=keys.index,
         dtype="datetime64[ns, UTC]",
     )
     exclude(df["send_at"].isna(), "no allowed send time")
@@ -450,8 +471,22 @@ def build_send_list(
         recip["country"] = np.nan
     recip = recip.drop(columns=["phone", "timezone"], errors="ignore")
     recipients = recip.rename(columns={"phone_e164": "phone", "timezone_used": "timezone"})[
-        ["customer_id", "phone", "first_name", "segment", "group", "send_at", "local_send_at",
-         "timezone", "country", "deferred", "message", "encoding", "sms_parts", "cost"]
+        [
+            "customer_id",
+            "phone",
+            "first_name",
+            "segment",
+            "group",
+            "send_at",
+            "local_send_at",
+            "timezone",
+            "country",
+            "deferred",
+            "message",
+            "encoding",
+            "sms_parts",
+            "cost",
+        ]
     ].reset_index(drop=True)
     _warn_messages(recipients, templates, max_parts)
 
@@ -467,12 +502,18 @@ def build_send_list(
         previews=previews(templates, recipients, fallbacks={**FALLBACKS, **(fallbacks or {})}),
         campaign_id=campaign_id,
         send_at=when,
-        settings={"holdout": holdout, "random_state": random_state,
-                  "frequency_cap": frequency_cap, "price_per_part": price_per_part,
-                  "segments": chosen, "reconsent_overrides_optout": reconsent_overrides_optout},
+        settings={
+            "holdout": holdout,
+            "random_state": random_state,
+            "frequency_cap": frequency_cap,
+            "price_per_part": price_per_part,
+            "segments": chosen,
+            "reconsent_overrides_optout": reconsent_overrides_optout,
+        },
         _optouts=optouts,
         _consented=frozenset(cust.loc[cust["sms_consent"].astype(object).eq(True), "customer_id"])
-        if "sms_consent" in cust else frozenset(),
+        if "sms_consent" in cust
+        else frozenset(),
         _reconsented=frozenset(df.loc[reconsented, "customer_id"]),
     )
 
@@ -505,9 +546,10 @@ def _match_optouts(
     labels = list(_OPTOUT_REASONS.values())
     out = optouts.assign(
         _rank=optouts.get("optout_reason", pd.Series("opt-out list", index=optouts.index))
-        .map(_OPTOUT_REASONS).fillna("opted out").map(labels.index),
-        _when=pd.to_datetime(optouts["opted_out_at"]) if "opted_out_at" in optouts
-        else pd.NaT,
+        .map(_OPTOUT_REASONS)
+        .fillna("opted out")
+        .map(labels.index),
+        _when=pd.to_datetime(optouts["opted_out_at"]) if "opted_out_at" in optouts else pd.NaT,
     )
     out["_when"] = out["_when"].fillna(pd.Timestamp.max)
     rank = pd.Series(np.inf, index=df.index)
@@ -518,7 +560,7 @@ def _match_optouts(
         ids = out.dropna(subset=["customer_id"]).assign(k=lambda d: d["customer_id"].astype(str))
         lookups.append((ids, [df["customer_id"]]))
     if "phone" in out:
-        found = optout_key_table(out["phone"], out["phone_e164"] if "phone_e164" in out else None)
+        found = optout_key_table(out["phone"], out.get("phone_e164", None))
         keys = found.join(out[["_rank", "_when"]], on="row").rename(columns={"key": "k"})
         lookups.append((keys, [own["digits"], own["national"]]))
     for table, targets in lookups:

@@ -36,7 +36,11 @@ def ledger(decisions: pd.DataFrame, reasons: Sequence[str]) -> pd.DataFrame:
 
 
 def minimum_detectable_lift(
-    n_treatment: int, n_holdout: int, *, baseline: float = 0.05, alpha: float = 0.05,
+    n_treatment: int,
+    n_holdout: int,
+    *,
+    baseline: float = 0.05,
+    alpha: float = 0.05,
     power: float = 0.8,
 ) -> float:
     """Smallest absolute lift in a conversion rate the holdout can detect.
@@ -55,15 +59,22 @@ def minimum_detectable_lift(
     from statsmodels.stats.power import NormalIndPower
 
     h = NormalIndPower().solve_power(
-        effect_size=None, nobs1=n_treatment, alpha=alpha, power=power,
-        ratio=n_holdout / n_treatment, alternative="two-sided",
+        effect_size=None,
+        nobs1=n_treatment,
+        alpha=alpha,
+        power=power,
+        ratio=n_holdout / n_treatment,
+        alternative="two-sided",
     )
     angle = math.asin(math.sqrt(baseline)) + float(h) / 2
     return min(math.sin(angle) ** 2, 1.0) - baseline
 
 
 def segment_summary(
-    decisions: pd.DataFrame, recipients: pd.DataFrame, reasons: Sequence[str], *,
+    decisions: pd.DataFrame,
+    recipients: pd.DataFrame,
+    reasons: Sequence[str],
+    *,
     baseline_rate: float = 0.05,
 ) -> pd.DataFrame:
     """Per segment (and ``All``): candidates, exclusions, groups, parts, cost, lift.
@@ -80,8 +91,11 @@ def segment_summary(
         row["excluded"] = int((group["status"] != "recipient").sum())
         row.update({r: int((group["status"] == r).sum()) for r in reasons})
         row.update(
-            treatment=n_t, holdout=n_h, reach_share=(n_t + n_h) / max(len(group), 1),
-            deferred=int(treat["deferred"].sum()), sms_parts=int(treat["sms_parts"].sum()),
+            treatment=n_t,
+            holdout=n_h,
+            reach_share=(n_t + n_h) / max(len(group), 1),
+            deferred=int(treat["deferred"].sum()),
+            sms_parts=int(treat["sms_parts"].sum()),
             cost=float(treat["cost"].sum()),
             min_detectable_lift=minimum_detectable_lift(n_t, n_h, baseline=baseline_rate),
         )

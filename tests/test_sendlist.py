@@ -23,15 +23,30 @@ SEND_AT = "2026-01-15T15:00:00Z"  # 10:00 New York, 07:00 Los Angeles, 15:00 Lon
 # Fictional numbers only: US 555-01xx, ACMA drama mobiles, Ofcom drama landlines.
 US = [f"+1{area}55501{i:02d}" for area in (201, 212, 617, 213) for i in range(0, 100, 7)]
 AU = [
-    "+61491570006", "+61491570156", "+61491570157", "+61491570158", "+61491570159",
-    "+61491570110", "+61491570313", "+61491570737", "+61491571266", "+61491571491",
+    "+61491570006",
+    "+61491570156",
+    "+61491570157",
+    "+61491570158",
+    "+61491570159",
+    "+61491570110",
+    "+61491570313",
+    "+61491570737",
+    "+61491571266",
+    "+61491571491",
 ]
 GB_LANDLINE = [f"+44207946{i:04d}" for i in range(0, 1000, 97)]
 
 
 def us_formats(e164: str) -> list[str]:
     n = e164[2:]
-    return [e164, f"+1 ({n[:3]}) {n[3:6]}-{n[6:]}", f"001{n}", f"1{n}", n, f"({n[:3]}) {n[3:6]} {n[6:]}"]
+    return [
+        e164,
+        f"+1 ({n[:3]}) {n[3:6]}-{n[6:]}",
+        f"001{n}",
+        f"1{n}",
+        n,
+        f"({n[:3]}) {n[3:6]} {n[6:]}",
+    ]
 
 
 def au_formats(e164: str) -> list[str]:
@@ -65,8 +80,15 @@ def small_crm():
             "customer_id": ["a", "b", "c", "d", "e", "f", "g", "h", "i"],
             "first_name": ["Ann", "Bo", "", "Dee", "Eve", "Fay", "Gus", "Hal", "Ivy"],
             "phone": [
-                "(201) 555-0101", "0491 570 006", "(212) 555-0102", "020 7946 0001", None,
-                "(617) 555-0104", "(213) 555-0105", "0491 570 156", "2135550105",
+                "(201) 555-0101",
+                "0491 570 006",
+                "(212) 555-0102",
+                "020 7946 0001",
+                None,
+                "(617) 555-0104",
+                "(213) 555-0105",
+                "0491 570 156",
+                "2135550105",
             ],
             "country": ["US", "AU", "US", "GB", "US", "US", "US", "AU", "US"],
             "timezone": [None, "Australia/Sydney", None, None, None, None, None, None, None],
@@ -126,7 +148,9 @@ def test_write_files_modes_and_schemas(tmp_path):
         plan.write(tmp_path / "out")
     plan.write(tmp_path / "out", overwrite=True, format="klaviyo")
     assert list(pd.read_csv(tmp_path / "out" / "send_list.csv").columns) == [
-        "Phone Number", "First Name", "Country"
+        "Phone Number",
+        "First Name",
+        "Country",
     ]
 
 
@@ -136,7 +160,11 @@ def test_attentive_layout_splits_large_lists(tmp_path):
         {"customer_id": ids, "first_name": "Al", "phone": US, "country": "US", "sms_consent": "1"}
     )
     plan = build_send_list(
-        segmented_for(ids), crm_from(customers), campaign_id="c", message=MSG, send_at=SEND_AT,
+        segmented_for(ids),
+        crm_from(customers),
+        campaign_id="c",
+        message=MSG,
+        send_at=SEND_AT,
         holdout=0,
     )
     paths = plan.write(tmp_path, format="attentive", max_rows=20)
@@ -149,8 +177,9 @@ def test_attentive_layout_splits_large_lists(tmp_path):
 
 def test_final_check_refuses_an_opted_out_number(tmp_path):
     crm = crm_from(small_crm())
-    plan = build_send_list(segmented_for(list("abc")), crm, campaign_id="c", message=MSG,
-                           send_at=SEND_AT, holdout=0)
+    plan = build_send_list(
+        segmented_for(list("abc")), crm, campaign_id="c", message=MSG, send_at=SEND_AT, holdout=0
+    )
     tampered = plan.recipients.copy()
     tampered.loc[0, "phone"] = "+12015550101"
     crm2 = crm_from(small_crm(), pd.DataFrame({"phone": ["201 555 0101"]}), region="US")
@@ -164,8 +193,15 @@ def test_optouts_in_any_format_and_by_id():
     customers = pd.DataFrame(
         {
             "customer_id": ["u1", "u2", "u3", "a1", "a2", "a3", "k"],
-            "phone": ["(201) 555-0101", "(201) 555-0102", "(201) 555-0103",
-                      "0491 570 006", "0491 570 156", "0491 570 157", "(617) 555-0190"],
+            "phone": [
+                "(201) 555-0101",
+                "(201) 555-0102",
+                "(201) 555-0103",
+                "0491 570 006",
+                "0491 570 156",
+                "0491 570 157",
+                "(617) 555-0190",
+            ],
             "country": ["US", "US", "US", "AU", "AU", "AU", "US"],
             "timezone": ["America/New_York"] * 3 + ["Australia/Sydney"] * 3 + [None],
             "sms_consent": True,
@@ -178,8 +214,14 @@ def test_optouts_in_any_format_and_by_id():
         }
     )
     crm = crm_from(customers, optouts, region="GB")  # a wrong default region must not matter
-    plan = build_send_list(segmented_for(list(customers["customer_id"])), crm, campaign_id="c",
-                           message=MSG, send_at=SEND_AT, holdout=0)
+    plan = build_send_list(
+        segmented_for(list(customers["customer_id"])),
+        crm,
+        campaign_id="c",
+        message=MSG,
+        send_at=SEND_AT,
+        holdout=0,
+    )
     status = plan.decisions.set_index("customer_id")["status"]
     assert status[status == "recipient"].index.tolist() == ["u3", "a3"]
 
@@ -211,18 +253,28 @@ def test_reply_log_keywords_and_reconsent():
         "c": "recipient",
         "d": "opted out by keyword reply",
     }
-    again = build_send_list(seg, crm, campaign_id="c", message=MSG, send_at=SEND_AT, holdout=0,
-                            reconsent_overrides_optout=True)
+    again = build_send_list(
+        seg,
+        crm,
+        campaign_id="c",
+        message=MSG,
+        send_at=SEND_AT,
+        holdout=0,
+        reconsent_overrides_optout=True,
+    )
     status = again.decisions.set_index("customer_id")["status"].to_dict()
     assert status["a"] == status["b"] == "recipient"  # consented again after opting out
     assert status["d"] == "opted out by keyword reply"  # consent older than the opt-out
 
 
 def test_classify_replies_extra_keywords():
-    kinds = classify_replies(pd.Series(["ARRET", "Arrêt svp", "opt-out", "stopped by"]),
-                             extra=["arret", "arrêt"])
+    kinds = classify_replies(
+        pd.Series(["ARRET", "Arrêt svp", "opt-out", "stopped by"]), extra=["arret", "arrêt"]
+    )
     assert kinds.tolist() == [
-        "opt-out keyword reply", "reply containing an opt-out keyword", "opt-out keyword reply",
+        "opt-out keyword reply",
+        "reply containing an opt-out keyword",
+        "opt-out keyword reply",
         "reply is not an opt-out",
     ]
 
@@ -238,12 +290,26 @@ def test_frequency_cap_reads_the_send_log():
         }
     )
     crm = crm_from(customers, campaigns=log)
-    plan = build_send_list(segmented_for(list("abc")), crm, campaign_id="same", message=MSG,
-                           send_at=SEND_AT, holdout=0, frequency_cap=(1, 7))
+    plan = build_send_list(
+        segmented_for(list("abc")),
+        crm,
+        campaign_id="same",
+        message=MSG,
+        send_at=SEND_AT,
+        holdout=0,
+        frequency_cap=(1, 7),
+    )
     status = plan.decisions.set_index("customer_id")["status"].to_dict()
     assert status == {"a": "frequency cap", "b": "recipient", "c": "recipient"}
-    loose = build_send_list(segmented_for(list("abc")), crm, campaign_id="same", message=MSG,
-                            send_at=SEND_AT, holdout=0, frequency_cap=(1, 3))
+    loose = build_send_list(
+        segmented_for(list("abc")),
+        crm,
+        campaign_id="same",
+        message=MSG,
+        send_at=SEND_AT,
+        holdout=0,
+        frequency_cap=(1, 3),
+    )
     assert (loose.decisions["status"] == "recipient").all()
 
 
@@ -326,34 +392,54 @@ def crm_case(draw):
     for i in range(n):
         e164, country, formats = draw(st.sampled_from(pool))
         kind = draw(st.sampled_from(["ok", "ok", "ok", "landline", "invalid", "missing"]))
-        phone = {"ok": draw(st.sampled_from(formats)), "landline": "020 7946 0011",
-                 "invalid": "555-01", "missing": None}[kind]
+        phone = {
+            "ok": draw(st.sampled_from(formats)),
+            "landline": "020 7946 0011",
+            "invalid": "555-01",
+            "missing": None,
+        }[kind]
         consent = draw(CONSENT)
         rows.append(
-            {"customer_id": f"c{i}", "first_name": draw(st.sampled_from(["Ann", "", "Zoë"])),
-             "phone": phone, "country": "GB" if kind == "landline" else country,
-             "timezone": "Australia/Perth" if country == "AU" else None, "sms_consent": consent}
+            {
+                "customer_id": f"c{i}",
+                "first_name": draw(st.sampled_from(["Ann", "", "Zoë"])),
+                "phone": phone,
+                "country": "GB" if kind == "landline" else country,
+                "timezone": "Australia/Perth" if country == "AU" else None,
+                "sms_consent": consent,
+            }
         )
         truth[f"c{i}"] = (e164 if kind == "ok" else None, str(consent).strip().lower() in YES)
     opted_numbers = draw(st.lists(st.sampled_from(pool), max_size=8))
-    opt_rows = [{"phone": draw(st.sampled_from(f)), "customer_id": None} for _, _, f in opted_numbers]
+    opt_rows = [
+        {"phone": draw(st.sampled_from(f)), "customer_id": None} for _, _, f in opted_numbers
+    ]
     opted_ids = draw(st.lists(st.sampled_from(sorted(truth)), max_size=4))
     opt_rows += [{"phone": None, "customer_id": c} for c in opted_ids]
-    return pd.DataFrame(rows), pd.DataFrame(opt_rows), truth, {p for p, _, _ in opted_numbers}, set(
-        opted_ids
+    return (
+        pd.DataFrame(rows),
+        pd.DataFrame(opt_rows),
+        truth,
+        {p for p, _, _ in opted_numbers},
+        set(opted_ids),
     )
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(case=crm_case(), holdout=st.sampled_from([0.0, 0.2, 0.5]),
-       region=st.sampled_from([None, "GB", "US", "AU"]))
-def test_no_opted_out_or_unconsented_number_is_ever_exported(tmp_path_factory, case, holdout,
-                                                           region):
+@given(
+    case=crm_case(),
+    holdout=st.sampled_from([0.0, 0.2, 0.5]),
+    region=st.sampled_from([None, "GB", "US", "AU"]),
+)
+def test_no_opted_out_or_unconsented_number_is_ever_exported(
+    tmp_path_factory, case, holdout, region
+):
     customers, optouts, truth, opted_numbers, opted_ids = case
     crm = crm_from(customers, optouts if len(optouts) else None, region=region)
     ids = list(customers["customer_id"])
-    plan = build_send_list(segmented_for(ids), crm, campaign_id="p", message=MSG,
-                           send_at=SEND_AT, holdout=holdout)
+    plan = build_send_list(
+        segmented_for(ids), crm, campaign_id="p", message=MSG, send_at=SEND_AT, holdout=holdout
+    )
     out = tmp_path_factory.mktemp("w")
     plan.write(out)
     sent = pd.read_csv(out / "send_list.csv", dtype=str)
@@ -369,3 +455,26 @@ def test_no_opted_out_or_unconsented_number_is_ever_exported(tmp_path_factory, c
     excl = set(decisions.loc[decisions["status"] != "recipient", "customer_id"])
     assert rec.isdisjoint(excl) and rec | excl == set(ids)
     assert int(plan.exclusions["customers"].sum()) == len(excl)
+
+
+def test_demo_numbers_are_all_fictional():
+    import re
+
+    from rfvkit.demo import FICTIONAL, make_demo_crm
+    from rfvkit.quality import normalise_phones
+
+    demo = make_demo_crm(1500, seed=3)
+    au = {"+61" + n[1:] for n in FICTIONAL["AU_MOBILE"]}
+    fixed = (
+        [("+44" + p[1:]) for p in FICTIONAL["GB_FIXED"]]
+        + ["+61" + p[1:] for p in FICTIONAL["AU_FIXED"]]
+        + ["+33" + p[1:] for p in FICTIONAL["FR_FIXED"]]
+    )
+    us = re.compile(r"\+1[2-9]\d{2}55501\d{2}")
+    cust = demo.customers
+    e164, _ = normalise_phones(cust["phone"], cust["country"])
+    opt, _ = normalise_phones(demo.optouts["phone"], "GB")
+    numbers = pd.concat([e164, opt]).dropna()
+    assert len(numbers) > 1000
+    for number in numbers:
+        assert us.fullmatch(number) or number in au or number.startswith(tuple(fixed)), number

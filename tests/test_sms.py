@@ -109,6 +109,8 @@ def test_templates():
     with pytest.raises(BadParameterError):
         template_fields("Hi {first_name")
     frame = pd.DataFrame({"first_name": ["Ann", "", None], "code": ["X1", "X2", "X3"]})
-    out = render_messages("Hi {first_name}: {code} {{ok}}", frame, fallbacks={"first_name": "there"})
+    out = render_messages(
+        "Hi {first_name}: {code} {{ok}}", frame, fallbacks={"first_name": "there"}
+    )
     assert out.tolist() == ["Hi Ann: X1 {ok}", "Hi there: X2 {ok}", "Hi there: X3 {ok}"]
     assert MissingColumnsError  # imported for the sendlist tests' message checks

@@ -7,8 +7,14 @@ import pandas as pd
 from rfvkit.narrative._format import markdown, pct
 from rfvkit.privacy import mask_id, mask_phone
 
-__all__ = ["send_list_text", "exclusions_table", "send_summary_table", "message_previews",
-           "masked_sample", "key_numbers"]
+__all__ = [
+    "send_list_text",
+    "exclusions_table",
+    "send_summary_table",
+    "message_previews",
+    "masked_sample",
+    "key_numbers",
+]
 
 _NONE = "No customer table in the params, so there is no send list to build."
 
@@ -71,12 +77,31 @@ def send_summary_table(plan, *, currency: str = "$"):
     """Per segment: candidates, excluded, treatment, holdout, deferred, parts, cost, lift."""
     if plan is None:
         return markdown(_NONE)
-    cols = ["segment", "customers", "excluded", "treatment", "holdout", "reach_share", "deferred",
-            "sms_parts", "cost", "min_detectable_lift"]
-    return plan.summary[cols].style.hide(axis="index").format(
-        {"reach_share": "{:.1%}", "cost": currency + "{:,.2f}",
-         "min_detectable_lift": "{:.1%}", "customers": "{:,}", "treatment": "{:,}"},
-        na_rep="n/a",
+    cols = [
+        "segment",
+        "customers",
+        "excluded",
+        "treatment",
+        "holdout",
+        "reach_share",
+        "deferred",
+        "sms_parts",
+        "cost",
+        "min_detectable_lift",
+    ]
+    return (
+        plan.summary[cols]
+        .style.hide(axis="index")
+        .format(
+            {
+                "reach_share": "{:.1%}",
+                "cost": currency + "{:,.2f}",
+                "min_detectable_lift": "{:.1%}",
+                "customers": "{:,}",
+                "treatment": "{:,}",
+            },
+            na_rep="n/a",
+        )
     )
 
 

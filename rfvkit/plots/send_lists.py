@@ -40,8 +40,13 @@ def send_funnel(plan) -> go.Figure:
         stages.append(stage)
         values.append(n)
     fig.add_trace(
-        go.Funnel(y=stages, x=values, textinfo="value+percent initial",
-                  marker={"color": PALETTE[0]}, hovertemplate="%{y}: %{x:,}<extra></extra>")
+        go.Funnel(
+            y=stages,
+            x=values,
+            textinfo="value+percent initial",
+            marker={"color": PALETTE[0]},
+            hovertemplate="%{y}: %{x:,}<extra></extra>",
+        )
     )
     fig.update_layout(height=460)
     return fig
@@ -55,8 +60,13 @@ def send_groups(plan) -> go.Figure:
     summary = plan.summary[plan.summary["segment"] != "All"]
     for i, group in enumerate(("treatment", "holdout")):
         fig.add_trace(
-            go.Bar(x=summary["segment"], y=summary[group], name=group, marker_color=PALETTE[i],
-                   hovertemplate="%{x}: %{y:,} " + group + "<extra></extra>")
+            go.Bar(
+                x=summary["segment"],
+                y=summary[group],
+                name=group,
+                marker_color=PALETTE[i],
+                hovertemplate="%{x}: %{y:,} " + group + "<extra></extra>",
+            )
         )
     fig.update_layout(barmode="stack", yaxis_title="Customers", xaxis_title="Segment")
     return fig
@@ -71,13 +81,29 @@ def quiet_hour_deferrals(plan) -> go.Figure:
     if not len(table):
         return _no_data(fig, "Nobody to message.")
     on_time = table["customers"] - table["deferred"]
-    fig.add_trace(go.Bar(x=table["local_hour"], y=on_time, name="sent at the planned time",
-                         marker_color=PALETTE[0]))
-    fig.add_trace(go.Bar(x=table["local_hour"], y=table["deferred"],
-                         name="deferred to the next allowed local time", marker_color=PALETTE[1]))
+    fig.add_trace(
+        go.Bar(
+            x=table["local_hour"],
+            y=on_time,
+            name="sent at the planned time",
+            marker_color=PALETTE[0],
+        )
+    )
+    fig.add_trace(
+        go.Bar(
+            x=table["local_hour"],
+            y=table["deferred"],
+            name="deferred to the next allowed local time",
+            marker_color=PALETTE[1],
+        )
+    )
     fig.update_layout(
-        barmode="stack", yaxis_title="Customers",
-        xaxis={"title": "Recipient's local hour at the planned send time", "dtick": 1,
-               "range": [-0.5, 23.5]},
+        barmode="stack",
+        yaxis_title="Customers",
+        xaxis={
+            "title": "Recipient's local hour at the planned send time",
+            "dtick": 1,
+            "range": [-0.5, 23.5],
+        },
     )
     return fig
