@@ -20,8 +20,6 @@ from collections.abc import Iterable, Mapping
 from zoneinfo import ZoneInfo, available_timezones
 
 import pandas as pd
-import phonenumbers
-from phonenumbers import timezone as pn_timezone
 
 from rfvkit.errors import BadParameterError
 
@@ -188,25 +186,71 @@ def _known_zones() -> frozenset[str]:
     return frozenset(available_timezones())
 
 
-def _zone_of_number(e164: str) -> str | None:
-    try:
-        zones = pn_timezone.time_zones_for_number(phonenumbers.parse(e164, None))
-    except phonenumbers.NumberParseException:
-        return None
-    zones = [z for z in zones if z in _known_zones()]
-    return zones[0] if len(zones) == 1 else None
+def _zones_of_numbers(e164: pd.Series, phone_type: pd.Series | None) -> pd.Series:
+    """The one IANA zone of each E.164 number, from ``phonenumbers``' own time-zone table.
+
+    Does what ``phonenumbers.timezone.time_zones_for_number`` does for valid numbers, but
+    once per distinct prefix: geographic numbers (fixed lines, and mobiles of the countries
+    in ``GEO_MOBILE_COUNTRIES``) take the longest prefix listed in ``TIMEZONE_DATA``; other
+    mobiles take their country's zones. Numbers with several zones get none.
+    """
+    from phonenumbers.phonenumberutil import _GEO_MOBILE_COUNTRIES as GEO_MOBILE_COUNTRIES
+    from phonenumbers.tzdata import TIMEZONE_LONGEST_PREFIX
+
+    from rfvkit.optouts import phone_keys
+
+    keys = phone_keys(e164)
+    digits = keys["digits"].astype("string")
+    code = pd.Series(
+        [
+            d[: len(d) - len(n)] if isinstance(n, str) else None
+            for d, n in zip(keys["digits"], keys["national"], strict=True)
+        ],
+        index=e164.index,
+        dtype=object,
+    )
+    geo = pd.Series(False, index=e164.index)  # type unknown: only the country's zones
+    if phone_type is not None:
+        geo_mobile = {str(c) for c in GEO_MOBILE_COUNTRIES}
+        kind = phone_type.astype("string")
+        geo = kind.isin(["fixed_line", "fixed_line_or_mobile"]).fillna(False).astype(bool) | (
+            kind.eq("mobile").fillna(False).astype(bool) & code.isin(geo_mobile)
+        )
+    table = _single_zone_table()  # prefix -> zone, "" when ambiguous
+    found = pd.Series(None, index=e164.index, dtype=object)
+    for length in range(TIMEZONE_LONGEST_PREFIX, 0, -1):
+        todo = found.isna() & geo & digits.notna().fillna(False).astype(bool)
+        if not todo.any():
+            break
+        found[todo] = digits[todo].str.slice(0, length).map(table).astype(object)
+    country = found.isna() & ~geo
+    found[country] = code[country].map(table)
+    return found.where(found.fillna("").astype(str).str.len() > 0, None)
+
+
+@functools.cache
+def _single_zone_table() -> dict[str, str]:
+    from phonenumbers.tzdata import TIMEZONE_DATA as data
+
+    known = _known_zones()
+    return {
+        prefix: zones[0] if len(zones) == 1 and zones[0] in known else ""
+        for prefix, zones in data.items()
+    }
 
 
 def resolve_timezones(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     """Each row's IANA zone and where it came from (``timezone`` / ``phone`` / ``country``).
 
-    Uses the columns ``timezone``, ``phone_e164`` and ``country`` when present; the number
-    lookup runs once per distinct number that still needs it.
+    Uses the columns ``timezone``, ``phone_e164`` (with ``phone_type``, as
+    ``read_customers`` makes them) and ``country`` when present; the number lookup is
+    vectorised over prefixes.
 
     Examples
     --------
     >>> zone, how = resolve_timezones(pd.DataFrame({"timezone": [None, "Mars/Base", None],
-    ...     "phone_e164": ["+12015550123", None, "+61491570006"], "country": ["US", "FR", "AU"]}))
+    ...     "phone_e164": ["+12015550123", None, "+61491570006"], "country": ["US", "FR", "AU"],
+    ...     "phone_type": ["fixed_line_or_mobile", None, "mobile"]}))
     >>> zone.fillna("?").tolist(), how.fillna("?").tolist()
     (['America/New_York', 'Europe/Paris', '?'], ['phone', 'country', '?'])
     """
@@ -221,9 +265,8 @@ def resolve_timezones(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     if "phone_e164" in frame:
         need = zone.isna() & frame["phone_e164"].notna()
         if need.any():
-            numbers = frame.loc[need, "phone_e164"].astype(str)
-            lookup = {n: _zone_of_number(n) for n in pd.unique(numbers)}
-            found = numbers.map(lookup)
+            kind = frame.loc[need, "phone_type"] if "phone_type" in frame else None
+            found = _zones_of_numbers(frame.loc[need, "phone_e164"].astype(str), kind)
             hit = found.notna()
             zone[found[hit].index] = found[hit]
             how[found[hit].index] = "phone"

@@ -520,19 +520,23 @@ def build_send_list(
 
 def _expand_optouts(optouts: pd.DataFrame | None, customers: pd.DataFrame) -> pd.DataFrame | None:
     """Add the number of every customer opted out by id: the phone's owner said stop, so
-    the number is blocked for every customer record that shares it."""
+    the number is blocked for every customer record that shares it. The raw text counts
+    too (``0012015550100`` typed by a US customer does not parse, but is still their number).
+    """
     if optouts is None or not len(optouts) or "customer_id" not in optouts:
         return optouts
-    if "phone_e164" not in customers:
+    if "phone" not in customers and "phone_e164" not in customers:
         return optouts
     by_id = optouts.dropna(subset=["customer_id"]).astype({"customer_id": str})
-    phones = customers[["customer_id", "phone_e164"]].dropna().astype({"customer_id": str})
+    phones = customers.reindex(columns=["customer_id", "phone", "phone_e164"])
+    phones = phones.dropna(subset=["phone", "phone_e164"], how="all")
+    phones = phones.astype({"customer_id": str})
     extra = by_id.drop(columns=["phone", "phone_e164", "phone_type"], errors="ignore").merge(
         phones, on="customer_id"
     )
     if not len(extra):
         return optouts
-    extra = extra.assign(phone=extra["phone_e164"], customer_id=np.nan)
+    extra = extra.assign(customer_id=np.nan)
     return pd.concat([optouts, extra], ignore_index=True)
 
 
@@ -594,11 +598,18 @@ def _capped(campaigns: pd.DataFrame, campaign_id: str, when: pd.Timestamp, n: in
 
 
 def _local_text(send_at: pd.Series, zones: pd.Series) -> pd.Series:
-    out = pd.Series("", index=send_at.index, dtype=object)
-    for zone in pd.unique(zones.dropna()):
-        rows = zones == zone
-        out[rows] = send_at[rows].dt.tz_convert(zone).dt.strftime("%Y-%m-%d %H:%M %Z")
-    return out
+    """``"2026-01-15 10:00 EST"``: formatted once per distinct (instant, zone)."""
+    pairs = pd.DataFrame({"at": send_at, "zone": zones})
+    distinct = pairs.dropna().drop_duplicates()
+    text = {
+        (at, zone): at.tz_convert(zone).strftime("%Y-%m-%d %H:%M %Z")
+        for at, zone in distinct.itertuples(index=False, name=None)
+    }
+    return pd.Series(
+        [text.get((a, z), "") for a, z in pairs.itertuples(index=False, name=None)],
+        index=send_at.index,
+        dtype=object,
+    )
 
 
 def _warn_messages(recipients: pd.DataFrame, templates: Mapping[str, str], max_parts: int) -> None:
