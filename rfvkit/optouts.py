@@ -109,14 +109,11 @@ def phone_keys(e164: pd.Series) -> pd.DataFrame:
     code_len = pd.Series(0, index=e164.index)
     for n in (3, 2, 1):
         code_len = code_len.mask(digits.str.slice(0, n).isin(_CODES).fillna(False), n)
-    national = pd.Series(
-        [
-            d[n:] if isinstance(d, str) and n else np.nan
-            for d, n in zip(digits, code_len, strict=True)
-        ],
-        index=e164.index,
-        dtype=object,
-    )
+    national = pd.Series(np.nan, index=e164.index, dtype=object)
+    for n in (1, 2, 3):
+        rows = (code_len == n).to_numpy()
+        if rows.any():
+            national[rows] = digits[rows].str.slice(n).astype(object).to_numpy()
     digits = digits.astype(object).where(digits.notna(), np.nan)
     return pd.DataFrame({"digits": digits, "national": national})
 

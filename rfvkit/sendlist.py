@@ -107,7 +107,7 @@ def holdout_draw(customer_ids: pd.Series, campaign_id: str, random_state: int) -
     Examples
     --------
     >>> holdout_draw(pd.Series(["C1", "C2"]), "c", 0).round(3).tolist()
-    [0.461, 0.157]
+    [0.995, 0.87]
     """
     prefix = f"{campaign_id}\x1f{random_state}\x1f"
     values = [
@@ -601,15 +601,12 @@ def _local_text(send_at: pd.Series, zones: pd.Series) -> pd.Series:
     """``"2026-01-15 10:00 EST"``: formatted once per distinct (instant, zone)."""
     pairs = pd.DataFrame({"at": send_at, "zone": zones})
     distinct = pairs.dropna().drop_duplicates()
-    text = {
-        (at, zone): at.tz_convert(zone).strftime("%Y-%m-%d %H:%M %Z")
+    distinct["text"] = [
+        at.tz_convert(zone).strftime("%Y-%m-%d %H:%M %Z")
         for at, zone in distinct.itertuples(index=False, name=None)
-    }
-    return pd.Series(
-        [text.get((a, z), "") for a, z in pairs.itertuples(index=False, name=None)],
-        index=send_at.index,
-        dtype=object,
-    )
+    ]
+    out = pairs.merge(distinct, on=["at", "zone"], how="left")["text"].fillna("")
+    return pd.Series(out.to_numpy(dtype=object), index=send_at.index, dtype=object)
 
 
 def _warn_messages(recipients: pd.DataFrame, templates: Mapping[str, str], max_parts: int) -> None:

@@ -52,7 +52,7 @@ def minimum_detectable_lift(
     Examples
     --------
     >>> round(minimum_detectable_lift(9000, 1000, baseline=0.05), 4)
-    0.0205
+    0.0223
     """
     if n_treatment < 2 or n_holdout < 2:
         return float("nan")
@@ -82,21 +82,34 @@ def segment_summary(
     Columns: ``segment, customers, excluded, <each reason>, treatment, holdout,
     reach_share, deferred, sms_parts, cost, min_detectable_lift``.
     """
+    counts = pd.crosstab(decisions["segment"], decisions["status"])
+    counts.loc["All"] = counts.sum()
+    counts = counts.reindex(columns=[*reasons, "recipient"], fill_value=0)
+    treat = recipients[recipients["group"] == "treatment"]
+    sent = pd.DataFrame(
+        {
+            "treatment": treat.groupby("segment").size(),
+            "holdout": recipients[recipients["group"] == "holdout"].groupby("segment").size(),
+            "deferred": treat.groupby("segment")["deferred"].sum(),
+            "sms_parts": treat.groupby("segment")["sms_parts"].sum(),
+            "cost": treat.groupby("segment")["cost"].sum(),
+        }
+    )
+    sent = sent.reindex(counts.index[:-1]).fillna(0)
+    sent.loc["All"] = sent.sum()
     rows = []
-    for name, group in [*decisions.groupby("segment", sort=True), ("All", decisions)]:
-        sent = recipients if name == "All" else recipients[recipients["segment"] == name]
-        treat = sent[sent["group"] == "treatment"]
-        n_t, n_h = len(treat), int((sent["group"] == "holdout").sum())
-        row = {"segment": name, "customers": len(group)}
-        row["excluded"] = int((group["status"] != "recipient").sum())
-        row.update({r: int((group["status"] == r).sum()) for r in reasons})
+    for name in counts.index:
+        n = int(counts.loc[name].sum())
+        n_t, n_h = int(sent.at[name, "treatment"]), int(sent.at[name, "holdout"])
+        row = {"segment": name, "customers": n, "excluded": n - int(counts.at[name, "recipient"])}
+        row.update({r: int(counts.at[name, r]) for r in reasons})
         row.update(
             treatment=n_t,
             holdout=n_h,
-            reach_share=(n_t + n_h) / max(len(group), 1),
-            deferred=int(treat["deferred"].sum()),
-            sms_parts=int(treat["sms_parts"].sum()),
-            cost=float(treat["cost"].sum()),
+            reach_share=(n_t + n_h) / max(n, 1),
+            deferred=int(sent.at[name, "deferred"]),
+            sms_parts=int(sent.at[name, "sms_parts"]),
+            cost=float(sent.at[name, "cost"]),
             min_detectable_lift=minimum_detectable_lift(n_t, n_h, baseline=baseline_rate),
         )
         rows.append(row)
