@@ -478,3 +478,24 @@ def test_demo_numbers_are_all_fictional():
     assert len(numbers) > 1000
     for number in numbers:
         assert us.fullmatch(number) or number in au or number.startswith(tuple(fixed)), number
+
+
+@pytest.mark.slow
+def test_report_writes_send_lists_0600_and_shows_no_number(ci_report):
+    """`rfvkit report` (shared CI run): files under sendlists/, mode 0600, HTML masked.
+
+    That every chart of the page draws in Chromium is checked by tests/test_browser.py,
+    which covers every chapter page of the same run.
+    """
+    reports, _ = ci_report
+    folder = reports / "ci" / "sendlists"
+    names = sorted(p.name for p in folder.iterdir())
+    assert names == ["exclusions.csv", "send_list.csv", "send_log.csv"]
+    for path in folder.iterdir():
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    phones = pd.read_csv(folder / "send_list.csv", dtype=str)["phone"]
+    assert len(phones) and phones.str.fullmatch(r"\+[1-9]\d{1,14}").all()
+    page = (reports / "ci" / "04_send_lists.html").read_text(encoding="utf-8")
+    for number in phones:
+        assert number not in page and number[1:] not in page and number[-10:] not in page
+    assert "+1 **** **" in page or "+61 **** **" in page  # masked sample rows are shown
