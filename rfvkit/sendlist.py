@@ -419,7 +419,10 @@ def build_send_list(
     consented = df["sms_consent"].astype(object).eq(True)
     exclude(~consented, REASONS[4])
     optouts = _expand_optouts(getattr(crm, "optouts", None), cust)
-    opted, reconsented = _match_optouts(df, optouts, reconsent_overrides_optout)
+    open_ = reason.isna()  # opt-outs are only looked up for those still in the running
+    opted, reconsented = _match_optouts(df.loc[open_], optouts, reconsent_overrides_optout)
+    opted = opted.reindex(df.index)
+    reconsented = reconsented.reindex(df.index, fill_value=False).astype(bool)
     for label in _OPTOUT_REASONS.values():
         exclude(opted == label, label)
     campaigns = getattr(crm, "campaigns", None)
