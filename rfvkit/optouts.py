@@ -34,6 +34,8 @@ __all__ = [
     "optout_keys",
     "optout_key_table",
     "phone_keys",
+    "expand_optouts",
+    "match_optouts",
 ]
 
 OPTOUT_KEYWORDS: tuple[str, ...] = (
@@ -157,3 +159,80 @@ def optout_keys(raw: pd.Series, e164: pd.Series | None = None) -> set[str]:
     ['00447400123456', '12015550123', '2015550123', '447400123456']
     """
     return set(optout_key_table(raw, e164)["key"])
+
+
+def expand_optouts(optouts: pd.DataFrame | None, customers: pd.DataFrame) -> pd.DataFrame | None:
+    """Add the number of every customer opted out by id: the phone's owner said stop, so
+    the number is blocked for every customer record that shares it. The raw text counts
+    too (``0012015550100`` typed by a US customer does not parse, but is still their number).
+    """
+    if optouts is None or not len(optouts) or "customer_id" not in optouts:
+        return optouts
+    if "phone" not in customers and "phone_e164" not in customers:
+        return optouts
+    by_id = optouts.dropna(subset=["customer_id"]).astype({"customer_id": str})
+    phones = customers.reindex(columns=["customer_id", "phone", "phone_e164"])
+    phones = phones.dropna(subset=["phone", "phone_e164"], how="all")
+    phones = phones.astype({"customer_id": str})
+    extra = by_id.drop(columns=["phone", "phone_e164", "phone_type"], errors="ignore").merge(
+        phones, on="customer_id"
+    )
+    if not len(extra):
+        return optouts
+    extra = extra.assign(customer_id=np.nan)
+    return pd.concat([optouts, extra], ignore_index=True)
+
+
+def match_optouts(
+    df: pd.DataFrame,
+    optouts: pd.DataFrame | None,
+    reconsent: bool,
+    *,
+    labels: dict[str, str],
+) -> tuple[pd.Series, pd.Series]:
+    """Per candidate: the strongest opt-out reason matched (by id or number), or NaN.
+
+    ``labels`` maps each ``optout_reason`` of the opt-out table to the exclusion reason,
+    strongest first. Also returns which matches a later consent overrides (``reconsent``).
+    """
+    reasons = labels
+    none = pd.Series(np.nan, index=df.index, dtype=object)
+    if optouts is None or not len(optouts):
+        return none, pd.Series(False, index=df.index)
+    labels = list(reasons.values())
+    out = optouts.assign(
+        _rank=optouts.get("optout_reason", pd.Series("opt-out list", index=optouts.index))
+        .map(reasons)
+        .fillna("opted out")
+        .map(labels.index),
+        _when=pd.to_datetime(optouts["opted_out_at"]) if "opted_out_at" in optouts else pd.NaT,
+    )
+    out["_when"] = out["_when"].fillna(pd.Timestamp.max)
+    rank = pd.Series(np.inf, index=df.index)
+    latest = pd.Series(pd.Timestamp.min, index=df.index)
+    own = phone_keys(df["phone_e164"])
+    lookups = []
+    if "customer_id" in out:
+        ids = out.dropna(subset=["customer_id"]).assign(k=lambda d: d["customer_id"].astype(str))
+        lookups.append((ids, [df["customer_id"]]))
+    if "phone" in out:
+        found = optout_key_table(out["phone"], out.get("phone_e164", None))
+        keys = found.join(out[["_rank", "_when"]], on="row").rename(columns={"key": "k"})
+        lookups.append((keys, [own["digits"], own["national"]]))
+    for table, targets in lookups:
+        if not len(table):
+            continue
+        best = table.groupby("k")["_rank"].min()
+        last = table.groupby("k")["_when"].max()
+        for target in targets:
+            rank = np.fmin(rank, target.map(best).astype(float).fillna(np.inf))
+            latest = latest.where(target.map(last).isna(), np.maximum(latest, target.map(last)))
+    matched = rank < np.inf
+    reconsented = pd.Series(False, index=df.index)
+    if reconsent and "consent_at" in df:
+        consent_at = pd.to_datetime(df["consent_at"])
+        reconsented = matched & consent_at.notna() & (consent_at > latest)
+    labels_out = pd.Series(
+        [labels[int(r)] if r < np.inf else np.nan for r in rank], index=df.index, dtype=object
+    )
+    return labels_out.where(~reconsented), reconsented

@@ -15,24 +15,23 @@ import hashlib
 import re
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from rfvkit.errors import BadParameterError, MissingColumnsError, RfvkitError
+from rfvkit.errors import BadParameterError, MissingColumnsError
 from rfvkit.optouts import (
     CONTAINS_KEYWORD,
     KEYWORD,
     OPTOUT_KEYWORDS,
-    optout_key_table,
-    optout_keys,
-    phone_keys,
+    expand_optouts,
+    match_optouts,
 )
 from rfvkit.quality import SMS_TYPES
 from rfvkit.quiet_hours import next_allowed, quiet_hours_table, resolve_timezones
+from rfvkit.sendplan import SendPlan
 from rfvkit.sms import sms_table
 
 __all__ = [
@@ -115,174 +114,6 @@ def holdout_draw(customer_ids: pd.Series, campaign_id: str, random_state: int) -
         for c in customer_ids.astype(str)
     ]
     return np.asarray(values, dtype=np.float64) / 2.0**64
-
-
-@dataclass(frozen=True, eq=False)
-class SendPlan:
-    """Who gets the message, who is held out, who is excluded and why (see :func:`build_send_list`)."""
-
-    recipients: pd.DataFrame
-    exclusions: pd.DataFrame
-    summary: pd.DataFrame
-    decisions: pd.DataFrame
-    deferrals: pd.DataFrame
-    previews: pd.DataFrame
-    campaign_id: str
-    send_at: pd.Timestamp
-    settings: dict[str, Any] = field(default_factory=dict)
-    _optouts: pd.DataFrame | None = field(default=None, repr=False)
-    _consented: frozenset = field(default=frozenset(), repr=False)
-    _reconsented: frozenset = field(default=frozenset(), repr=False)
-
-    @property
-    def treatment(self) -> pd.DataFrame:
-        return self.recipients[self.recipients["group"] == "treatment"]
-
-    def verify(self) -> None:
-        """Re-check the treatment rows against consent and every opt-out; raise if any slips.
-
-        Independent of how the plan was built: a number or customer id on the opt-out
-        list, an unconsented customer, a phone that is not strict E.164 or a number
-        listed twice makes it raise :class:`~rfvkit.errors.RfvkitError`.
-        """
-        from rfvkit.csvsafe import E164
-
-        sent = self.treatment
-        problems = []
-        phones = sent["phone"].astype(str)
-        if not phones.str.fullmatch(E164.pattern).all():
-            problems.append("a phone that is not strict E.164")
-        if phones.duplicated().any():
-            problems.append("a number listed twice")
-        if not sent["customer_id"].isin(self._consented).all():
-            problems.append("a customer without recorded consent")
-        if self._optouts is not None and len(self._optouts):
-            out = self._optouts
-            ids = set(out["customer_id"].dropna().astype(str)) if "customer_id" in out else set()
-            keys = optout_keys(
-                out["phone"] if "phone" in out else pd.Series(dtype=object),
-                out.get("phone_e164", None),
-            )
-            own = phone_keys(sent["phone"])
-            hit = (
-                sent["customer_id"].isin(ids)
-                | own["digits"].isin(keys)
-                | own["national"].isin(keys)
-            ) & ~sent["customer_id"].isin(self._reconsented)
-            if hit.any():
-                problems.append(f"{int(hit.sum())} opted-out customer(s)")
-        if problems:
-            raise RfvkitError(
-                "send list refused: it holds " + ", ".join(problems) + "; nothing was written."
-            )
-
-    def write(
-        self,
-        out: str | Path,
-        *,
-        format: str = "rfvkit",
-        overwrite: bool = False,
-        max_rows: int | None = None,
-    ) -> list[Path]:
-        """Write ``send_list.csv``, ``send_log.csv`` and ``exclusions.csv`` (mode 0600).
-
-        Parameters
-        ----------
-        out : path
-            Folder; created if missing. It must be empty unless ``overwrite=True``.
-        format : {"rfvkit", "klaviyo", "attentive"}
-            Layout of ``send_list.csv``: rfvkit (``phone, first_name, message, send_at,
-            customer_id``); Klaviyo's list import (``Phone Number, First Name, Country``,
-            phone in E.164); Attentive's file-triggered messages (``Phone Number, Message,
-            FirstName, External Id``, at most 500,000 rows per file, larger lists go to
-            ``send_list_001.csv``, ``send_list_002.csv`` ...).
-        overwrite : bool
-            Allow a non-empty folder (files of the same names are replaced).
-        max_rows : int, optional
-            Rows per send-list file (default: 500,000 for attentive, unlimited otherwise).
-
-        Returns
-        -------
-        list of Path
-        """
-        from rfvkit.csvsafe import write_csv
-
-        layouts = ("rfvkit", "klaviyo", "attentive")
-        if format not in layouts:
-            raise BadParameterError(f"format: got {format!r}; allowed: {' | '.join(layouts)}.")
-        folder = Path(out)
-        if folder.exists() and any(folder.iterdir()) and not overwrite:
-            raise BadParameterError(
-                f"out: {folder} exists and is not empty; choose a new folder or pass overwrite=True."
-            )
-        self.verify()
-        folder.mkdir(parents=True, exist_ok=True)
-        sent = self.treatment
-        stamp = sent["send_at"].dt.strftime("%Y-%m-%dT%H:%M:%SZ")
-        if format == "klaviyo":
-            table = pd.DataFrame(
-                {
-                    "Phone Number": sent["phone"],
-                    "First Name": sent["first_name"],
-                    "Country": sent["country"],
-                }
-            )
-            protect = ("Phone Number",)
-        elif format == "attentive":
-            table = pd.DataFrame(
-                {
-                    "Phone Number": sent["phone"],
-                    "Message": sent["message"],
-                    "FirstName": sent["first_name"],
-                    "External Id": sent["customer_id"],
-                }
-            )
-            protect = ("Phone Number",)
-            max_rows = max_rows or 500_000
-        else:
-            table = pd.DataFrame(
-                {
-                    "phone": sent["phone"],
-                    "first_name": sent["first_name"],
-                    "message": sent["message"],
-                    "send_at": stamp,
-                    "customer_id": sent["customer_id"],
-                }
-            )
-            protect = ("phone",)
-        paths = []
-        chunks = (
-            [table]
-            if not max_rows or len(table) <= max_rows
-            else [table.iloc[i : i + max_rows] for i in range(0, len(table), max_rows)]
-        )
-        for number, chunk in enumerate(chunks, start=1):
-            name = "send_list.csv" if len(chunks) == 1 else f"send_list_{number:03d}.csv"
-            paths.append(write_csv(chunk, folder / name, mode=0o600, protect=protect))
-        log = self.recipients.assign(
-            campaign_id=self.campaign_id,
-            sent_at=self.recipients["send_at"]
-            .dt.tz_convert("UTC")
-            .dt.strftime("%Y-%m-%d %H:%M:%S"),
-        )[["campaign_id", "customer_id", "segment", "group", "sent_at"]]
-        paths.append(write_csv(log, folder / "send_log.csv", mode=0o600))
-        excluded = self.decisions[self.decisions["status"] != "recipient"]
-        paths.append(
-            write_csv(
-                excluded.rename(columns={"status": "reason"})[["customer_id", "segment", "reason"]],
-                folder / "exclusions.csv",
-                mode=0o600,
-            )
-        )
-        return paths
-
-    def _repr_html_(self) -> str:
-        return (
-            f"<p><b>Send plan {self.campaign_id}</b>: {len(self.treatment):,} to send, "
-            f"{int((self.recipients['group'] == 'holdout').sum()):,} held out, "
-            f"{int(self.exclusions['customers'].sum()):,} excluded.</p>"
-            + self.exclusions.to_html(index=False, border=0)
-        )
 
 
 def build_send_list(
@@ -418,9 +249,11 @@ def build_send_list(
     exclude(~df["phone_type"].isin(SMS_TYPES), REASONS[3])
     consented = df["sms_consent"].astype(object).eq(True)
     exclude(~consented, REASONS[4])
-    optouts = _expand_optouts(getattr(crm, "optouts", None), cust)
+    optouts = expand_optouts(getattr(crm, "optouts", None), cust)
     open_ = reason.isna()  # opt-outs are only looked up for those still in the running
-    opted, reconsented = _match_optouts(df.loc[open_], optouts, reconsent_overrides_optout)
+    opted, reconsented = match_optouts(
+        df.loc[open_], optouts, reconsent_overrides_optout, labels=_OPTOUT_REASONS
+    )
     opted = opted.reindex(df.index)
     reconsented = reconsented.reindex(df.index, fill_value=False).astype(bool)
     for label in _OPTOUT_REASONS.values():
@@ -519,74 +352,6 @@ def build_send_list(
         else frozenset(),
         _reconsented=frozenset(df.loc[reconsented, "customer_id"]),
     )
-
-
-def _expand_optouts(optouts: pd.DataFrame | None, customers: pd.DataFrame) -> pd.DataFrame | None:
-    """Add the number of every customer opted out by id: the phone's owner said stop, so
-    the number is blocked for every customer record that shares it. The raw text counts
-    too (``0012015550100`` typed by a US customer does not parse, but is still their number).
-    """
-    if optouts is None or not len(optouts) or "customer_id" not in optouts:
-        return optouts
-    if "phone" not in customers and "phone_e164" not in customers:
-        return optouts
-    by_id = optouts.dropna(subset=["customer_id"]).astype({"customer_id": str})
-    phones = customers.reindex(columns=["customer_id", "phone", "phone_e164"])
-    phones = phones.dropna(subset=["phone", "phone_e164"], how="all")
-    phones = phones.astype({"customer_id": str})
-    extra = by_id.drop(columns=["phone", "phone_e164", "phone_type"], errors="ignore").merge(
-        phones, on="customer_id"
-    )
-    if not len(extra):
-        return optouts
-    extra = extra.assign(customer_id=np.nan)
-    return pd.concat([optouts, extra], ignore_index=True)
-
-
-def _match_optouts(
-    df: pd.DataFrame, optouts: pd.DataFrame | None, reconsent: bool
-) -> tuple[pd.Series, pd.Series]:
-    """Per candidate: the strongest opt-out reason matched (by id or number), or NaN."""
-    none = pd.Series(np.nan, index=df.index, dtype=object)
-    if optouts is None or not len(optouts):
-        return none, pd.Series(False, index=df.index)
-    labels = list(_OPTOUT_REASONS.values())
-    out = optouts.assign(
-        _rank=optouts.get("optout_reason", pd.Series("opt-out list", index=optouts.index))
-        .map(_OPTOUT_REASONS)
-        .fillna("opted out")
-        .map(labels.index),
-        _when=pd.to_datetime(optouts["opted_out_at"]) if "opted_out_at" in optouts else pd.NaT,
-    )
-    out["_when"] = out["_when"].fillna(pd.Timestamp.max)
-    rank = pd.Series(np.inf, index=df.index)
-    latest = pd.Series(pd.Timestamp.min, index=df.index)
-    own = phone_keys(df["phone_e164"])
-    lookups = []
-    if "customer_id" in out:
-        ids = out.dropna(subset=["customer_id"]).assign(k=lambda d: d["customer_id"].astype(str))
-        lookups.append((ids, [df["customer_id"]]))
-    if "phone" in out:
-        found = optout_key_table(out["phone"], out.get("phone_e164", None))
-        keys = found.join(out[["_rank", "_when"]], on="row").rename(columns={"key": "k"})
-        lookups.append((keys, [own["digits"], own["national"]]))
-    for table, targets in lookups:
-        if not len(table):
-            continue
-        best = table.groupby("k")["_rank"].min()
-        last = table.groupby("k")["_when"].max()
-        for target in targets:
-            rank = np.fmin(rank, target.map(best).astype(float).fillna(np.inf))
-            latest = latest.where(target.map(last).isna(), np.maximum(latest, target.map(last)))
-    matched = rank < np.inf
-    reconsented = pd.Series(False, index=df.index)
-    if reconsent and "consent_at" in df:
-        consent_at = pd.to_datetime(df["consent_at"])
-        reconsented = matched & consent_at.notna() & (consent_at > latest)
-    labels_out = pd.Series(
-        [labels[int(r)] if r < np.inf else np.nan for r in rank], index=df.index, dtype=object
-    )
-    return labels_out.where(~reconsented), reconsented
 
 
 def _capped(campaigns: pd.DataFrame, campaign_id: str, when: pd.Timestamp, n: int, days: int):
