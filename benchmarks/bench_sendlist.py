@@ -26,6 +26,7 @@ string. Each round is timed in this process after one warm-up call; writes
 from __future__ import annotations
 
 import argparse
+import os
 import datetime as dt
 import platform
 import statistics
@@ -190,7 +191,8 @@ def main() -> None:
         f"""# build_send_list at {args.customers:,} customers
 
 Measured {dt.date.today():%Y-%m-%d} on {platform.machine()}, Python {platform.python_version()},
-pandas {pd.__version__}; the machine has 2 cores shared with other work.
+pandas {pd.__version__}; the machine has 2 cores shared with other work (1-minute load
+average at the end: {os.getloadavg()[0]:.1f}).
 Command: `.venv/bin/python benchmarks/bench_sendlist.py --customers {args.customers}
 --repeats {args.repeats}` (data as described in the script's docstring).
 
