@@ -26,8 +26,8 @@ string. Each round is timed in this process after one warm-up call; writes
 from __future__ import annotations
 
 import argparse
-import os
 import datetime as dt
+import os
 import platform
 import statistics
 import sys

@@ -499,3 +499,35 @@ def test_report_writes_send_lists_0600_and_shows_no_number(ci_report):
     for number in phones:
         assert number not in page and number[1:] not in page and number[-10:] not in page
     assert "+1 **** **" in page or "+61 **** **" in page  # masked sample rows are shown
+
+
+def test_cli_sendlist_prints_the_ledger(tmp_path, capsys, root):
+    from rfvkit.cli import main
+
+    offer = tmp_path / "offer.txt"
+    offer.write_text("Hi {first_name}, 15% off today. Reply STOP to opt out\n", encoding="utf-8")
+    out = tmp_path / "out"
+    args = [
+        "sendlist",
+        "--params",
+        str(root / "params" / "ci.yaml"),
+        "--segments",
+        "At Risk,Can't Lose Them",
+        "--message-file",
+        str(offer),
+        "--send-at",
+        "2026-01-15T15:00:00Z",
+        "--out",
+        str(out),
+        "--format",
+        "attentive",
+    ]
+    assert main(args) == 0
+    text = capsys.readouterr().out
+    assert "to send" in text and "no recorded consent" in text and "send_log.csv" in text
+    sent = pd.read_csv(out / "send_list.csv", dtype=str)
+    assert sent["Message"].str.contains("15% off today").all()
+    assert main(args) == 1  # the folder is no longer empty
+    assert "not empty" in capsys.readouterr().err
+    assert main([*args[:-4], "--send-at", "15:00", "--out", str(tmp_path / "x")]) == 1
+    assert "no date" in capsys.readouterr().err
