@@ -40,6 +40,7 @@ bench: setup
 	$(BIN)/python benchmarks/bench_rfv.py
 	$(BIN)/python benchmarks/bench_clustering.py
 	$(BIN)/python benchmarks/bench_report.py
+	$(BIN)/python benchmarks/bench_sendlist.py
 
 lint: setup
 	$(BIN)/ruff check rfvkit tests benchmarks

@@ -75,6 +75,12 @@ _EXPORTS = {
     "load_snapshots": "rfvkit.history",
     "save_snapshot": "rfvkit.history",
     "read_snapshot": "rfvkit.history",
+    # send lists
+    "build_send_list": "rfvkit.sendlist",
+    "plan_from_config": "rfvkit.sendlist",
+    "write_send_lists": "rfvkit.sendlist",
+    "SendPlan": "rfvkit.sendlist",
+    "write_csv": "rfvkit.csvsafe",
     # errors
     "RfvkitError": "rfvkit.errors",
     "MissingColumnsError": "rfvkit.errors",
@@ -118,6 +124,9 @@ _SUBMODULES = {
     "personas",
     "surveys",
     "attributes",
+    "sms",
+    "sendlist",
+    "csvsafe",
 }
 
 __all__ = sorted([*_EXPORTS, *_SUBMODULES, "__version__"])

@@ -25,6 +25,8 @@ examples:
   rfvkit report --params params/online_retail.yaml --name retail-2011 -p bins=4
   rfvkit table --params params/sample.yaml              # scored + segmented table only
   rfvkit demo --out data/sample --customers 5000 --seed 0
+  rfvkit sendlist --params params/sample.yaml --segments "At Risk" --message-file offer.txt \
+      --send-at 2026-01-15T15:00:00Z --out reports/winback
   rfvkit rules default --copy my_rules.yaml             # edit, then set rules: my_rules.yaml
 
 Bring your own CRM export: copy params/sample.yaml, point data.transactions.path at
@@ -112,6 +114,39 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_sendlist(args: argparse.Namespace) -> int:
+    from rfvkit.config import load_config, parse_override
+    from rfvkit.pipeline import analyse
+    from rfvkit.sendlist import plan_from_config
+
+    overrides = dict(parse_override(item) for item in args.overrides)
+    for key in ("segments", "message_file", "send_at", "send_campaign_id", "holdout"):
+        value = getattr(args, key)
+        if value is not None:
+            overrides[key] = value
+    if args.message_file:
+        overrides["message_file"] = str(Path(args.message_file).resolve())
+    cfg = load_config(args.params, **overrides)
+    plan = plan_from_config(analyse(cfg))
+    if plan is None:
+        print("rfvkit: error: the params list no customers table; no send list.", file=sys.stderr)
+        return 1
+    paths = plan.write(args.out, format=args.format, overwrite=args.overwrite)
+    ledger = plan.exclusions[plan.exclusions["customers"] > 0]
+    groups = plan.recipients["group"].value_counts()
+    print(
+        f"{plan.campaign_id}: {int(groups.get('treatment', 0)):,} to send, "
+        f"{int(groups.get('holdout', 0)):,} held out, {int(ledger['customers'].sum()):,} excluded"
+    )
+    for row in ledger.itertuples():
+        print(f"  {row.reason:<45} {row.customers:>8,}  {row.share:6.1%}")
+    total = plan.summary.set_index("segment").loc["All"]
+    print(f"  SMS parts {int(total['sms_parts']):,}, cost {total['cost']:,.2f}")
+    for path in paths:
+        print(f"  wrote {path}")
+    return 0
+
+
 def _cmd_rules(args: argparse.Namespace) -> int:
     from rfvkit.rules import coverage, load_rules
 
@@ -178,6 +213,28 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--customers", type=int, default=5000, help="default: %(default)s")
     demo.add_argument("--seed", type=int, default=0, help="default: %(default)s")
     demo.set_defaults(func=_cmd_demo)
+
+    sendlist = sub.add_parser(
+        "sendlist",
+        help="build a safe SMS send list (consent, opt-outs, caps, quiet hours, holdout)",
+        description="Write send_list.csv, send_log.csv and exclusions.csv (mode 0600) for "
+        "the chosen segments and print the exclusions ledger. Options override the params.",
+    )
+    _add_params_args(sendlist)
+    sendlist.add_argument("--segments", help='comma-separated, e.g. "At Risk,Can\'t Lose Them"')
+    sendlist.add_argument("--message-file", dest="message_file", help="UTF-8 SMS template")
+    sendlist.add_argument("--send-at", dest="send_at", help="one instant, e.g. 2026-01-15T15:00Z")
+    sendlist.add_argument("--campaign-id", dest="send_campaign_id", help="name in the send log")
+    sendlist.add_argument("--holdout", help="share kept out to measure, 0..0.5")
+    sendlist.add_argument("--out", required=True, help="output folder (must be empty)")
+    sendlist.add_argument(
+        "--format",
+        default="rfvkit",
+        choices=("rfvkit", "klaviyo", "attentive"),
+        help="send_list.csv layout (default: %(default)s)",
+    )
+    sendlist.add_argument("--overwrite", action="store_true", help="allow a non-empty --out")
+    sendlist.set_defaults(func=_cmd_sendlist)
 
     rules = sub.add_parser("rules", help="list a segment rule set or copy it to YAML for editing")
     rules.add_argument("name", nargs="?", default="default", help="default | r_rfm | path.yaml")

@@ -35,13 +35,16 @@ TABLE_OPTIONS: dict[str, tuple[str, ...]] = {
         "duplicates",
     ),
     "customers": ("date_format", "dayfirst", "default_region", "read_options"),
-    "optouts": ("date_format", "dayfirst", "default_region", "read_options"),
+    "optouts": ("date_format", "dayfirst", "default_region", "read_options", "extra_keywords"),
     "campaigns": ("date_format", "dayfirst", "read_options"),
 }
 #: Options of each ``data.surveys`` entry besides ``path`` and ``columns``.
 SURVEY_OPTIONS = ("name", "date_format", "dayfirst", "default_region", "read_options")
 #: Keys of ``vip:`` (exactly one of segments, top_share, rule).
 VIP_KEYS = ("segments", "top_share", "rule", "name")
+DEFAULT_MESSAGE = (
+    "Hi {first_name}, we miss you! 20% off this week with code BACK20. Reply STOP to opt out"
+)
 
 
 @dataclass(frozen=True)
@@ -115,7 +118,26 @@ class Config:
     min_group: int = 10
     vip: dict[str, Any] = field(default_factory=lambda: {"segments": ["Champions", "Loyal"]})
     surveys: tuple[TableSpec, ...] = ()
+    # send lists (notebook 04, ``rfvkit sendlist``)
+    segments: tuple[str, ...] | None = None
+    send_campaign_id: str = "campaign"
+    message: str = DEFAULT_MESSAGE
+    message_file: str | None = None
+    send_at: str | None = None
+    holdout: float = 0.10
+    frequency_cap: tuple[int, int] | None = (1, 7)
+    price_per_part: float = 0.0
+    max_parts: int = 2
+    quiet_hours: tuple[dict, ...] = ()
+    reconsent_overrides_optout: bool = False
     source: Path | None = None
+
+    @property
+    def message_text(self) -> str:
+        """The SMS template: the contents of ``message_file`` when set, else ``message``."""
+        if self.message_file:
+            return Path(self.message_file).read_text(encoding="utf-8").strip()
+        return self.message
 
     def parameters(self) -> dict[str, Any]:
         """Flat JSON-serialisable parameters (all but ``data``, plus ``params_file``).
@@ -136,6 +158,9 @@ class Config:
             None if self.calibration_end is None else self.calibration_end.strftime("%Y-%m-%d")
         )
         out["features"] = list(self.features)
+        out["segments"] = None if self.segments is None else list(self.segments)
+        out["frequency_cap"] = None if self.frequency_cap is None else list(self.frequency_cap)
+        out["quiet_hours"] = [dict(row) for row in self.quiet_hours]
         out["params_file"] = None if self.source is None else str(self.source)
         return out
 
@@ -272,38 +297,24 @@ def parse_override(text: str) -> tuple[str, Any]:
         {key: None}, [k for k in _FIELDS if k not in ("data", "surveys", "vip")], "override"
     )
     typed: Any = value
-    if key in _INT_KEYS or (key == "k" and value != "auto"):
+    if key in _NULLABLE and value.lower() in ("", "null", "none"):
+        typed = None
+    elif key in _INT_KEYS or (key == "k" and value != "auto"):
         try:
             typed = int(value)
         except ValueError:
             raise BadParameterError(
                 f"{key}: expected an integer{' or auto' if key == 'k' else ''}, got {value!r}."
             ) from None
-    elif key == "min_customer_match":
+    elif key in _FLOAT_KEYS:
         try:
             typed = float(value)
         except ValueError:
-            raise BadParameterError(
-                f"{key}: expected a share from 0 to 1, got {value!r}."
-            ) from None
-    elif key in ("as_of", "calibration_end") and value.lower() in ("", "null", "none"):
-        typed = None
-    elif key == "predict" and value.lower() in ("true", "false"):
+            raise BadParameterError(f"{key}: expected a number, got {value!r}.") from None
+    elif key in _BOOL_KEYS and value.lower() in ("true", "false"):
         typed = value.lower() == "true"
-    elif key == "discount_rate":
-        try:
-            typed = float(value)
-        except ValueError:
-            raise BadParameterError(f"{key}: expected a number like 0.10, got {value!r}.") from None
-    elif key == "features":
+    elif key in ("features", "segments"):
         typed = [v.strip(" '\"") for v in value.strip("[]").split(",") if v.strip(" '\"")]
-    elif key in ("campaign_id", "sms_price", "history") and value.lower() in ("", "null", "none"):
-        typed = None
-    elif key == "sms_price":
-        try:
-            typed = float(value)
-        except ValueError:
-            raise BadParameterError(f"{key}: expected a price like 0.05, got {value!r}.") from None
     _VALIDATORS[key](key, typed, Path.cwd())
     return key, typed
 
@@ -415,11 +426,26 @@ def _k(key: str, value: object, base: Path) -> int | str:
     return _int_range(2)(key, value, base)
 
 
-def _share(key: str, value: object, base: Path) -> float:
-    ok = isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value <= 1
-    if not ok:
-        raise _bad(key, value, "a share from 0 to 1, e.g. 0.9")
-    return float(value)
+def _number(lo: float, hi: float, example: str, *, optional: bool = False, below_hi=False):
+    """A validator of numbers in [lo, hi] (or [lo, hi) with ``below_hi``); None when optional."""
+
+    def check(key: str, value: object, base: Path) -> float | None:
+        if value is None and optional:
+            return None
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+        if not ok or not lo <= value <= hi or (below_hi and value == hi):
+            top = f"below {hi:g}" if below_hi else f"to {hi:g}"
+            raise _bad(
+                key,
+                value,
+                f"{'null or ' if optional else ''}a number from {lo:g} {top}, e.g. {example}",
+            )
+        return float(value)
+
+    return check
+
+
+_share = _number(0, 1, "0.9")
 
 
 def _as_of(key: str, value: object, base: Path) -> pd.Timestamp | None:
@@ -430,13 +456,6 @@ def _bool(key: str, value: object, base: Path) -> bool:
     if not isinstance(value, bool):
         raise _bad(key, value, "true | false")
     return value
-
-
-def _rate(key: str, value: object, base: Path) -> float:
-    ok = isinstance(value, int | float) and not isinstance(value, bool)
-    if not ok or not 0 <= value < 1:
-        raise _bad(key, value, "an annual rate from 0 up to (not including) 1, e.g. 0.10")
-    return float(value)
 
 
 def _rules(key: str, value: object, base: Path) -> str:
@@ -505,6 +524,10 @@ def _table(key: str, spec: object, base: Path, name: str) -> TableSpec:
             "a mapping of reader options, e.g. {encoding: latin-1, sep: ';', sheet_name: Orders}",
         ),
         "duplicates": (lambda v: v in ("keep", "drop"), "keep | drop"),
+        "extra_keywords": (
+            lambda v: isinstance(v, list | tuple) and all(isinstance(w, str) for w in v),
+            "a list of extra opt-out keywords, e.g. [ARRET, BAJA]",
+        ),
     }
     for opt, val in options.items():
         ok, allowed = checks[opt]
@@ -530,14 +553,6 @@ def _campaign_id(key: str, value: object, base: Path) -> str | None:
     if not isinstance(value, str) or not value.strip():
         raise _bad(key, value, "null (the latest campaign of the send log) or a campaign id")
     return value.strip()
-
-
-def _price(key: str, value: object, base: Path) -> float | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < 1e6:
-        raise _bad(key, value, "null or the price of one SMS, a number >= 0 like 0.05")
-    return float(value)
 
 
 def _folder(key: str, value: object, base: Path) -> str | None:
@@ -601,7 +616,22 @@ def _vip(key: str, value: object, base: Path) -> dict[str, Any]:
     return {kind: list(spec) if kind == "segments" else spec, "name": name}
 
 
+#: How ``-p key=value`` overrides are typed before validation.
+_NULLABLE = (
+    "as_of",
+    "calibration_end",
+    "campaign_id",
+    "sms_price",
+    "history",
+    "send_at",
+    "message_file",
+    "segments",
+    "frequency_cap",
+)
+_FLOAT_KEYS = ("min_customer_match", "discount_rate", "sms_price", "holdout", "price_per_part")
+_BOOL_KEYS = ("predict", "reconsent_overrides_optout")
 _INT_KEYS = (
+    "max_parts",
     "bins",
     "top_n",
     "k_min",
@@ -611,6 +641,75 @@ _INT_KEYS = (
     "window_days",
     "min_group",
 )
+
+
+def _segments(key: str, value: object, base: Path) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = [v.strip() for v in value.split(",") if v.strip()]
+    if (
+        not isinstance(value, list | tuple)
+        or not value
+        or not all(isinstance(v, str) for v in value)
+    ):
+        raise _bad(key, value, "null (every segment) or a list of segment names")
+    return tuple(value)
+
+
+def _message_file(key: str, value: object, base: Path) -> str | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str | os.PathLike):
+        raise _bad(key, value, "null or a path to a UTF-8 text file holding the SMS template")
+    path = (base / Path(value).expanduser()).resolve()
+    if not path.is_file():
+        raise BadParameterError(f"{key}: file not found: {path}")
+    return str(path)
+
+
+def _send_at(key: str, value: object, base: Path) -> str | None:
+    if value is None or value == "":
+        return None
+    from rfvkit.sendlist import parse_send_at
+
+    if isinstance(value, dt.datetime | dt.date):
+        value = value.isoformat()
+    return parse_send_at(value).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _frequency_cap(key: str, value: object, base: Path) -> tuple[int, int] | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = [v.strip() for v in value.strip("[]()").split(",")]
+        try:
+            value = [int(v) for v in value]
+        except ValueError:
+            raise _bad(key, value, "null or [n, days], e.g. [1, 7]") from None
+    ok = isinstance(value, list | tuple) and len(value) == 2
+    if not ok or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in value):
+        raise _bad(key, value, "null or [n, days] with n, days >= 1, e.g. [1, 7]")
+    return int(value[0]), int(value[1])
+
+
+def _quiet_hours(key: str, value: object, base: Path) -> tuple[dict, ...]:
+    if value is None:
+        return ()
+    rows = value if isinstance(value, list | tuple) else None
+    if rows is None or not all(isinstance(r, Mapping) for r in rows):
+        raise _bad(
+            key,
+            value,
+            "a list of rows {country, region, days, start, end, source}, e.g. "
+            "[{country: GB, days: Mon-Sun, start: '10:00', end: '19:00'}]",
+        )
+    from rfvkit.quiet_hours import quiet_hours_table
+
+    quiet_hours_table(rows)  # checks days and times
+    return tuple(dict(r) for r in rows)
+
+
 _VALIDATORS: dict[str, Callable[[str, Any, Path], Any]] = {
     "title": _title,
     "data": _data,
@@ -631,14 +730,25 @@ _VALIDATORS: dict[str, Callable[[str, Any, Path], Any]] = {
     "min_customer_match": _share,
     "predict": _bool,
     "horizon_days": _int_range(1, 3650),
-    "discount_rate": _rate,
+    "discount_rate": _number(0, 1, "0.10", below_hi=True),
     "calibration_end": _as_of,
     "campaign_id": _campaign_id,
     "window_days": _int_range(1, 365),
-    "sms_price": _price,
+    "sms_price": _number(0, 1e6, "0.05", optional=True),
     "history": _folder,
     "min_group": _int_range(1),
     "vip": _vip,
     "surveys": _surveys,
+    "segments": _segments,
+    "send_campaign_id": _title,
+    "message": _title,
+    "message_file": _message_file,
+    "send_at": _send_at,
+    "holdout": _number(0, 0.5, "0.10"),
+    "frequency_cap": _frequency_cap,
+    "price_per_part": _number(0, 1e6, "0.05"),
+    "max_parts": _int_range(1, 20),
+    "quiet_hours": _quiet_hours,
+    "reconsent_overrides_optout": _bool,
 }
 _FIELDS = list(_VALIDATORS)

@@ -26,8 +26,12 @@ What is put in, and recorded in ``DemoCRM.truth``:
   Champions older and more often in Scotland, New customers younger and ordering on the app,
   and a poll with partial coverage, repeated answers and unknown customers.
 
-The phone numbers are synthetic but pass ``phonenumbers`` validation, so some may belong to real
-people: never send messages to demo data.
+Phone numbers come only from ranges reserved for fiction that ``phonenumbers`` accepts (see
+``FICTIONAL``): US 555-0100..0199 in every area code (``FIXED_LINE_OR_MOBILE``), the 30 mobile
+numbers Australia's ACMA lists for creative works (``MOBILE``), and for landlines Ofcom's drama
+numbers (020 7946 0xxx ...), ACMA's (0x 5550 xxxx) and ARCEP's (01 99 00 xx xx). Customers of
+countries without such a mobile range get a US fictional number, typed with its +1. Still: never
+send messages to demo data.
 """
 
 from __future__ import annotations
@@ -128,6 +132,123 @@ SEGMENT_EFFECTS = {
 }
 SNAPSHOT_AT = (0.75, 0.875)  # as_of of the two history snapshots, as fractions of the period
 GONE_SHARE = 0.01  # customers of the first snapshot planted as missing from the second
+# Number ranges reserved for drama and fiction that phonenumbers 9 still accepts.
+FICTIONAL = {
+    # US: 555-0100 to 555-0199 are reserved for fiction in every area code (NANPA)
+    "US": "+1 AAA 555-01xx, every area code",
+    # ACMA, "Phone numbers for use in TV shows, films and creative works"
+    "AU_MOBILE": [
+        "0491570006",
+        "0491570156",
+        "0491570157",
+        "0491570158",
+        "0491570159",
+        "0491570110",
+        "0491570313",
+        "0491570737",
+        "0491571266",
+        "0491571491",
+        "0491571804",
+        "0491572549",
+        "0491572665",
+        "0491572983",
+        "0491573770",
+        "0491573087",
+        "0491574118",
+        "0491574632",
+        "0491575254",
+        "0491575789",
+        "0491576398",
+        "0491576801",
+        "0491577426",
+        "0491577644",
+        "0491578957",
+        "0491578148",
+        "0491578888",
+        "0491579212",
+        "0491579760",
+        "0491579455",
+    ],
+    "AU_FIXED": ["025550", "035550", "075550", "085550"],  # + 4 digits
+    # Ofcom, "TV, radio and other drama numbers": geographic ranges + 3 or 4 digits
+    "GB_FIXED": [
+        "02079460",
+        "01134960",
+        "01144960",
+        "01164960",
+        "01174960",
+        "01184960",
+        "01214960",
+        "01314960",
+        "01414960",
+        "01514960",
+        "01614960",
+        "01914980",
+        "02920180",
+        "02896496",
+    ],
+    # ARCEP, numbers reserved for audiovisual works
+    "FR_FIXED": ["01990"],  # + 5 digits: 01 99 00 xx xx
+}
+# US area codes per demo region (the number's time zone matches the region's).
+US_AREAS = {
+    "California": [
+        213,
+        310,
+        323,
+        408,
+        415,
+        510,
+        559,
+        562,
+        619,
+        626,
+        650,
+        661,
+        707,
+        714,
+        760,
+        805,
+        818,
+        831,
+        858,
+        909,
+        916,
+        925,
+        949,
+        951,
+    ],
+    "New York": [212, 315, 347, 516, 518, 585, 607, 631, 646, 716, 718, 845, 914, 917, 929],
+    "Texas": [
+        210,
+        214,
+        254,
+        281,
+        325,
+        361,
+        409,
+        430,
+        432,
+        469,
+        512,
+        682,
+        713,
+        737,
+        806,
+        817,
+        830,
+        832,
+        903,
+        915,
+        936,
+        940,
+        956,
+        972,
+        979,
+    ],
+    "Illinois": [217, 224, 309, 312, 331, 618, 630, 708, 773, 779, 815, 847, 872],
+    "Colorado": [303, 719, 720, 970],
+}
 STYLES = ("national", "international", "e164", "idd00", "digits")
 STYLE_SHARE = np.array([0.40, 0.25, 0.15, 0.10, 0.10])
 
@@ -447,6 +568,74 @@ def _check(n, seed, start, end, window) -> tuple[pd.Timestamp, int]:
     return t0, ((t1 - t0).days + 1) * DAY
 
 
+class _FictionalPools:
+    """Numbers from ranges reserved for fiction (``FICTIONAL``), each handed out once.
+
+    Their order comes from a generator of its own, so the main random stream is untouched.
+    """
+
+    def __init__(self, seed: int) -> None:
+        self.rng = rng = np.random.default_rng([seed, 555])
+        us_valid = [a for a in range(200, 1000) if _us_area_ok(a)]
+        regional = {a for areas in US_AREAS.values() for a in areas}
+
+        def us(areas) -> list[str]:
+            return [f"+1{a}55501{x:02d}" for a in areas for x in range(100)]
+
+        def shuffled(items: list[str]) -> list[str]:
+            return [items[i] for i in rng.permutation(len(items))]
+
+        self.us = {
+            r: shuffled(us([a for a in areas if a in us_valid])) for r, areas in US_AREAS.items()
+        }
+        self.us_other = shuffled(us([a for a in us_valid if a not in regional]))
+        self.au_mobile = shuffled(["+61" + n[1:] for n in FICTIONAL["AU_MOBILE"]])
+        self.fixed = {  # each prefix checked valid FIXED_LINE by tests/test_demo.py
+            "AU": shuffled(
+                [f"+61{p[1:]}{x:04d}" for p in FICTIONAL["AU_FIXED"] for x in range(10**4)]
+            ),
+            "GB": shuffled(
+                [
+                    f"+44{p[1:]}{x:0{11 - len(p)}d}"
+                    for p in FICTIONAL["GB_FIXED"]
+                    for x in range(10 ** (11 - len(p)))
+                ]
+            ),
+            "FR": shuffled(
+                [f"+33{p[1:]}{x:05d}" for p in FICTIONAL["FR_FIXED"] for x in range(10**5)]
+            ),
+        }
+
+    def take(self, country: str, region: object, *, fixed: bool) -> pn.PhoneNumber:
+        if fixed:
+            pool = self.fixed.get(country, self.fixed["GB"])
+        elif country == "US" and self.us.get(region):
+            pool = self.us[region]
+        elif country == "AU" and self.au_mobile:
+            pool = self.au_mobile
+        else:
+            pool = self.us_other or next(p for p in self.us.values() if p)
+        if not pool:
+            raise BadParameterError(
+                "n_customers: too many customers for the fictional number ranges; use fewer."
+            )
+        return pn.parse(pool.pop(), None)
+
+
+def _us_area_ok(area: int) -> bool:
+    try:
+        first, last = pn.parse(f"+1{area}5550100"), pn.parse(f"+1{area}5550199")
+    except pn.NumberParseException:
+        return False
+    sendable = pn.PhoneNumberType.FIXED_LINE_OR_MOBILE  # not toll-free, premium, personal
+    return (
+        pn.is_valid_number(first)
+        and pn.is_valid_number(last)
+        and pn.region_code_for_number(first) == "US"
+        and pn.number_type(first) == pn.number_type(last) == sendable
+    )
+
+
 def _format(number: pn.PhoneNumber, style: str) -> str:
     """Type ``number`` the way a person might: see ``STYLES``."""
     fmt = pn.PhoneNumberFormat
@@ -493,6 +682,7 @@ class _Generator:
     def __init__(self, n: int, seed: int, t0: pd.Timestamp, span: int) -> None:
         self.rng = np.random.default_rng(seed)
         self.n, self.t0, self.span = n, t0, span
+        self.pools = _FictionalPools(seed)
         self.ids = np.array([f"C{i:06d}" for i in range(1, n + 1)], dtype=object)
 
     # ---- small tools
@@ -604,16 +794,22 @@ class _Generator:
                         break
         return found
 
-    def broken(self, number: pn.PhoneNumber, kind: str, region: str) -> str:
+    def broken(
+        self, number: pn.PhoneNumber, kind: str, region: str, rng: np.random.Generator | None = None
+    ) -> str:
         """``number`` typed wrong: its last digits missing, or a letter instead of a digit."""
-        national = pn.format_number(number, pn.PhoneNumberFormat.NATIONAL)
+        rng = self.rng if rng is None else rng
+        own = pn.region_code_for_number(number) == region
+        national = pn.format_number(
+            number, pn.PhoneNumberFormat.NATIONAL if own else pn.PhoneNumberFormat.INTERNATIONAL
+        )
         while True:
             if kind == "invalid_short":
-                text = national[: -int(self.rng.integers(3, 5))].rstrip(" -")
+                text = national[: -int(rng.integers(3, 5))].rstrip(" -")
             else:
                 digits = [i for i, ch in enumerate(national) if ch.isdigit()][2:]
-                i = digits[self.rng.integers(len(digits))]
-                text = national[:i] + "OIlSx"[self.rng.integers(5)] + national[i + 1 :]
+                i = digits[rng.integers(len(digits))]
+                text = national[:i] + "OIlSx"[rng.integers(5)] + national[i + 1 :]
             if not _is_valid(text, region):
                 return text
 
@@ -639,20 +835,35 @@ class _Generator:
                 (pn.PhoneNumberType.FIXED_LINE, ["fixed_line"]),
             ]:
                 idx = np.flatnonzero((country == code) & np.isin(kind, kinds))
+                # drawn for the random stream only (the rest of the demo stays as it was);
+                # every number shown is then taken from a fictional range
                 number[idx] = self.numbers(code, typ, idx.size, taken)
+        drawn = number.copy()
+        self.drawn_taken = set(taken)  # the real-range draws, for the strangers' draw below
+        for i in np.flatnonzero(number != None):  # noqa: E711 (object array)
+            fixed = kind[i] == "fixed_line"
+            number[i] = self.pools.take(country[i], self.cust["region"][i], fixed=fixed)
+        typed = style.copy()  # how each number is written; ``style`` keeps the draw
+        for i in np.flatnonzero(number != None):  # noqa: E711 (object array)
+            if pn.region_code_for_number(number[i]) != country[i] and style[i] in (
+                "national",
+                "digits",
+            ):
+                typed[i] = "international"  # a foreign number is typed with its country code
         text = np.full(n, None, dtype=object)
         source = np.full(n, -1)
         for i in range(n):
             if kind[i] in ("mobile", "fixed_line"):
-                text[i] = _format(number[i], style[i])
+                text[i] = _format(number[i], typed[i])
             elif kind[i] == "shared":  # a household: the number of a mobile customer nearby
                 pool = np.setdiff1d(np.flatnonzero(kind == "mobile"), source)
                 near = pool[country[pool] == country[i]]
                 source[i] = j = rng.choice(near if near.size else pool)
                 number[i] = number[j]
-                text[i] = _format(number[j], "international" if style[j] == "e164" else "e164")
+                text[i] = _format(number[j], "international" if typed[j] == "e164" else "e164")
             elif kind[i] != "missing":
-                text[i] = self.broken(number[i], kind[i], country[i])
+                self.broken(drawn[i], kind[i], country[i])  # same draws as before, unused
+                text[i] = self.broken(number[i], kind[i], country[i], rng=self.pools.rng)
         key = np.full(n, None, dtype=object)  # comparable identity of each number
         for i in np.flatnonzero(kind != "missing"):
             key[i] = (number[i].country_code, number[i].national_number)
@@ -660,6 +871,7 @@ class _Generator:
             "text": text,
             "kind": kind,
             "style": style,
+            "typed": typed,
             "number": number,
             "key": key,
             "source": source,
@@ -681,10 +893,14 @@ class _Generator:
         for i in by_phone:
             ok = [s for s in STYLES[1:4] if s != p["style"][i]]
             ok = [s for s in ok if s != "idd00" or _dials_00(self.cust["country"][i])]
-            text.append(_format(p["number"][i], ok[rng.integers(len(ok))]))
+            pick = ok[rng.integers(len(ok))]
+            if pick == p["typed"][i]:  # never the way the customer file has it
+                pick = next(x for x in STYLES[1:4] if x not in (pick, p["typed"][i]))
+            text.append(_format(p["number"][i], pick))
         n_unknown = max(2, n // 1000)
-        taken = {k for k in p["key"] if k is not None}
+        taken = self.drawn_taken  # as before: the stream stays the same
         strangers = self.numbers("GB", pn.PhoneNumberType.MOBILE, n_unknown, taken)
+        strangers = [self.pools.take("", None, fixed=False) for _ in strangers]
         out_at = np.full(n, np.inf)
         out_at[who] = at
         self.opt = {

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -292,12 +292,20 @@ def read_optouts(
     date_format: str | None = None,
     dayfirst: bool | None = None,
     read_options: Mapping[str, Any] | None = None,
+    extra_keywords: Sequence[str] = (),
 ) -> Loaded:
     """Read opt-outs: ``phone`` and/or ``customer_id``, optional ``opted_out_at``.
 
     Phones get ``phone_e164`` and ``phone_type`` as in :func:`read_customers`. Rows with
     neither a phone nor a customer id are dropped; invalid phones are kept (the raw
     ``phone`` stays) and flagged, since an opt-out must never be lost.
+
+    The file may be an inbound-replies log with a ``message`` column: a reply that is an
+    opt-out keyword, or contains one as a word, is an opt-out (see
+    :mod:`rfvkit.optouts`; ``extra_keywords`` extends the list); other replies are
+    dropped and counted; a row with an empty message is kept as an opt-out (in doubt,
+    do not send). ``optout_reason`` says which: ``"opt-out list"``,
+    ``"opt-out keyword reply"`` or ``"reply containing an opt-out keyword"``.
 
     Examples
     --------
@@ -324,6 +332,22 @@ def read_optouts(
         df = df.assign(phone=normalise_ids(df["phone"]))
         neither &= df["phone"].isna()
     df = log.drop(df, neither, "no phone and no customer_id")
+    reason = pd.Series("opt-out list", index=df.index, dtype=object)
+    if "message" in df:
+        from rfvkit.optouts import CONTAINS_KEYWORD, KEYWORD, NOT_OPTOUT, classify_replies
+
+        text = normalise_ids(df["message"])
+        kind = classify_replies(text, extra=extra_keywords).where(text.notna(), "opt-out list")
+        log.note(
+            "reply is an opt-out keyword", (kind == KEYWORD).sum(), "kept", text[kind == KEYWORD]
+        )
+        contains = kind == CONTAINS_KEYWORD
+        log.note("reply contains an opt-out keyword (treated as opt-out)", contains.sum(), "kept")
+        log.note("reply empty (kept as opt-out)", text.isna().sum(), "kept")
+        reason = kind
+        df = log.drop(df, kind == NOT_OPTOUT, NOT_OPTOUT, text)
+        reason = reason[df.index]
+    df = df.assign(optout_reason=reason)
     if "phone" in df:
         df = _clean_phones(df, log, default_region, per_customer=False)
     if "opted_out_at" in df:

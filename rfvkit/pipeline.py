@@ -19,6 +19,7 @@ from typing import Any
 import pandas as pd
 
 from rfvkit.config import Config, load_config
+from rfvkit.csvsafe import write_csv
 from rfvkit.io import CRM, load_crm
 from rfvkit.rfv import rfv_table
 from rfvkit.rules import RuleSet, load_rules
@@ -100,9 +101,9 @@ class Analysis:
         table = self.segmented.copy()
         table.attrs = {key: str(value) for key, value in table.attrs.items()}  # parquet wants JSON
         table.to_parquet(paths[0])
-        table.to_csv(paths[1])
-        self.summary.to_csv(paths[2], index=False)
-        self.crm.quality.frame.to_csv(paths[3], index=False)
+        write_csv(table, paths[1], index=True, protect=())  # spreadsheet-safe, atomic
+        write_csv(self.summary, paths[2], protect=())
+        write_csv(self.crm.quality.frame, paths[3], protect=())
         return paths
 
     def save(self, path: str | Path, config: Config) -> Path:

@@ -21,6 +21,14 @@ from rfvkit.narrative.results import (
     results_table,
 )
 from rfvkit.narrative.segments import segment_table
+from rfvkit.narrative.send_lists import (
+    exclusions_table,
+    key_numbers,
+    masked_sample,
+    message_previews,
+    send_list_text,
+    send_summary_table,
+)
 
 __all__ = [
     # shared
@@ -35,6 +43,13 @@ __all__ = [
     "portrait",
     "persona_cards",
     "persona_grid",
+    # 04 send lists
+    "send_list_text",
+    "exclusions_table",
+    "send_summary_table",
+    "message_previews",
+    "masked_sample",
+    "key_numbers",
     # 05 campaign results
     "campaign_text",
     "results_table",

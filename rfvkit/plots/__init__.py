@@ -36,6 +36,7 @@ from rfvkit.plots.predict import (
 )
 from rfvkit.plots.results import lift_forest, migration_sankey, segment_sizes
 from rfvkit.plots.segments import segment_bars, segment_treemap
+from rfvkit.plots.send_lists import quiet_hour_deferrals, send_funnel, send_groups
 
 __all__ = [
     "metric_histogram",
@@ -61,4 +62,7 @@ __all__ = [
     "age_band_bars",
     "top_categories",
     "survey_coverage",
+    "send_funnel",
+    "send_groups",
+    "quiet_hour_deferrals",
 ]
