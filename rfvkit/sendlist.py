@@ -29,7 +29,7 @@ from rfvkit.optouts import (
     expand_optouts,
     match_optouts,
 )
-from rfvkit.quality import SMS_TYPES
+from rfvkit.parsing import SMS_TYPES
 from rfvkit.quiet_hours import next_allowed, quiet_hours_table, resolve_timezones
 from rfvkit.sendplan import SendPlan
 from rfvkit.sms import sms_table

@@ -461,7 +461,7 @@ def test_demo_numbers_are_all_fictional():
     import re
 
     from rfvkit.demo import FICTIONAL, make_demo_crm
-    from rfvkit.quality import normalise_phones
+    from rfvkit.parsing import normalise_phones
 
     demo = make_demo_crm(1500, seed=3)
     au = {"+61" + n[1:] for n in FICTIONAL["AU_MOBILE"]}
