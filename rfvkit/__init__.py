@@ -99,6 +99,7 @@ _SUBMODULES = {
     "segments",
     "cluster_names",
     "config",
+    "params",
     "io",
     "rfv",
     "scoring",

@@ -74,14 +74,14 @@ def test_one_as_of_parser_for_params_and_rfv_table():
 
 
 def test_limits_agree_everywhere():
-    from rfvkit import config, rules, rules_yaml, scoring
+    from rfvkit import params, rules, rules_yaml, scoring
     from rfvkit.widgets import _base as widgets
 
     assert columns.MAX_BINS == 10 and columns.MIN_BINS == 2
     assert widgets.BINS_RANGE == (columns.MIN_BINS, columns.MAX_BINS)
     assert set(widgets.LIVE_METHODS) | {"thresholds"} == set(columns.METHODS)
     assert scoring.METHODS is columns.METHODS and rules_yaml.RULE_SETS is columns.RULE_SETS
-    assert config.METHODS is columns.METHODS
+    assert params.METHODS is columns.METHODS
     with pytest.raises(BadParameterError):
         rk.load_config({"data": {"transactions": "/tx.csv"}}, bins=11)
     with pytest.raises(BadParameterError, match="from 2 to 10"):

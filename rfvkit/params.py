@@ -1,0 +1,515 @@
+"""The params file, key by key: what each key accepts, and the one parser of dates.
+
+:mod:`rfvkit.config` builds a :class:`~rfvkit.config.Config` from these validators;
+each takes ``(key, value, base)`` (``base`` = the params file's folder) and returns the
+typed value or raises a :class:`~rfvkit.errors.BadParameterError` that names the key,
+the value and what is allowed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import os
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from rfvkit.columns import FEATURES, MAX_BINS, METHODS, MIN_BINS, RULE_SETS, SCALERS
+from rfvkit.errors import BadParameterError, RfvkitError
+
+__all__ = ["TableSpec", "parse_as_of", "TABLE_OPTIONS"]
+
+#: Options each table of ``data`` accepts besides ``path`` and ``columns``.
+TABLE_OPTIONS: dict[str, tuple[str, ...]] = {
+    "transactions": (
+        "date_format",
+        "dayfirst",
+        "decimal",
+        "return_prefix",
+        "read_options",
+        "duplicates",
+    ),
+    "customers": ("date_format", "dayfirst", "default_region", "read_options"),
+    "optouts": ("date_format", "dayfirst", "default_region", "read_options", "extra_keywords"),
+    "campaigns": ("date_format", "dayfirst", "read_options"),
+}
+#: Options of each ``data.surveys`` entry besides ``path`` and ``columns``.
+SURVEY_OPTIONS = ("name", "date_format", "dayfirst", "default_region", "read_options")
+#: Keys of ``vip:`` (exactly one of segments, top_share, rule).
+VIP_KEYS = ("segments", "top_share", "rule", "name")
+DEFAULT_MESSAGE = (
+    "Hi {first_name}, we miss you! 20% off this week with code BACK20. Reply STOP to opt out"
+)
+
+
+@dataclass(frozen=True)
+class TableSpec(Mapping):
+    """Where one input table lives and how to read it.
+
+    Also reads like the YAML mapping it came from: ``spec["path"]``, ``spec["columns"]``
+    and each reader option (``spec["dayfirst"]``).
+
+    Examples
+    --------
+    >>> spec = TableSpec(Path("/data/tx.csv"), {"CustomerID": "customer_id"}, {"dayfirst": True})
+    >>> spec.path.name, spec["dayfirst"], sorted(spec)
+    ('tx.csv', True, ['columns', 'dayfirst', 'path'])
+    """
+
+    path: Path
+    columns: dict[str, str] = field(default_factory=dict)
+    options: dict[str, Any] = field(default_factory=dict)
+
+    def __getitem__(self, key: str) -> Any:
+        if key == "path":
+            return self.path
+        if key == "columns":
+            return self.columns
+        return self.options[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(["path", "columns", *self.options])
+
+    def __len__(self) -> int:
+        return 2 + len(self.options)
+
+
+def parse_as_of(value: object, key: str = "as_of") -> pd.Timestamp | None:
+    """An analysis date from ``"YYYY-MM-DD"``, a date, a Timestamp, 20240131 or None.
+
+    Examples
+    --------
+    >>> parse_as_of("2024-01-31")
+    Timestamp('2024-01-31 00:00:00')
+    >>> parse_as_of(20240131) == parse_as_of(dt.date(2024, 1, 31))
+    True
+
+    This is the one parser of analysis dates: ``rfv_table(tx, as_of=...)`` and the params
+    file read the same value the same way.
+    """
+    if value is None:
+        return None
+    try:
+        if isinstance(value, bool):
+            raise TypeError
+        if isinstance(value, int):
+            stamp = pd.to_datetime(str(value), format="%Y%m%d")
+        elif isinstance(value, str):
+            stamp = pd.to_datetime(value.strip(), format="ISO8601")
+        elif isinstance(value, dt.date | pd.Timestamp | np.datetime64):
+            stamp = pd.Timestamp(value)
+        else:
+            raise TypeError
+    except (TypeError, ValueError):
+        raise BadParameterError(
+            f"{key}: expected a date like '2024-01-31' (or null), got {value!r}."
+        ) from None
+    if stamp is pd.NaT:
+        raise BadParameterError(f"{key}: expected a date like '2024-01-31' (or null), got NaT.")
+    if stamp.tz is not None:
+        stamp = stamp.tz_localize(None)
+    return stamp.normalize()
+
+
+# ----------------------------------------------------------------------------- validation
+
+
+def _read_yaml(path: Path) -> Mapping:
+    if not path.is_file():
+        raise RfvkitError(f"params file not found: {path}")
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise BadParameterError(f"{path}: not valid YAML ({exc}).") from None
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, Mapping):
+        raise BadParameterError(
+            f"{path}: expected a mapping of parameters, got {type(raw).__name__}."
+        )
+    return raw
+
+
+def _check_keys(given: Mapping, allowed: list[str] | tuple[str, ...], where: str) -> None:
+    for key in given:
+        if key not in allowed:
+            close = difflib.get_close_matches(str(key), list(allowed), n=1, cutoff=0.6)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            raise BadParameterError(
+                f"{where}: unknown key {key!r}.{hint} Allowed keys: {', '.join(allowed)}."
+            )
+
+
+def _bad(key: str, value: object, allowed: str) -> BadParameterError:
+    return BadParameterError(f"{key}: got {value!r}; allowed: {allowed}.")
+
+
+def _str(key: str, value: object, base: Path) -> str:
+    if not isinstance(value, str):
+        raise _bad(key, value, "a text value")
+    return value
+
+
+def _title(key: str, value: object, base: Path) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise _bad(key, value, "a non-empty text")
+    return value
+
+
+def _int_range(lo: int, hi: int | None = None) -> Callable[[str, object, Path], int]:
+    def check(key: str, value: object, base: Path) -> int:
+        ok = isinstance(value, int) and not isinstance(value, bool)
+        if not ok or value < lo or (hi is not None and value > hi):
+            raise _bad(key, value, f"an integer from {lo}" + (f" to {hi}" if hi else " up"))
+        return value
+
+    return check
+
+
+def _choice(options: tuple[str, ...]) -> Callable[[str, object, Path], str]:
+    def check(key: str, value: object, base: Path) -> str:
+        if value not in options:
+            raise _bad(key, value, " | ".join(options))
+        return value
+
+    return check
+
+
+def _k(key: str, value: object, base: Path) -> int | str:
+    if value == "auto":
+        return "auto"
+    return _int_range(2)(key, value, base)
+
+
+def _number(lo: float, hi: float, example: str, *, optional: bool = False, below_hi=False):
+    """A validator of numbers in [lo, hi] (or [lo, hi) with ``below_hi``); None when optional."""
+
+    def check(key: str, value: object, base: Path) -> float | None:
+        if value is None and optional:
+            return None
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+        if not ok or not lo <= value <= hi or (below_hi and value == hi):
+            top = f"below {hi:g}" if below_hi else f"to {hi:g}"
+            raise _bad(
+                key,
+                value,
+                f"{'null or ' if optional else ''}a number from {lo:g} {top}, e.g. {example}",
+            )
+        return float(value)
+
+    return check
+
+
+_share = _number(0, 1, "0.9")
+
+
+def _as_of(key: str, value: object, base: Path) -> pd.Timestamp | None:
+    return parse_as_of(value, key)
+
+
+def _bool(key: str, value: object, base: Path) -> bool:
+    if not isinstance(value, bool):
+        raise _bad(key, value, "true | false")
+    return value
+
+
+def _rules(key: str, value: object, base: Path) -> str:
+    if value in RULE_SETS:
+        return value
+    if isinstance(value, str | os.PathLike) and str(value).endswith((".yaml", ".yml")):
+        return str((base / Path(value).expanduser()).resolve())
+    raise _bad(key, value, "default | r_rfm | a path to a rules .yaml file")
+
+
+def _features(key: str, value: object, base: Path) -> tuple[str, ...]:
+    if isinstance(value, str) or not isinstance(value, list | tuple) or not value:
+        raise _bad(key, value, f"a non-empty list drawn from {', '.join(FEATURES)}")
+    for item in value:
+        if item not in FEATURES:
+            raise BadParameterError(
+                f"{key}: got {value!r} ({item!r} is not an RFV column); "
+                f"allowed: {' | '.join(FEATURES)}."
+            )
+    if len(set(value)) != len(value):
+        raise _bad(key, value, "each feature once")
+    return tuple(value)
+
+
+def _data(key: str, value: object, base: Path) -> dict[str, TableSpec]:
+    if not isinstance(value, Mapping):
+        raise _bad(key, value, "a mapping of table name -> {path: ..., columns: {...}}")
+    _check_keys(value, tuple(TABLE_OPTIONS), key)
+    if "transactions" not in value:
+        raise BadParameterError(f"{key}.transactions: missing; a transactions table is required.")
+    return {name: _table(f"{key}.{name}", spec, base, name) for name, spec in value.items()}
+
+
+def _table(key: str, spec: object, base: Path, name: str) -> TableSpec:
+    if isinstance(spec, str | os.PathLike):
+        spec = {"path": spec}
+    if not isinstance(spec, Mapping):
+        raise _bad(key, spec, "a path or a mapping with path, columns and options")
+    _check_keys(spec, ("path", "columns", *TABLE_OPTIONS[name]), key)
+    path = spec.get("path")
+    if not isinstance(path, str | os.PathLike) or not str(path).strip():
+        raise _bad(f"{key}.path", path, "a file path (relative to the params file)")
+    columns = spec.get("columns") or {}
+    if not isinstance(columns, Mapping) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in columns.items()
+    ):
+        raise _bad(f"{key}.columns", columns, "a mapping {TheirName: canonical_name}")
+    options = {k: v for k, v in spec.items() if k not in ("path", "columns")}
+    checks: dict[str, tuple[Callable[[object], bool], str]] = {
+        "date_format": (
+            lambda v: v is None or isinstance(v, str),
+            "null or a format like '%d/%m/%Y'",
+        ),
+        "dayfirst": (lambda v: v is None or isinstance(v, bool), "null | true | false"),
+        "decimal": (lambda v: v in (".", ","), "'.' | ','"),
+        "return_prefix": (
+            lambda v: v is None or (isinstance(v, str) and v != ""),
+            "null or a prefix like 'C'",
+        ),
+        "default_region": (
+            lambda v: v is None or (isinstance(v, str) and len(v) == 2 and v.isalpha()),
+            "null or an ISO country code like 'GB'",
+        ),
+        "read_options": (
+            lambda v: v is None or isinstance(v, Mapping),
+            "a mapping of reader options, e.g. {encoding: latin-1, sep: ';', sheet_name: Orders}",
+        ),
+        "duplicates": (lambda v: v in ("keep", "drop"), "keep | drop"),
+        "extra_keywords": (
+            lambda v: isinstance(v, list | tuple) and all(isinstance(w, str) for w in v),
+            "a list of extra opt-out keywords, e.g. [ARRET, BAJA]",
+        ),
+    }
+    for opt, val in options.items():
+        ok, allowed = checks[opt]
+        if not ok(val):
+            raise _bad(f"{key}.{opt}", val, allowed)
+    if options.get("read_options") is not None:
+        options["read_options"] = dict(options["read_options"])
+    resolved = (base / Path(path).expanduser()).resolve()
+    return TableSpec(resolved, dict(columns), options)
+
+
+def _thresholds(key: str, value: object, base: Path) -> dict[str, list[float]] | None:
+    if value is None:
+        return None
+    from rfvkit.scoring import check_thresholds
+
+    return {metric: edges.tolist() for metric, edges in check_thresholds(value).items()}
+
+
+def _campaign_id(key: str, value: object, base: Path) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise _bad(key, value, "null (the latest campaign of the send log) or a campaign id")
+    return value.strip()
+
+
+def _folder(key: str, value: object, base: Path) -> str | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str | os.PathLike):
+        raise _bad(key, value, "null or a folder path (relative to the params file)")
+    return str((base / Path(value).expanduser()).resolve())
+
+
+def _surveys(key: str, value: object, base: Path) -> tuple[TableSpec, ...]:
+    """``data.surveys``: a list of ``{path, columns, name, ...}``; names must be unique."""
+    if isinstance(value, str | os.PathLike | Mapping) or not isinstance(value, list | tuple):
+        raise _bad(f"data.{key}", value, "a list of {path: ..., columns: {...}, name: ...}")
+    specs = []
+    for i, item in enumerate(value):
+        where = f"data.{key}[{i}]"
+        if isinstance(item, str | os.PathLike):
+            item = {"path": item}
+        if not isinstance(item, Mapping):
+            raise _bad(where, item, "a mapping {path: ..., columns: {...}, name: ...}")
+        _check_keys(item, ("path", "columns", *SURVEY_OPTIONS), where)
+        plain = {k: v for k, v in item.items() if k != "name"}
+        spec = _table(where, plain, base, "optouts")  # same reader options as opt-outs
+        name = item.get("name", Path(str(item.get("path"))).stem)
+        if not isinstance(name, str) or not name.strip():
+            raise _bad(f"{where}.name", name, "a non-empty text naming the survey")
+        specs.append(TableSpec(spec.path, spec.columns, {"name": name.strip(), **spec.options}))
+    names = [s.options["name"] for s in specs]
+    if len(set(names)) != len(names):
+        raise _bad(f"data.{key}", names, "a different name for each survey")
+    return tuple(specs)
+
+
+def _vip(key: str, value: object, base: Path) -> dict[str, Any]:
+    """``vip:``: ``{segments: [...]}``, ``{top_share: 0.1}`` or ``{rule: "r_score >= 4 ..."}``."""
+    allowed = "a mapping with one of segments: [..], top_share: 0..1, rule: 'r_score >= 4'"
+    if not isinstance(value, Mapping):
+        raise _bad(key, value, allowed)
+    _check_keys(value, VIP_KEYS, key)
+    kinds = [k for k in ("segments", "top_share", "rule") if k in value]
+    if len(kinds) != 1:
+        raise _bad(key, dict(value), allowed + " (exactly one)")
+    kind, spec = kinds[0], value[kinds[0]]
+    if kind == "segments" and (
+        isinstance(spec, str)
+        or not isinstance(spec, list | tuple)
+        or not spec
+        or not all(isinstance(s, str) for s in spec)
+    ):
+        raise _bad(f"{key}.segments", spec, "a non-empty list of segment names")
+    if kind == "top_share" and (
+        isinstance(spec, bool) or not isinstance(spec, int | float) or not 0 < spec < 1
+    ):
+        raise _bad(f"{key}.top_share", spec, "a share of customers in (0, 1), e.g. 0.1")
+    if kind == "rule" and (not isinstance(spec, str) or not spec.strip()):
+        raise _bad(f"{key}.rule", spec, "an expression on score columns, e.g. 'r_score >= 4'")
+    name = value.get("name", "VIP")
+    if not isinstance(name, str) or not name.strip():
+        raise _bad(f"{key}.name", name, "a non-empty text")
+    return {kind: list(spec) if kind == "segments" else spec, "name": name}
+
+
+#: How ``-p key=value`` overrides are typed before validation.
+_NULLABLE = (
+    "as_of",
+    "calibration_end",
+    "campaign_id",
+    "sms_price",
+    "history",
+    "send_at",
+    "message_file",
+    "segments",
+    "frequency_cap",
+)
+_FLOAT_KEYS = ("min_customer_match", "discount_rate", "sms_price", "holdout", "price_per_part")
+_BOOL_KEYS = ("predict", "reconsent_overrides_optout")
+_INT_KEYS = (
+    "max_parts",
+    "bins",
+    "top_n",
+    "k_min",
+    "k_max",
+    "random_state",
+    "horizon_days",
+    "window_days",
+    "min_group",
+)
+
+
+def _segments(key: str, value: object, base: Path) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = [v.strip() for v in value.split(",") if v.strip()]
+    if (
+        not isinstance(value, list | tuple)
+        or not value
+        or not all(isinstance(v, str) for v in value)
+    ):
+        raise _bad(key, value, "null (every segment) or a list of segment names")
+    return tuple(value)
+
+
+def _message_file(key: str, value: object, base: Path) -> str | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str | os.PathLike):
+        raise _bad(key, value, "null or a path to a UTF-8 text file holding the SMS template")
+    path = (base / Path(value).expanduser()).resolve()
+    if not path.is_file():
+        raise BadParameterError(f"{key}: file not found: {path}")
+    return str(path)
+
+
+def _send_at(key: str, value: object, base: Path) -> str | None:
+    if value is None or value == "":
+        return None
+    from rfvkit.sendlist import parse_send_at
+
+    if isinstance(value, dt.datetime | dt.date):
+        value = value.isoformat()
+    return parse_send_at(value).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _frequency_cap(key: str, value: object, base: Path) -> tuple[int, int] | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = [v.strip() for v in value.strip("[]()").split(",")]
+        try:
+            value = [int(v) for v in value]
+        except ValueError:
+            raise _bad(key, value, "null or [n, days], e.g. [1, 7]") from None
+    ok = isinstance(value, list | tuple) and len(value) == 2
+    if not ok or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in value):
+        raise _bad(key, value, "null or [n, days] with n, days >= 1, e.g. [1, 7]")
+    return int(value[0]), int(value[1])
+
+
+def _quiet_hours(key: str, value: object, base: Path) -> tuple[dict, ...]:
+    if value is None:
+        return ()
+    rows = value if isinstance(value, list | tuple) else None
+    if rows is None or not all(isinstance(r, Mapping) for r in rows):
+        raise _bad(
+            key,
+            value,
+            "a list of rows {country, region, days, start, end, source}, e.g. "
+            "[{country: GB, days: Mon-Sun, start: '10:00', end: '19:00'}]",
+        )
+    from rfvkit.quiet_hours import quiet_hours_table
+
+    quiet_hours_table(rows)  # checks days and times
+    return tuple(dict(r) for r in rows)
+
+
+_VALIDATORS: dict[str, Callable[[str, Any, Path], Any]] = {
+    "title": _title,
+    "data": _data,
+    "as_of": _as_of,
+    "bins": _int_range(MIN_BINS, MAX_BINS),
+    "method": _choice(METHODS),
+    "rules": _rules,
+    "currency": _str,
+    "top_n": _int_range(1),
+    "dimension": _str,
+    "k": _k,
+    "k_min": _int_range(2),
+    "k_max": _int_range(2),
+    "features": _features,
+    "scaler": _choice(SCALERS),
+    "random_state": _int_range(0, 2**32 - 1),
+    "thresholds": _thresholds,
+    "min_customer_match": _share,
+    "predict": _bool,
+    "horizon_days": _int_range(1, 3650),
+    "discount_rate": _number(0, 1, "0.10", below_hi=True),
+    "calibration_end": _as_of,
+    "campaign_id": _campaign_id,
+    "window_days": _int_range(1, 365),
+    "sms_price": _number(0, 1e6, "0.05", optional=True),
+    "history": _folder,
+    "min_group": _int_range(1),
+    "vip": _vip,
+    "surveys": _surveys,
+    "segments": _segments,
+    "send_campaign_id": _title,
+    "message": _title,
+    "message_file": _message_file,
+    "send_at": _send_at,
+    "holdout": _number(0, 0.5, "0.10"),
+    "frequency_cap": _frequency_cap,
+    "price_per_part": _number(0, 1e6, "0.05"),
+    "max_parts": _int_range(1, 20),
+    "quiet_hours": _quiet_hours,
+    "reconsent_overrides_optout": _bool,
+}
+_FIELDS = list(_VALIDATORS)
