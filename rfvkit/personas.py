@@ -317,7 +317,7 @@ def _vip_mask(segmented: pd.DataFrame, spec: dict) -> np.ndarray:
     require_columns(segmented, ["segment"], table="segmented")
     labels = segmented["segment"].astype("object")
     if "segments" in spec:
-        known = set(labels.dropna())
+        known = set(labels.dropna()) | set(segmented.attrs.get("segment_names", ()))
         unknown = [s for s in spec["segments"] if s not in known]
         if unknown:
             raise BadParameterError(

@@ -103,6 +103,7 @@ def segment(scored: pd.DataFrame, *, rules: RuleSet | str | Path = DEFAULT) -> p
     out = scored.copy()
     out["segment"] = pd.Series(rules._labels()[codes], index=scored.index, dtype="str")
     out.attrs["rule_set"] = rules.name
+    out.attrs["segment_names"] = list(segment_order(rules))  # also those nobody is in
     n = len(out)
     if n >= rules.bins and max(r.max(), f.max(), v.max()) + 1 < rules.bins:
         warnings.warn(
