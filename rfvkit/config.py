@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from rfvkit.columns import FEATURES, MAX_BINS, METHODS, MIN_BINS, RULE_SETS, SCALERS
+from rfvkit.columns import ENGINES, FEATURES, MAX_BINS, METHODS, MIN_BINS, RULE_SETS, SCALERS
 from rfvkit.errors import BadParameterError, RfvkitError
 
 __all__ = ["Config", "TableSpec", "load_config", "parse_override", "parse_as_of"]
@@ -92,6 +92,8 @@ class Config:
     scaler: str = "standard"
     random_state: int = 0
     thresholds: dict[str, list[float]] | None = None
+    engine: str = "pandas"
+    cluster: dict[str, Any] | None = None
     source: Path | None = None
 
     def parameters(self) -> dict[str, Any]:
@@ -443,6 +445,23 @@ def _thresholds(key: str, value: object, base: Path) -> dict[str, list[float]] |
     return {metric: edges.tolist() for metric, edges in check_thresholds(value).items()}
 
 
+def _cluster(key: str, value: object, base: Path) -> dict[str, Any] | None:
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise _bad(key, value, "a mapping like {address: 'tcp://scheduler:8786'}")
+    _check_keys(value, ("address", "master", "conf", "timeout"), key)
+    for name in ("address", "master"):
+        if value.get(name) is not None and not isinstance(value[name], str):
+            raise _bad(f"{key}.{name}", value[name], "an address like 'tcp://host:8786'")
+    if value.get("conf") is not None and not isinstance(value["conf"], Mapping):
+        raise _bad(f"{key}.conf", value["conf"], "a mapping of Spark settings")
+    timeout = value.get("timeout", 10)
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
+        raise _bad(f"{key}.timeout", timeout, "seconds above 0")
+    return {k: (dict(v) if isinstance(v, Mapping) else v) for k, v in value.items()}
+
+
 _INT_KEYS = ("bins", "top_n", "k_min", "k_max", "random_state")
 _VALIDATORS: dict[str, Callable[[str, Any, Path], Any]] = {
     "title": _title,
@@ -461,5 +480,7 @@ _VALIDATORS: dict[str, Callable[[str, Any, Path], Any]] = {
     "scaler": _choice(SCALERS),
     "random_state": _int_range(0, 2**32 - 1),
     "thresholds": _thresholds,
+    "engine": _choice(ENGINES),
+    "cluster": _cluster,
 }
 _FIELDS = list(_VALIDATORS)

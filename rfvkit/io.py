@@ -382,6 +382,13 @@ def load_crm(params: str | os.PathLike | Mapping | Config, **overrides: Any) -> 
         options = dict(spec.options)
         if name == "transactions":
             options["as_of"] = config.as_of
+        if name == "transactions" and config.engine != "pandas":  # lazy, on the engine
+            from rfvkit import engines
+
+            loaded[name] = engines.load_transactions(
+                spec, engine=config.engine, cluster=config.cluster, as_of=config.as_of
+            )
+            continue
         loaded[name] = _READERS[name](spec.path, columns=spec.columns, **options)
     frames = {name: result.frame for name, result in loaded.items()}
     return CRM(

@@ -1,0 +1,216 @@
+"""Out of core on one machine: load + validate + RFV table + scores at 1M -> 10M -> 100M lines.
+
+Run from the project root::
+
+    .venv/bin/python benchmarks/bench_scale.py                     # 1M, 10M, 100M lines
+    .venv/bin/python benchmarks/bench_scale.py --sizes 1e6 1e7 3e7  # without 100M
+
+Seeded synthetic order lines (~10 lines per customer, ~2.5 lines per order, 3% return
+lines, 0.5% zero lines; the generator of ``bench_rfv.py``) are written once as
+partitioned parquet (5M lines per file) under ``~/.cache/rfvkit-bench`` (never the
+repository). Every task runs once per size in a fresh Python process; the process
+reports wall time, CPU time and its peak resident memory (``ru_maxrss``, which also
+counts Arrow, polars and DuckDB memory):
+
+- ``rfvkit_duckdb``: ``engines.load_transactions(glob, engine="duckdb")`` (scan, types,
+  every ledger count on the engine) + ``rfv_table`` + ``score``;
+- ``rfvkit_polars``: the same with ``engine="polars"``, polars' streaming engine;
+- ``duckdb_sql``: one hand-written DuckDB SQL query over the same files (RFV columns
+  only, no validation), the baseline.
+
+The script writes ``benchmarks/RESULTS_scale.md`` with the times, the memory, the ratio
+to the SQL baseline and the scaling exponent b of time ~ lines^b between sizes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import math
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CACHE = Path(os.environ.get("RFVKIT_BENCH_CACHE", "~/.cache/rfvkit-bench")).expanduser()
+RESULTS = ROOT / "benchmarks" / "RESULTS_scale.md"
+RAW = ROOT / "benchmarks" / "results_scale.json"
+SEED = 20240601
+PART = 5_000_000  # lines per parquet file
+
+TASKS = {
+    "rfvkit_duckdb": "rfvkit: load_transactions(glob, engine='duckdb') + rfv_table + score",
+    "rfvkit_polars": "rfvkit: load_transactions(glob, engine='polars'), streaming + rfv_table + score",
+    "duckdb_sql": "DuckDB: one hand-written SQL query over the same files (no validation)",
+}
+
+DUCKDB_SQL = """
+WITH per_customer AS (
+    SELECT customer_id,
+           count(DISTINCT order_id) FILTER (WHERE amount > 0) AS frequency,
+           sum(amount) AS monetary,
+           min(order_date) FILTER (WHERE amount > 0) AS first_purchase,
+           max(order_date) FILTER (WHERE amount > 0) AS last_purchase,
+           max(order_date) AS last_line
+    FROM read_parquet('{glob}')
+    GROUP BY customer_id
+), as_of AS (SELECT CAST(max(last_line) AS DATE) + 1 AS as_of FROM per_customer)
+SELECT customer_id, frequency, monetary, first_purchase, last_purchase,
+       as_of - CAST(last_purchase AS DATE) AS recency_days,
+       monetary / frequency AS avg_order_value,
+       as_of - CAST(first_purchase AS DATE) AS tenure_days
+FROM per_customer, as_of
+WHERE frequency > 0
+"""
+
+
+def make_data(rows: int) -> Path:
+    """Write (once) ``rows`` seeded lines as parquet parts; returns the folder."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    folder = CACHE / f"tx_{rows}"
+    if (folder / "_done").exists():
+        return folder
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(SEED)
+    n_customers = max(rows // 10, 1)
+    customer_ids = pa.array([f"C{i:08d}" for i in range(n_customers)])
+    start = np.datetime64("2022-01-01T00:00:00", "s")
+    first_order = 0
+    for part, lo in enumerate(range(0, rows, PART)):
+        n = min(PART, rows - lo)
+        n_orders = max(n * 2 // 5, 1)
+        order_customer = rng.integers(0, n_customers, n_orders)
+        order_time = start + rng.integers(0, 3 * 365 * 86400, n_orders).astype("timedelta64[s]")
+        line_order = np.sort(rng.integers(0, n_orders, n))
+        amount = np.round(rng.lognormal(3.0, 1.0, n), 2)
+        kind = rng.random(n)
+        amount[kind < 0.03] *= -1  # returns
+        amount[(kind >= 0.03) & (kind < 0.035)] = 0.0  # zero lines
+        order_ids = pa.array([f"O{first_order + i:010d}" for i in range(n_orders)])
+        table = pa.table(
+            {
+                "customer_id": customer_ids.take(pa.array(order_customer[line_order])),
+                "order_id": order_ids.take(pa.array(line_order)),
+                "order_date": pa.array(order_time[line_order].astype("datetime64[us]")),
+                "amount": pa.array(amount),
+            }
+        )
+        pq.write_table(table, folder / f"part-{part:04d}.parquet")
+        first_order += n_orders
+    (folder / "_done").write_text("ok\n")
+    return folder
+
+
+def run_task(name: str, folder: Path) -> dict:
+    """Run one task in this process (called in a fresh child); returns its measurements."""
+    glob = str(folder / "*.parquet")
+    t0, c0 = time.perf_counter(), time.process_time()
+    if name == "duckdb_sql":
+        import duckdb
+
+        result = duckdb.sql(DUCKDB_SQL.format(glob=glob)).df()
+        customers, lines = len(result), None
+    else:
+        from rfvkit.engines import load_transactions
+        from rfvkit.rfv import rfv_table
+        from rfvkit.scoring import score
+
+        engine = name.removeprefix("rfvkit_")
+        if engine == "polars":
+            import polars as pl
+
+            pl.Config.set_engine_affinity("streaming")
+        tx, quality = load_transactions(glob, engine=engine)
+        scored = score(rfv_table(tx))
+        customers, lines = len(scored), quality.counts()["transactions"]["kept"]
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"task": name, "wall_s": wall, "cpu_s": cpu, "peak_mb": peak_mb,
+            "customers": customers, "lines_kept": lines}
+
+
+def measure(name: str, folder: Path, rows: int) -> dict:
+    cmd = [sys.executable, __file__, "--child", name, str(folder)]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True, cwd=ROOT)
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    result["rows"] = rows
+    print(f"{rows:>12,} {name:<15} {result['wall_s']:7.1f} s  {result['peak_mb']:7.0f} MB",
+          flush=True)
+    return result
+
+
+def exponent(results: list[dict], task: str) -> list[tuple[int, int, float]]:
+    """b in time ~ lines^b between consecutive sizes."""
+    points = sorted((r["rows"], r["wall_s"]) for r in results if r["task"] == task)
+    return [
+        (a[0], b[0], math.log(b[1] / a[1]) / math.log(b[0] / a[0]))
+        for a, b in zip(points, points[1:], strict=False)
+    ]
+
+
+def write_results(results: list[dict], sizes: list[int], gen: dict[int, float]) -> None:
+    lines = [
+        "# Out of core on one machine: 1M -> 10M -> 100M lines",
+        "",
+        f"Measured {dt.date.today().isoformat()} on {platform.machine()} "
+        f"({os.cpu_count()} cores, shared), Python {platform.python_version()}. Command: "
+        f"`.venv/bin/python benchmarks/bench_scale.py --sizes "
+        f"{' '.join(f'{s:.0e}' for s in sizes)}`. Data: partitioned parquet under "
+        "`~/.cache/rfvkit-bench` (~10 lines per customer, ~2.5 per order). One run per task "
+        "and size, each in a fresh process; peak = `ru_maxrss` of that process.",
+        "",
+        "| lines | customers | task | wall s | CPU s | peak MB | x SQL baseline | ns per line |",
+        "|---:|---:|---|---:|---:|---:|---:|---:|",
+    ]
+    base = {r["rows"]: r["wall_s"] for r in results if r["task"] == "duckdb_sql"}
+    for r in sorted(results, key=lambda r: (r["rows"], r["task"])):
+        ratio = r["wall_s"] / base[r["rows"]] if r["rows"] in base else float("nan")
+        lines.append(
+            f"| {r['rows']:,} | {r['customers']:,} | {r['task']} | {r['wall_s']:.2f} | "
+            f"{r['cpu_s']:.2f} | {r['peak_mb']:,.0f} | {ratio:.2f} | "
+            f"{r['wall_s'] / r['rows'] * 1e9:.0f} |"
+        )
+    lines += ["", "Scaling exponent b (time ~ lines^b) between consecutive sizes:", "",
+              "| task | from | to | b |", "|---|---:|---:|---:|"]
+    for task in TASKS:
+        for a, b, e in exponent(results, task):
+            lines.append(f"| {task} | {a:,} | {b:,} | {e:.2f} |")
+    lines += ["", "Data generation (once, not timed above): "
+              + ", ".join(f"{k:,} lines {v:.0f} s" for k, v in sorted(gen.items())) + "."]
+    lines += ["", "Tasks:", ""] + [f"- `{k}`: {v}" for k, v in TASKS.items()]
+    RESULTS.write_text("\n".join(lines) + "\n")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", nargs="+", type=float, default=[1e6, 1e7, 1e8])
+    parser.add_argument("--tasks", nargs="+", default=list(TASKS))
+    parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(run_task(args.child[0], Path(args.child[1]))))
+        return
+    sizes = [int(s) for s in args.sizes]
+    results, gen = [], {}
+    if RAW.exists():  # keep earlier sizes when a run adds one
+        results = [r for r in json.loads(RAW.read_text()) if r["rows"] not in sizes]
+    for rows in sizes:
+        t0 = time.perf_counter()
+        folder = make_data(rows)
+        gen[rows] = time.perf_counter() - t0
+        for task in args.tasks:
+            results.append(measure(task, folder, rows))
+        RAW.write_text(json.dumps(results, indent=1))
+    write_results(results, sorted({r["rows"] for r in results}), gen)
+
+
+if __name__ == "__main__":
+    main()
