@@ -337,9 +337,22 @@ def _typed(
     """Typed columns plus the row flags the ledger counts (``_bad_*``)."""
     schema = frame.collect_schema()
     derived: list[tuple[str, str]] = []
-    numbers = {c: _number(frame, c, schema[c], decimal) for c in ("quantity", "unit_price", "amount") if c in schema}
+    numbers = {
+        c: _number(c, schema[c], decimal)
+        for c in ("quantity", "unit_price", "amount")
+        if c in schema
+    }
+    checks = [bad.cast(nw.Int64).sum().alias(c) for c, (_, bad) in numbers.items() if bad is not None]
+    not_plain = _one_row(frame.select(*checks)) if checks else {}
+    for column, bad in not_plain.items():
+        if bad:
+            raise BadValuesError(
+                f"transactions: {bad:,} value(s) of {column!r} are not plain numbers (such as "
+                "'£1.50' or '1,234.5'); on an engine write plain numbers (-12.5) or typed "
+                "parquet columns, or use engine: pandas, which reads them."
+            )
     if numbers:
-        frame = frame.with_columns(**numbers)
+        frame = frame.with_columns(**{c: expr for c, (expr, _) in numbers.items()})
     if "amount" not in schema and "quantity" in schema and "unit_price" in schema:
         frame = frame.with_columns((nw.col("quantity") * nw.col("unit_price")).alias("amount"))
         derived.append(("amount derived from quantity x unit_price", "changed"))
@@ -379,22 +392,18 @@ def _typed(
     return frame, flags, derived
 
 
-def _number(frame: nw.LazyFrame, column: str, dtype: Any, decimal: str) -> nw.Expr:
+def _number(column: str, dtype: Any, decimal: str) -> tuple[nw.Expr, nw.Expr | None]:
+    """The column as float64, and the flag of text values that are not plain numbers."""
     if dtype.is_numeric():
-        return nw.col(column).cast(nw.Float64)
+        return nw.col(column).cast(nw.Float64), None
     if dtype != nw.String:
         raise BadValuesError(f"transactions: {column!r} has type {dtype}; expected numbers.")
     text = nw.col(column).str.strip_chars()
     if decimal == ",":
         text = text.str.replace_all(",", ".", literal=True)
-    bad = _count_rows(frame.filter(~text.is_null() & (text.str.len_chars() > 0) & ~text.str.contains(_PLAIN_NUMBER)))
-    if bad:
-        raise BadValuesError(
-            f"transactions: {bad:,} value(s) of {column!r} are not plain numbers (such as "
-            "'£1.50' or '1,234.5'); on an engine write plain numbers (-12.5) or typed "
-            "parquet columns, or use engine: pandas, which reads them."
-        )
-    return nw.when(text.str.len_chars() > 0).then(text).cast(nw.Float64)
+    filled = ~text.is_null() & (text.str.len_chars() > 0)
+    bad = filled & ~text.str.contains(_PLAIN_NUMBER)
+    return nw.when(filled).then(text).cast(nw.Float64), bad
 
 
 def _identifier(column: str, dtype: Any) -> nw.Expr:
@@ -449,7 +458,7 @@ def _count(
         kept = kept.with_columns(order_date=parsed)
     elif date_type == nw.Date:
         kept = kept.with_columns(nw.col("order_date").cast(nw.Datetime("us")))
-    late_flag = nw.lit(False)
+    late_flag = nw.col("order_date").is_null()  # no as_of: never true (dates are checked)
     if cutoff is not None:
         late_flag = nw.col("order_date") >= (cutoff + pd.Timedelta(days=1)).to_pydatetime()
     stats = kept.select(
