@@ -47,7 +47,11 @@ TASKS = {
     "rfvkit_duckdb": "rfvkit: load_transactions(glob, engine='duckdb') + rfv_table + score",
     "rfvkit_polars": "rfvkit: load_transactions(glob, engine='polars'), streaming + rfv_table + score",
     "duckdb_sql": "DuckDB: one hand-written SQL query over the same files (no validation)",
+    "rfvkit_dask": "rfvkit: engine='dask' on a LocalCluster (2 workers x 1 thread; start-up untimed)",
+    "rfvkit_spark": "rfvkit: engine='spark', local[2] SparkSession (start-up untimed)",
 }
+#: Tasks run by default (Dask and Spark only with --tasks, at the sizes you choose).
+DEFAULT_TASKS = ["rfvkit_duckdb", "rfvkit_polars", "duckdb_sql"]
 
 DUCKDB_SQL = """
 WITH per_customer AS (
@@ -109,10 +113,60 @@ def make_data(rows: int) -> Path:
     return folder
 
 
+def run_clustering(customers: int) -> dict:
+    """suggest_segments(k="auto") on a seeded synthetic RFV table of ``customers`` rows."""
+    import numpy as np
+    import pandas as pd
+
+    from rfvkit.clustering import suggest_segments
+
+    rng = np.random.default_rng(SEED)
+    frequency = rng.geometric(0.3, customers)
+    monetary = np.round(frequency * rng.lognormal(3.5, 0.8, customers), 2)
+    rfv = pd.DataFrame(
+        {
+            "recency_days": rng.integers(1, 1096, customers),
+            "frequency": frequency,
+            "monetary": monetary,
+            "avg_order_value": monetary / frequency,
+        },
+        index=pd.Index([f"C{i:08d}" for i in range(customers)], name="customer_id"),
+    )
+    t0, c0 = time.perf_counter(), time.process_time()
+    result = suggest_segments(rfv, k="auto", random_state=0)
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    k = int(result.k)
+    return {"task": "suggest_segments", "wall_s": wall, "cpu_s": cpu, "peak_mb": peak_mb,
+            "customers": customers, "lines_kept": None, "k": k, "assigned": len(result.labels)}
+
+
 def run_task(name: str, folder: Path) -> dict:
     """Run one task in this process (called in a fresh child); returns its measurements."""
+    if name == "suggest_segments":
+        return run_clustering(int(str(folder)))
     glob = str(folder / "*.parquet")
+    cluster = None
+    if name == "rfvkit_dask":
+        from distributed import Client, LocalCluster
+
+        local = LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None,
+                             host="127.0.0.1")
+        Client(local)
+        cluster = {"address": local.scheduler_address}
+    elif name == "rfvkit_spark":
+        from pyspark.sql import SparkSession
+
+        conf = {"spark.ui.enabled": "false", "spark.driver.host": "127.0.0.1",
+                "spark.driver.bindAddress": "127.0.0.1", "spark.driver.memory": "3g",
+                "spark.sql.shuffle.partitions": "8"}
+        builder = SparkSession.builder.master("local[2]")
+        for key, value in conf.items():
+            builder = builder.config(key, value)
+        builder.getOrCreate()
+        cluster = {"master": "local[2]", "conf": conf}
     t0, c0 = time.perf_counter(), time.process_time()
+    driver_bytes = None
     if name == "duckdb_sql":
         import duckdb
 
@@ -128,18 +182,22 @@ def run_task(name: str, folder: Path) -> dict:
             import polars as pl
 
             pl.Config.set_engine_affinity("streaming")
-        tx, quality = load_transactions(glob, engine=engine)
+        tx, quality = load_transactions(glob, engine=engine, cluster=cluster)
         scored = score(rfv_table(tx))
         customers, lines = len(scored), quality.counts()["transactions"]["kept"]
+        driver_bytes = scored.memory_usage(deep=True, index=True).sum() / len(scored)
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {"task": name, "wall_s": wall, "cpu_s": cpu, "peak_mb": peak_mb,
-            "customers": customers, "lines_kept": lines}
+            "customers": customers, "lines_kept": lines, "driver_bytes": driver_bytes,
+            "parquet_bytes": sum(f.stat().st_size for f in folder.glob("*.parquet"))}
 
 
 def measure(name: str, folder: Path, rows: int) -> dict:
     cmd = [sys.executable, __file__, "--child", name, str(folder)]
-    out = subprocess.run(cmd, capture_output=True, text=True, check=True, cwd=ROOT)
+    out = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
+    if out.returncode:
+        sys.exit(f"{name} at {rows:,} lines failed:\n{out.stderr[-3000:]}")
     result = json.loads(out.stdout.strip().splitlines()[-1])
     result["rows"] = rows
     print(f"{rows:>12,} {name:<15} {result['wall_s']:7.1f} s  {result['peak_mb']:7.0f} MB",
@@ -167,22 +225,39 @@ def write_results(results: list[dict], sizes: list[int], gen: dict[int, float]) 
         "`~/.cache/rfvkit-bench` (~10 lines per customer, ~2.5 per order). One run per task "
         "and size, each in a fresh process; peak = `ru_maxrss` of that process.",
         "",
-        "| lines | customers | task | wall s | CPU s | peak MB | x SQL baseline | ns per line |",
-        "|---:|---:|---|---:|---:|---:|---:|---:|",
+        "| lines | customers | task | wall s | CPU s | peak MB | x SQL baseline | ns per line "
+        "| driver bytes per customer |",
+        "|---:|---:|---|---:|---:|---:|---:|---:|---:|",
     ]
     base = {r["rows"]: r["wall_s"] for r in results if r["task"] == "duckdb_sql"}
+    clustering = [r for r in results if r["task"] == "suggest_segments"]
+    results = [r for r in results if r["task"] != "suggest_segments"]
     for r in sorted(results, key=lambda r: (r["rows"], r["task"])):
         ratio = r["wall_s"] / base[r["rows"]] if r["rows"] in base else float("nan")
         lines.append(
             f"| {r['rows']:,} | {r['customers']:,} | {r['task']} | {r['wall_s']:.2f} | "
             f"{r['cpu_s']:.2f} | {r['peak_mb']:,.0f} | {ratio:.2f} | "
-            f"{r['wall_s'] / r['rows'] * 1e9:.0f} |"
+            f"{r['wall_s'] / r['rows'] * 1e9:.0f} | "
+            + (f"{r['driver_bytes']:.0f} |" if r.get("driver_bytes") else "- |")
         )
     lines += ["", "Scaling exponent b (time ~ lines^b) between consecutive sizes:", "",
               "| task | from | to | b |", "|---|---:|---:|---:|"]
     for task in TASKS:
         for a, b, e in exponent(results, task):
             lines.append(f"| {task} | {a:,} | {b:,} | {e:.2f} |")
+    if clustering:
+        lines += ["", "Clustering at scale: `suggest_segments(rfv, k=\"auto\")` (k 2..10, fit on a "
+                  "seeded sample, every customer assigned) on a synthetic RFV table, command "
+                  "`.venv/bin/python benchmarks/bench_scale.py --clustering 1e7`:", "",
+                  "| customers | k chosen | customers assigned | wall s | CPU s | peak MB |",
+                  "|---:|---:|---:|---:|---:|---:|"]
+        for r in clustering:
+            lines.append(f"| {r['customers']:,} | {r['k']} | {r['assigned']:,} | "
+                         f"{r['wall_s']:.1f} | {r['cpu_s']:.1f} | {r['peak_mb']:,.0f} |")
+    sizes_seen = sorted({(r["rows"], r.get("parquet_bytes")) for r in results if r.get("parquet_bytes")})
+    if sizes_seen:
+        lines += ["", "Parquet on disk: " + ", ".join(
+            f"{n:,} lines {b / 1e6:,.0f} MB ({b / n:.1f} bytes per line)" for n, b in sizes_seen) + "."]
     lines += ["", "Data generation (once, not timed above): "
               + ", ".join(f"{k:,} lines {v:.0f} s" for k, v in sorted(gen.items())) + "."]
     lines += ["", "Tasks:", ""] + [f"- `{k}`: {v}" for k, v in TASKS.items()]
@@ -192,16 +267,25 @@ def write_results(results: list[dict], sizes: list[int], gen: dict[int, float]) 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", nargs="+", type=float, default=[1e6, 1e7, 1e8])
-    parser.add_argument("--tasks", nargs="+", default=list(TASKS))
+    parser.add_argument("--tasks", nargs="+", default=DEFAULT_TASKS, choices=list(TASKS))
+    parser.add_argument("--clustering", type=float, help="customers for suggest_segments only")
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         print(json.dumps(run_task(args.child[0], Path(args.child[1]))))
         return
-    sizes = [int(s) for s in args.sizes]
     results, gen = [], {}
-    if RAW.exists():  # keep earlier sizes when a run adds one
-        results = [r for r in json.loads(RAW.read_text()) if r["rows"] not in sizes]
+    old = json.loads(RAW.read_text()) if RAW.exists() else []
+    if args.clustering:
+        n = int(args.clustering)
+        results = [r for r in old if not (r["task"] == "suggest_segments" and r["rows"] == n)]
+        results.append(measure("suggest_segments", Path(str(n)), n))
+        RAW.write_text(json.dumps(results, indent=1))
+        write_results(results, sorted({r["rows"] for r in results if r["task"] in TASKS}), gen)
+        return
+    sizes = [int(s) for s in args.sizes]
+    # keep earlier sizes (and the clustering figure) when a run adds one
+    results = [r for r in old if r["rows"] not in sizes or r["task"] not in TASKS]
     for rows in sizes:
         t0 = time.perf_counter()
         folder = make_data(rows)

@@ -343,8 +343,16 @@ def _typed(
         if c in schema
     }
     checks = [bad.cast(nw.Int64).sum().alias(c) for c, (_, bad) in numbers.items() if bad is not None]
-    not_plain = _one_row(frame.select(*checks)) if checks else {}
-    for column, bad in not_plain.items():
+    # Trimming text ids costs a full string pass on every later scan: check once (in the
+    # same pass as the number checks) whether any id needs it, and trim only then.
+    text_ids = [c for c in ("customer_id", "order_id") if c in schema and schema[c] == nw.String]
+    for c in text_ids:
+        raw = nw.col(c)
+        untidy = (raw != raw.str.strip_chars()) | (raw.str.len_chars() == 0)
+        checks.append(untidy.fill_null(False).cast(nw.Int64).sum().alias(f"_untidy_{c}"))
+    first = _one_row(frame.select(*checks)) if checks else {}
+    tidy = {c for c in text_ids if not first.pop(f"_untidy_{c}")}
+    for column, bad in first.items():
         if bad:
             raise BadValuesError(
                 f"transactions: {bad:,} value(s) of {column!r} are not plain numbers (such as "
@@ -372,7 +380,7 @@ def _typed(
             "columns={'YourInvoiceColumn': 'order_id'} or pass return_prefix=None."
         )
     ids = [c for c in ("customer_id", "order_id") if c in schema]
-    frame = frame.with_columns(_identifier(c, schema[c]) for c in ids)
+    frame = frame.with_columns(_identifier(c, schema[c]) for c in ids if c not in tidy)
     date_type = schema["order_date"]
     flags: dict[str, nw.Expr] = {"missing customer_id": nw.col("customer_id").is_null()}
     if date_type == nw.String:
