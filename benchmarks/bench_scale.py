@@ -137,8 +137,16 @@ def run_clustering(customers: int) -> dict:
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     k = int(result.k)
-    return {"task": "suggest_segments", "wall_s": wall, "cpu_s": cpu, "peak_mb": peak_mb,
-            "customers": customers, "lines_kept": None, "k": k, "assigned": len(result.labels)}
+    return {
+        "task": "suggest_segments",
+        "wall_s": wall,
+        "cpu_s": cpu,
+        "peak_mb": peak_mb,
+        "customers": customers,
+        "lines_kept": None,
+        "k": k,
+        "assigned": len(result.labels),
+    }
 
 
 def run_task(name: str, folder: Path) -> dict:
@@ -150,16 +158,21 @@ def run_task(name: str, folder: Path) -> dict:
     if name == "rfvkit_dask":
         from distributed import Client, LocalCluster
 
-        local = LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None,
-                             host="127.0.0.1")
+        local = LocalCluster(
+            n_workers=2, threads_per_worker=1, dashboard_address=None, host="127.0.0.1"
+        )
         Client(local)
         cluster = {"address": local.scheduler_address}
     elif name == "rfvkit_spark":
         from pyspark.sql import SparkSession
 
-        conf = {"spark.ui.enabled": "false", "spark.driver.host": "127.0.0.1",
-                "spark.driver.bindAddress": "127.0.0.1", "spark.driver.memory": "3g",
-                "spark.sql.shuffle.partitions": "8"}
+        conf = {
+            "spark.ui.enabled": "false",
+            "spark.driver.host": "127.0.0.1",
+            "spark.driver.bindAddress": "127.0.0.1",
+            "spark.driver.memory": "3g",
+            "spark.sql.shuffle.partitions": "8",
+        }
         builder = SparkSession.builder.master("local[2]")
         for key, value in conf.items():
             builder = builder.config(key, value)
@@ -188,9 +201,16 @@ def run_task(name: str, folder: Path) -> dict:
         driver_bytes = scored.memory_usage(deep=True, index=True).sum() / len(scored)
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"task": name, "wall_s": wall, "cpu_s": cpu, "peak_mb": peak_mb,
-            "customers": customers, "lines_kept": lines, "driver_bytes": driver_bytes,
-            "parquet_bytes": sum(f.stat().st_size for f in folder.glob("*.parquet"))}
+    return {
+        "task": name,
+        "wall_s": wall,
+        "cpu_s": cpu,
+        "peak_mb": peak_mb,
+        "customers": customers,
+        "lines_kept": lines,
+        "driver_bytes": driver_bytes,
+        "parquet_bytes": sum(f.stat().st_size for f in folder.glob("*.parquet")),
+    }
 
 
 def measure(name: str, folder: Path, rows: int) -> dict:
@@ -200,8 +220,9 @@ def measure(name: str, folder: Path, rows: int) -> dict:
         sys.exit(f"{name} at {rows:,} lines failed:\n{out.stderr[-3000:]}")
     result = json.loads(out.stdout.strip().splitlines()[-1])
     result["rows"] = rows
-    print(f"{rows:>12,} {name:<15} {result['wall_s']:7.1f} s  {result['peak_mb']:7.0f} MB",
-          flush=True)
+    print(
+        f"{rows:>12,} {name:<15} {result['wall_s']:7.1f} s  {result['peak_mb']:7.0f} MB", flush=True
+    )
     return result
 
 
@@ -240,26 +261,49 @@ def write_results(results: list[dict], sizes: list[int], gen: dict[int, float]) 
             f"{r['wall_s'] / r['rows'] * 1e9:.0f} | "
             + (f"{r['driver_bytes']:.0f} |" if r.get("driver_bytes") else "- |")
         )
-    lines += ["", "Scaling exponent b (time ~ lines^b) between consecutive sizes:", "",
-              "| task | from | to | b |", "|---|---:|---:|---:|"]
+    lines += [
+        "",
+        "Scaling exponent b (time ~ lines^b) between consecutive sizes:",
+        "",
+        "| task | from | to | b |",
+        "|---|---:|---:|---:|",
+    ]
     for task in TASKS:
         for a, b, e in exponent(results, task):
             lines.append(f"| {task} | {a:,} | {b:,} | {e:.2f} |")
     if clustering:
-        lines += ["", "Clustering at scale: `suggest_segments(rfv, k=\"auto\")` (k 2..10, fit on a "
-                  "seeded sample, every customer assigned) on a synthetic RFV table, command "
-                  "`.venv/bin/python benchmarks/bench_scale.py --clustering 1e7`:", "",
-                  "| customers | k chosen | customers assigned | wall s | CPU s | peak MB |",
-                  "|---:|---:|---:|---:|---:|---:|"]
+        lines += [
+            "",
+            'Clustering at scale: `suggest_segments(rfv, k="auto")` (k 2..10, fit on a '
+            "seeded sample, every customer assigned) on a synthetic RFV table, command "
+            "`.venv/bin/python benchmarks/bench_scale.py --clustering 1e7`:",
+            "",
+            "| customers | k chosen | customers assigned | wall s | CPU s | peak MB |",
+            "|---:|---:|---:|---:|---:|---:|",
+        ]
         for r in clustering:
-            lines.append(f"| {r['customers']:,} | {r['k']} | {r['assigned']:,} | "
-                         f"{r['wall_s']:.1f} | {r['cpu_s']:.1f} | {r['peak_mb']:,.0f} |")
-    sizes_seen = sorted({(r["rows"], r.get("parquet_bytes")) for r in results if r.get("parquet_bytes")})
+            lines.append(
+                f"| {r['customers']:,} | {r['k']} | {r['assigned']:,} | "
+                f"{r['wall_s']:.1f} | {r['cpu_s']:.1f} | {r['peak_mb']:,.0f} |"
+            )
+    sizes_seen = sorted(
+        {(r["rows"], r.get("parquet_bytes")) for r in results if r.get("parquet_bytes")}
+    )
     if sizes_seen:
-        lines += ["", "Parquet on disk: " + ", ".join(
-            f"{n:,} lines {b / 1e6:,.0f} MB ({b / n:.1f} bytes per line)" for n, b in sizes_seen) + "."]
-    lines += ["", "Data generation (once, not timed above): "
-              + ", ".join(f"{k:,} lines {v:.0f} s" for k, v in sorted(gen.items())) + "."]
+        lines += [
+            "",
+            "Parquet on disk: "
+            + ", ".join(
+                f"{n:,} lines {b / 1e6:,.0f} MB ({b / n:.1f} bytes per line)" for n, b in sizes_seen
+            )
+            + ".",
+        ]
+    lines += [
+        "",
+        "Data generation (once, not timed above): "
+        + ", ".join(f"{k:,} lines {v:.0f} s" for k, v in sorted(gen.items()))
+        + ".",
+    ]
     lines += ["", "Tasks:", ""] + [f"- `{k}`: {v}" for k, v in TASKS.items()]
     RESULTS.write_text("\n".join(lines) + "\n")
 
@@ -285,7 +329,7 @@ def main() -> None:
         return
     sizes = [int(s) for s in args.sizes]
     # keep earlier sizes (and the clustering figure) when a run adds one
-    results = [r for r in old if r["rows"] not in sizes or r["task"] not in TASKS]
+    results = [r for r in old if r["rows"] not in sizes or r["task"] not in args.tasks]
     for rows in sizes:
         t0 = time.perf_counter()
         folder = make_data(rows)

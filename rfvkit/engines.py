@@ -342,7 +342,9 @@ def _typed(
         for c in ("quantity", "unit_price", "amount")
         if c in schema
     }
-    checks = [bad.cast(nw.Int64).sum().alias(c) for c, (_, bad) in numbers.items() if bad is not None]
+    checks = [
+        bad.cast(nw.Int64).sum().alias(c) for c, (_, bad) in numbers.items() if bad is not None
+    ]
     # Trimming text ids costs a full string pass on every later scan: check once (in the
     # same pass as the number checks) whether any id needs it, and trim only then.
     text_ids = [c for c in ("customer_id", "order_id") if c in schema and schema[c] == nw.String]

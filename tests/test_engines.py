@@ -289,8 +289,8 @@ def test_glob_matching_no_file(tmp_path):
 
 
 def test_csv_text_amounts_need_the_pandas_loader(tmp_path):
-    pd.DataFrame(
-        {"customer_id": ["a"], "order_date": ["2024-01-02"], "amount": ["£1.50"]}
-    ).to_csv(tmp_path / "tx.csv", index=False)
+    pd.DataFrame({"customer_id": ["a"], "order_date": ["2024-01-02"], "amount": ["£1.50"]}).to_csv(
+        tmp_path / "tx.csv", index=False
+    )
     with pytest.raises(RfvkitError, match="plain numbers"):
         engines.load_transactions(str(tmp_path / "*.csv"), engine="polars")
