@@ -283,6 +283,7 @@ def load_transactions(
         date_format = date_format or options.get("date_format")
         return_prefix = return_prefix or options.get("return_prefix")
         decimal = options.get("decimal", decimal)
+        dayfirst = dayfirst or options.get("dayfirst")
     if dayfirst:
         raise BadParameterError(
             f"dayfirst: engine {engine!r} reads ISO dates or a date_format such as "
@@ -306,7 +307,7 @@ def load_transactions(
         log = _reorder_duplicates(log)
     else:
         deduped = kept_frame.unique(subset=["line_id"], keep="any")
-        n = _rows(deduped)
+        n = _count_rows(deduped)
         log.note("duplicate line_id", kept - n, "dropped")
         kept_frame, kept = deduped, n
     order = [c for c in TRANSACTION_COLUMNS if c in kept_frame.collect_schema()]
@@ -515,10 +516,6 @@ def _one_row(frame: nw.LazyFrame) -> dict[str, int]:
 
 def _count_rows(frame: nw.LazyFrame) -> int:
     return _one_row(frame.select(nw.len().alias("n")))["n"]
-
-
-def _rows(frame: nw.LazyFrame) -> int:
-    return _count_rows(frame)
 
 
 def _distinct_rows(frame: nw.LazyFrame) -> int:

@@ -294,3 +294,22 @@ def test_csv_text_amounts_need_the_pandas_loader(tmp_path):
     )
     with pytest.raises(RfvkitError, match="plain numbers"):
         engines.load_transactions(str(tmp_path / "*.csv"), engine="polars")
+
+
+def test_engine_and_cluster_params_round_trip():
+    cfg = load_config(CI, engine="dask", cluster={"address": "tcp://s:8786", "timeout": 5})
+    assert (cfg.engine, cfg.cluster) == ("dask", {"address": "tcp://s:8786", "timeout": 5})
+    assert load_config(cfg.to_mapping()).cluster == cfg.cluster
+    assert load_config(CI).engine == "pandas"
+
+
+def test_dayfirst_needs_the_pandas_loader(tmp_path):
+    pd.DataFrame({"customer_id": ["a"], "order_date": ["02/01/2024"], "amount": [1.0]}).to_csv(
+        tmp_path / "tx.csv", index=False
+    )
+    with pytest.raises(BadParameterError, match="date_format"):
+        engines.load_transactions(str(tmp_path / "*.csv"), engine="duckdb", dayfirst=True)
+    tx, q = engines.load_transactions(
+        str(tmp_path / "*.csv"), engine="duckdb", date_format="%d/%m/%Y"
+    )
+    assert rfv_table(tx, as_of="2024-01-10")["recency_days"].tolist() == [8]
