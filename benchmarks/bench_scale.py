@@ -236,16 +236,28 @@ def exponent(results: list[dict], task: str) -> list[tuple[int, int, float]]:
 
 
 def write_results(results: list[dict], sizes: list[int], gen: dict[int, float]) -> None:
+    measured = sorted({r["rows"] for r in results if r["task"] in DEFAULT_TASKS})
     lines = [
         "# Out of core on one machine: 1M -> 10M -> 100M lines",
         "",
         f"Measured {dt.date.today().isoformat()} on {platform.machine()} "
-        f"({os.cpu_count()} cores, shared), Python {platform.python_version()}. Command: "
-        f"`.venv/bin/python benchmarks/bench_scale.py --sizes "
-        f"{' '.join(f'{s:.0e}' for s in sizes)}`. Data: partitioned parquet under "
-        "`~/.cache/rfvkit-bench` (~10 lines per customer, ~2.5 per order). One run per task "
-        "and size, each in a fresh process; peak = `ru_maxrss` of that process.",
+        f"({os.cpu_count()} cores, shared with other work), Python "
+        f"{platform.python_version()}, with `benchmarks/bench_scale.py` (`--sizes ...`, "
+        "`--tasks rfvkit_dask rfvkit_spark`, `--clustering 1e7`; the exact commands are in "
+        "docs/scale.md). Data: partitioned parquet under `~/.cache/rfvkit-bench` (~10 lines "
+        "per customer, ~2.5 per order). One run per task and size, each in a fresh process; "
+        "peak = `ru_maxrss` of that process (for Dask and Spark: the driver only; workers "
+        "and the JVM are other processes).",
         "",
+    ]
+    if 100_000_000 not in measured:
+        lines += [
+            f"**100M lines were not measured** (sizes measured: "
+            f"{', '.join(f'{n:,}' for n in measured)}): at the measured exponent the 100M "
+            "run would take over 10 minutes on this shared 2-core machine; see docs/scale.md.",
+            "",
+        ]
+    lines += [
         "| lines | customers | task | wall s | CPU s | peak MB | x SQL baseline | ns per line "
         "| driver bytes per customer |",
         "|---:|---:|---|---:|---:|---:|---:|---:|---:|",
