@@ -313,3 +313,21 @@ def test_dayfirst_needs_the_pandas_loader(tmp_path):
         str(tmp_path / "*.csv"), engine="duckdb", date_format="%d/%m/%Y"
     )
     assert rfv_table(tx, as_of="2024-01-10")["recency_days"].tolist() == [8]
+
+
+@pytest.mark.parametrize("engine", ["polars", "duckdb"])
+def test_analyse_on_an_engine_gives_the_same_segments(engine):
+    from rfvkit.pipeline import analyse
+
+    got = analyse(load_config(CI, engine=engine))
+    want = analyse(CI)
+    pd.testing.assert_frame_equal(got.summary, want.summary)
+    assert got.segmented["segment"].equals(want.segmented["segment"])
+
+
+def test_spark_master_that_does_not_answer_fails_fast():
+    pytest.importorskip("pyspark")
+    start = time.perf_counter()
+    with pytest.raises(engines.ClusterUnreachableError, match="did not answer within 1 s"):
+        engines.connect("spark", {"master": f"spark://127.0.0.1:{_free_port()}", "timeout": 1})
+    assert time.perf_counter() - start < 5
