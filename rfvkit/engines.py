@@ -4,8 +4,9 @@ A params file that says ``engine: dask`` (or ``polars``, ``duckdb``, ``spark``) 
 :func:`rfvkit.io.load_crm` call :func:`load_transactions`: the transaction files (a glob
 of parquet or CSV files, or a folder of partitioned parquet) are scanned lazily on that
 engine, renamed, typed and checked with the rules of :func:`rfvkit.io.read_transactions`,
-and the quality ledger is filled with counts computed on the engine (one aggregation
-pass, plus one distinct count for duplicate lines). No order line is collected into
+and the quality ledger is filled with counts computed on the engine (a check of ids and
+text numbers, two aggregation passes, and one distinct count for duplicate lines: global
+sums, one row back each). No order line is collected into
 pandas: the frame handed back is the engine's own lazy frame, and
 :func:`rfvkit.rfv.rfv_table` brings back one row per customer.
 
@@ -295,21 +296,30 @@ def load_transactions(
     frame, rules, derived = _typed(frame, date_format, decimal, return_prefix)
     cutoff = parse_as_of(as_of)
     counts, kept_frame = _count(frame, rules, cutoff, return_prefix, date_format)
+    kept = counts["kept"]
+    if "line_id" in kept_frame.collect_schema():  # pandas keeps the first of each line_id
+        line_id = nw.col("line_id")
+        kept_frame = nw.concat(
+            [
+                kept_frame.filter(line_id.is_null()),
+                kept_frame.filter(~line_id.is_null()).unique(subset=["line_id"], keep="any"),
+            ]
+        )
+        no_late = nw.col("amount").is_null()  # never true here: amounts are checked
+        after = _one_row(
+            kept_frame.select(*_amount_counts(return_prefix, no_late), nw.len().alias("n"))
+        )
+        counts.update(after)
+        counts["duplicates"], kept = kept - after["n"], after["n"]
+        duplicate = ("duplicate line_id", "dropped")
+    else:
+        counts["duplicates"] = kept - _distinct_rows(kept_frame)
+        duplicate = ("exact duplicate line", "kept")
     log = QualityLog("transactions", counts["input"])
     for rule, action in derived:
         log.note(rule, counts["input"], action)
-    for rule, key, action in _LEDGER(cutoff, return_prefix):
+    for rule, key, action in _LEDGER(cutoff, return_prefix, duplicate):
         log.note(rule, counts.get(key, 0), action)
-    kept = counts["kept"]
-    if "line_id" not in frame.collect_schema():
-        duplicates = kept - _distinct_rows(kept_frame)
-        log.note("exact duplicate line", duplicates, "kept")
-        log = _reorder_duplicates(log)
-    else:
-        deduped = kept_frame.unique(subset=["line_id"], keep="any")
-        n = _count_rows(deduped)
-        log.note("duplicate line_id", kept - n, "dropped")
-        kept_frame, kept = deduped, n
     order = [c for c in TRANSACTION_COLUMNS if c in kept_frame.collect_schema()]
     rest = [c for c in kept_frame.collect_schema() if c not in order]
     return Loaded(kept_frame.select(*order, *rest).to_native(), log.report(kept))
@@ -426,7 +436,9 @@ def _identifier(column: str, dtype: Any) -> nw.Expr:
     return nw.when(text.str.len_chars() > 0).then(text).alias(column)
 
 
-def _LEDGER(cutoff: pd.Timestamp | None, return_prefix: str | None) -> list[tuple[str, str, str]]:
+def _LEDGER(
+    cutoff: pd.Timestamp | None, return_prefix: str | None, duplicate: tuple[str, str]
+) -> list[tuple[str, str, str]]:
     """(rule, count key, action) in the order the pandas loader writes them."""
     rules = [
         ("missing customer_id", "missing customer_id", "dropped"),
@@ -437,6 +449,7 @@ def _LEDGER(cutoff: pd.Timestamp | None, return_prefix: str | None) -> list[tupl
     if cutoff is not None:
         rules.append((f"after as_of {cutoff:%Y-%m-%d}", "after as_of", "dropped"))
     rules += [
+        (duplicate[0], "duplicates", duplicate[1]),
         ("negative amount (return)", "negative", "kept as return"),
         ("zero amount", "zero", "kept"),
     ]
@@ -455,7 +468,7 @@ def _count(
     return_prefix: str | None,
     date_format: str | None,
 ) -> tuple[dict[str, int], nw.LazyFrame]:
-    """Every ledger count in one aggregation pass; the kept lines as a lazy frame."""
+    """The ledger counts in two aggregation passes; the kept lines as a lazy frame."""
     alive = nw.lit(True)
     sums: list[nw.Expr] = [nw.len().alias("input")]
     for rule, flag in flags.items():  # each rule counts the rows the earlier ones kept
@@ -474,9 +487,7 @@ def _count(
         late_flag = nw.col("order_date") >= (cutoff + pd.Timedelta(days=1)).to_pydatetime()
     stats = kept.select(
         late_flag.cast(nw.Int64).sum().alias("after as_of"),
-        ((nw.col("amount") < 0) & ~late_flag).cast(nw.Int64).sum().alias("negative"),
-        ((nw.col("amount") == 0) & ~late_flag).cast(nw.Int64).sum().alias("zero"),
-        *_cancel_counts(return_prefix, late_flag),
+        *_amount_counts(return_prefix, late_flag),
         nw.len().alias("_survivors"),
     )
     first = _one_row(frame.select(*sums))
@@ -499,11 +510,17 @@ def _iso_datetime(text: nw.Expr) -> nw.Expr:
     return full.str.replace_all("T", " ", literal=True).str.to_datetime("%Y-%m-%d %H:%M:%S")
 
 
-def _cancel_counts(return_prefix: str | None, late: nw.Expr) -> list[nw.Expr]:
+def _amount_counts(return_prefix: str | None, late: nw.Expr) -> list[nw.Expr]:
+    """Returns, zero amounts and cancellations among the lines that are not ``late``."""
+    counts = [
+        ((nw.col("amount") < 0) & ~late).cast(nw.Int64).sum().alias("negative"),
+        ((nw.col("amount") == 0) & ~late).cast(nw.Int64).sum().alias("zero"),
+    ]
     if return_prefix is None:
-        return []
+        return counts
     cancel = nw.col("order_id").str.starts_with(return_prefix).fill_null(False) & ~late
     return [
+        *counts,
         cancel.cast(nw.Int64).sum().alias("cancel"),
         (cancel & (nw.col("amount") > 0)).cast(nw.Int64).sum().alias("cancel positive"),
     ]
@@ -520,19 +537,6 @@ def _count_rows(frame: nw.LazyFrame) -> int:
 
 def _distinct_rows(frame: nw.LazyFrame) -> int:
     return _count_rows(frame.unique())
-
-
-def _reorder_duplicates(log: QualityLog) -> QualityLog:
-    """The pandas loader notes duplicates before negative/zero amounts: keep its order."""
-    records = log._records
-    dup = [r for r in records if r["rule"] == "exact duplicate line"]
-    rest = [r for r in records if r["rule"] != "exact duplicate line"]
-    at = next(
-        (i for i, r in enumerate(rest) if r["rule"] in ("negative amount (return)", "zero amount")),
-        len(rest),
-    )
-    log._records = rest[:at] + dup + rest[at:]
-    return log
 
 
 def distinct_per_customer(lines: Any, column: str, *, name: str | None = None) -> Any:

@@ -331,3 +331,46 @@ def test_spark_master_that_does_not_answer_fails_fast():
     with pytest.raises(engines.ClusterUnreachableError, match="did not answer within 1 s"):
         engines.connect("spark", {"master": f"spark://127.0.0.1:{_free_port()}", "timeout": 1})
     assert time.perf_counter() - start < 5
+
+
+@pytest.mark.parametrize("engine", ["polars", "duckdb"])
+def test_cancellations_and_line_ids_same_ledger_as_pandas(engine, tmp_path):
+    raw = pd.DataFrame(
+        {
+            "Invoice": ["1", "C2", "C3", "4", "4", "5", " "],
+            "Customer": ["a", "a", "b", "b", "b", None, "c"],
+            "When": [
+                "2024-01-02",
+                "2024-01-03",
+                "2024-01-04 10:00",
+                "2024-01-05",
+                "2024-01-05",
+                "2024-01-06",
+                "2024-01-07T08:30:00",
+            ],
+            "Qty": ["2", "-1", "1", "3", "3", "1", "1"],
+            "Price": ["1.5", "1.5", "2", "1", "1", "1", "0"],
+            "line_id": ["l1", "l2", "l3", "l4", "l4", "l6", "l7"],
+        }
+    )
+    raw.to_csv(tmp_path / "tx.csv", index=False)
+    columns = {
+        "Invoice": "order_id",
+        "Customer": "customer_id",
+        "When": "order_date",
+        "Qty": "quantity",
+        "Price": "unit_price",
+    }
+    want_tx, want_q = read_transactions(
+        tmp_path / "tx.csv", columns=columns, return_prefix="C", as_of="2024-01-06"
+    )
+    got_tx, got_q = engines.load_transactions(
+        str(tmp_path / "*.csv"),
+        engine=engine,
+        columns=columns,
+        return_prefix="C",
+        as_of="2024-01-06",
+    )
+    assert got_q.counts() == want_q.counts()
+    pd.testing.assert_frame_equal(_ledger(got_q), _ledger(want_q))
+    _same_rfv(rfv_table(got_tx, as_of="2024-01-06"), rfv_table(want_tx, as_of="2024-01-06"))
