@@ -374,3 +374,18 @@ def test_cancellations_and_line_ids_same_ledger_as_pandas(engine, tmp_path):
     assert got_q.counts() == want_q.counts()
     pd.testing.assert_frame_equal(_ledger(got_q), _ledger(want_q))
     _same_rfv(rfv_table(got_tx, as_of="2024-01-06"), rfv_table(want_tx, as_of="2024-01-06"))
+
+
+@pytest.mark.slow
+def test_report_runs_on_polars_with_the_same_segments(tmp_path):
+    """`rfvkit report -p engine=polars`: notebooks, manifest and index from lazy order lines."""
+    from rfvkit.report.runner import run_report
+
+    result = run_report(
+        CI, name="ci", reports_dir=tmp_path, jobs=1, log=lambda line: None, engine="polars"
+    )
+    assert result.ok, result.failure
+    want = load_crm(CI).quality.counts()
+    assert result.manifest["rows"] == want
+    assert result.manifest["parameters"]["engine"] == "polars"
+    assert sum(result.manifest["segments"].values()) == result.manifest["customers_scored"]
