@@ -35,6 +35,7 @@ __all__ = [
     "MAX_BINS",
     "GROUPS",
     "SUMMARY_LEADING",
+    "ENGINES",
     "median_column",
 ]
 
@@ -115,3 +116,6 @@ FEATURES = ("recency_days", "frequency", "monetary", "avg_order_value", "tenure_
 #: Score bins per metric: quintiles (5) are usual; 10 is the most a rule set is written for.
 MIN_BINS = 2
 MAX_BINS = 10
+#: Where order lines are loaded and summarised (``engine:`` in params): pandas in memory
+#: (default), polars or DuckDB out of core on one machine, Dask or Spark on a cluster.
+ENGINES = ("pandas", "polars", "duckdb", "dask", "spark")

@@ -60,6 +60,8 @@ class Config:
     scaler: str = "standard"
     random_state: int = 0
     thresholds: dict[str, list[float]] | None = None
+    engine: str = "pandas"
+    cluster: dict[str, Any] | None = None
     min_customer_match: float = 0.9
     predict: bool = False
     horizon_days: int = 365

@@ -437,6 +437,13 @@ def load_crm(params: str | os.PathLike | Mapping | Config, **overrides: Any) -> 
         options = dict(spec.options)
         if name == "transactions":
             options["as_of"] = config.as_of
+        if name == "transactions" and config.engine != "pandas":  # lazy, on the engine
+            from rfvkit import engines
+
+            loaded[name] = engines.load_transactions(
+                spec, engine=config.engine, cluster=config.cluster, as_of=config.as_of
+            )
+            continue
         try:
             with warnings.catch_warnings():
                 warnings.filterwarnings("ignore", message=f"{name}: no rows left")

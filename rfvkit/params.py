@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from rfvkit.columns import FEATURES, MAX_BINS, METHODS, MIN_BINS, RULE_SETS, SCALERS
+from rfvkit.columns import ENGINES, FEATURES, MAX_BINS, METHODS, MIN_BINS, RULE_SETS, SCALERS
 from rfvkit.errors import BadParameterError, RfvkitError
 
 __all__ = ["TableSpec", "parse_as_of", "TABLE_OPTIONS"]
@@ -378,6 +378,23 @@ def _vip(key: str, value: object, base: Path) -> dict[str, Any]:
 
 
 #: How ``-p key=value`` overrides are typed before validation.
+def _cluster(key: str, value: object, base: Path) -> dict[str, Any] | None:
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise _bad(key, value, "a mapping like {address: 'tcp://scheduler:8786'}")
+    _check_keys(value, ("address", "master", "conf", "timeout"), key)
+    for name in ("address", "master"):
+        if value.get(name) is not None and not isinstance(value[name], str):
+            raise _bad(f"{key}.{name}", value[name], "an address like 'tcp://host:8786'")
+    if value.get("conf") is not None and not isinstance(value["conf"], Mapping):
+        raise _bad(f"{key}.conf", value["conf"], "a mapping of Spark settings")
+    timeout = value.get("timeout", 10)
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
+        raise _bad(f"{key}.timeout", timeout, "seconds above 0")
+    return {k: (dict(v) if isinstance(v, Mapping) else v) for k, v in value.items()}
+
+
 _NULLABLE = (
     "as_of",
     "calibration_end",
@@ -511,5 +528,7 @@ _VALIDATORS: dict[str, Callable[[str, Any, Path], Any]] = {
     "max_parts": _int_range(1, 20),
     "quiet_hours": _quiet_hours,
     "reconsent_overrides_optout": _bool,
+    "engine": _choice(ENGINES),
+    "cluster": _cluster,
 }
 _FIELDS = list(_VALIDATORS)

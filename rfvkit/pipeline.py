@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import pickle
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -109,8 +109,14 @@ class Analysis:
     def save(self, path: str | Path, config: Config) -> Path:
         """Keep this analysis for the rest of a report run (read back by ``analyse(cache=)``)."""
         path = Path(path)
+        analysis = self
+        if not isinstance(self.crm.transactions, pd.DataFrame):
+            try:  # order lines lazy on an engine (engines.py): DuckDB and Spark do not pickle
+                pickle.dumps(self.crm.transactions)
+            except Exception:  # noqa: BLE001 - the notebooks read the per-customer tables
+                analysis = replace(self, crm=replace(self.crm, transactions=None))
         with path.open("wb") as handle:
-            pickle.dump((_fingerprint(config), self), handle, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump((_fingerprint(config), analysis), handle, protocol=pickle.HIGHEST_PROTOCOL)
         return path
 
 

@@ -46,9 +46,11 @@ def rfv_table(tx: Any, *, as_of: Any = None, engine: str = "auto") -> pd.DataFra
 
     Parameters
     ----------
-    tx : pandas.DataFrame, polars.DataFrame, polars.LazyFrame or duckdb relation
+    tx : pandas.DataFrame, polars.DataFrame, polars.LazyFrame, duckdb relation, Dask or PySpark DataFrame
         Transaction lines with ``customer_id``, ``order_date`` (datetime), ``amount``
-        (negative for returns) and optionally ``order_id``. Any frame narwhals supports.
+        (negative for returns) and optionally ``order_id``. Any frame narwhals supports;
+        Dask and Spark frames run on their cluster (``tests/test_engines.py``) and only
+        one row per customer comes back.
     as_of : str, date, Timestamp or None
         Analysis date. Defaults to the day after the last transaction date. Lines dated
         after it are left out (with a warning).

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import json
 import platform
@@ -10,6 +11,7 @@ from datetime import datetime
 from importlib import metadata
 from pathlib import Path
 
+import narwhals as nw
 import pandas as pd
 from jinja2 import Environment, FileSystemLoader
 from markupsafe import Markup
@@ -61,6 +63,18 @@ def build_manifest(
     inputs = []
     for table, spec in cfg.data.items():
         path = Path(spec["path"])
+        if not path.exists():  # a glob of files read on an engine (engines.py): sizes only
+            files = [Path(f) for f in glob.glob(str(path), recursive=True)]
+            inputs.append(
+                {
+                    "table": table,
+                    "path": str(path),
+                    "files": len(files),
+                    "bytes": sum(f.stat().st_size for f in files),
+                    "sha256": None,
+                }
+            )
+            continue
         inputs.append(
             {
                 "table": table,
@@ -69,7 +83,11 @@ def build_manifest(
                 "sha256": _sha256(path),
             }
         )
-    tx = analysis.crm.transactions
+    # min/max on the engine when order lines stay lazy there (engine: polars, dask ...)
+    period = nw.from_native(analysis.crm.transactions).select(
+        nw.col("order_date").min().alias("first"), nw.col("order_date").max().alias("last")
+    )
+    period = (period.collect() if isinstance(period, nw.LazyFrame) else period).to_pandas()
     return {
         "name": Path(cfg.source).stem if cfg.source else None,
         "title": cfg.title,
@@ -82,8 +100,8 @@ def build_manifest(
             for s, n in zip(analysis.summary["segment"], analysis.summary["customers"], strict=True)
         },
         "data_period": {
-            "first": str(tx["order_date"].min()),
-            "last": str(tx["order_date"].max()),
+            "first": str(period["first"].iloc[0]),
+            "last": str(period["last"].iloc[0]),
             "as_of": str(analysis.as_of.date()),
         },
         "versions": _versions(),
@@ -128,7 +146,7 @@ def index_html(cfg: Config, analysis: Analysis, manifest: dict, pages: list[dict
         source=str(cfg.source),
         manifest=manifest,
         period=manifest["data_period"],
-        transactions=len(analysis.crm.transactions),
+        transactions=analysis.crm.quality.counts()["transactions"]["kept"],  # lazy on engines
         pages=timed,
         rules_name=analysis.rules.name,
         segments_table=_table(summary),

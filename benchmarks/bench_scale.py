@@ -1,0 +1,356 @@
+"""Out of core on one machine: load + validate + RFV table + scores at 1M -> 10M -> 100M lines.
+
+Run from the project root::
+
+    .venv/bin/python benchmarks/bench_scale.py                     # 1M, 10M, 100M lines
+    .venv/bin/python benchmarks/bench_scale.py --sizes 1e6 1e7 3e7  # without 100M
+
+Seeded synthetic order lines (~10 lines per customer, ~2.5 lines per order, 3% return
+lines, 0.5% zero lines; the generator of ``bench_rfv.py``) are written once as
+partitioned parquet (5M lines per file) under ``~/.cache/rfvkit-bench`` (never the
+repository). Every task runs once per size in a fresh Python process; the process
+reports wall time, CPU time and its peak resident memory (``ru_maxrss``, which also
+counts Arrow, polars and DuckDB memory):
+
+- ``rfvkit_duckdb``: ``engines.load_transactions(glob, engine="duckdb")`` (scan, types,
+  every ledger count on the engine) + ``rfv_table`` + ``score``;
+- ``rfvkit_polars``: the same with ``engine="polars"``, polars' streaming engine;
+- ``duckdb_sql``: one hand-written DuckDB SQL query over the same files (RFV columns
+  only, no validation), the baseline.
+
+The script writes ``benchmarks/RESULTS_scale.md`` with the times, the memory, the ratio
+to the SQL baseline and the scaling exponent b of time ~ lines^b between sizes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import math
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CACHE = Path(os.environ.get("RFVKIT_BENCH_CACHE", "~/.cache/rfvkit-bench")).expanduser()
+RESULTS = ROOT / "benchmarks" / "RESULTS_scale.md"
+RAW = ROOT / "benchmarks" / "results_scale.json"
+SEED = 20240601
+PART = 5_000_000  # lines per parquet file
+
+TASKS = {
+    "rfvkit_duckdb": "rfvkit: load_transactions(glob, engine='duckdb') + rfv_table + score",
+    "rfvkit_polars": "rfvkit: load_transactions(glob, engine='polars'), streaming + rfv_table + score",
+    "duckdb_sql": "DuckDB: one hand-written SQL query over the same files (no validation)",
+    "rfvkit_dask": "rfvkit: engine='dask' on a LocalCluster (2 workers x 1 thread; start-up untimed)",
+    "rfvkit_spark": "rfvkit: engine='spark', local[2] SparkSession (start-up untimed)",
+}
+#: Tasks run by default (Dask and Spark only with --tasks, at the sizes you choose).
+DEFAULT_TASKS = ["rfvkit_duckdb", "rfvkit_polars", "duckdb_sql"]
+
+DUCKDB_SQL = """
+WITH per_customer AS (
+    SELECT customer_id,
+           count(DISTINCT order_id) FILTER (WHERE amount > 0) AS frequency,
+           sum(amount) AS monetary,
+           min(order_date) FILTER (WHERE amount > 0) AS first_purchase,
+           max(order_date) FILTER (WHERE amount > 0) AS last_purchase,
+           max(order_date) AS last_line
+    FROM read_parquet('{glob}')
+    GROUP BY customer_id
+), as_of AS (SELECT CAST(max(last_line) AS DATE) + 1 AS as_of FROM per_customer)
+SELECT customer_id, frequency, monetary, first_purchase, last_purchase,
+       as_of - CAST(last_purchase AS DATE) AS recency_days,
+       monetary / frequency AS avg_order_value,
+       as_of - CAST(first_purchase AS DATE) AS tenure_days
+FROM per_customer, as_of
+WHERE frequency > 0
+"""
+
+
+def make_data(rows: int) -> Path:
+    """Write (once) ``rows`` seeded lines as parquet parts; returns the folder."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    folder = CACHE / f"tx_{rows}"
+    if (folder / "_done").exists():
+        return folder
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(SEED)
+    n_customers = max(rows // 10, 1)
+    customer_ids = pa.array([f"C{i:08d}" for i in range(n_customers)])
+    start = np.datetime64("2022-01-01T00:00:00", "s")
+    first_order = 0
+    for part, lo in enumerate(range(0, rows, PART)):
+        n = min(PART, rows - lo)
+        n_orders = max(n * 2 // 5, 1)
+        order_customer = rng.integers(0, n_customers, n_orders)
+        order_time = start + rng.integers(0, 3 * 365 * 86400, n_orders).astype("timedelta64[s]")
+        line_order = np.sort(rng.integers(0, n_orders, n))
+        amount = np.round(rng.lognormal(3.0, 1.0, n), 2)
+        kind = rng.random(n)
+        amount[kind < 0.03] *= -1  # returns
+        amount[(kind >= 0.03) & (kind < 0.035)] = 0.0  # zero lines
+        order_ids = pa.array([f"O{first_order + i:010d}" for i in range(n_orders)])
+        table = pa.table(
+            {
+                "customer_id": customer_ids.take(pa.array(order_customer[line_order])),
+                "order_id": order_ids.take(pa.array(line_order)),
+                "order_date": pa.array(order_time[line_order].astype("datetime64[us]")),
+                "amount": pa.array(amount),
+            }
+        )
+        pq.write_table(table, folder / f"part-{part:04d}.parquet")
+        first_order += n_orders
+    (folder / "_done").write_text("ok\n")
+    return folder
+
+
+def run_clustering(customers: int) -> dict:
+    """suggest_segments(k="auto") on a seeded synthetic RFV table of ``customers`` rows."""
+    import numpy as np
+    import pandas as pd
+
+    from rfvkit.clustering import suggest_segments
+
+    rng = np.random.default_rng(SEED)
+    frequency = rng.geometric(0.3, customers)
+    monetary = np.round(frequency * rng.lognormal(3.5, 0.8, customers), 2)
+    rfv = pd.DataFrame(
+        {
+            "recency_days": rng.integers(1, 1096, customers),
+            "frequency": frequency,
+            "monetary": monetary,
+            "avg_order_value": monetary / frequency,
+        },
+        index=pd.Index([f"C{i:08d}" for i in range(customers)], name="customer_id"),
+    )
+    t0, c0 = time.perf_counter(), time.process_time()
+    result = suggest_segments(rfv, k="auto", random_state=0)
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    k = int(result.k)
+    return {
+        "task": "suggest_segments",
+        "wall_s": wall,
+        "cpu_s": cpu,
+        "peak_mb": peak_mb,
+        "customers": customers,
+        "lines_kept": None,
+        "k": k,
+        "assigned": len(result.labels),
+    }
+
+
+def run_task(name: str, folder: Path) -> dict:
+    """Run one task in this process (called in a fresh child); returns its measurements."""
+    if name == "suggest_segments":
+        return run_clustering(int(str(folder)))
+    glob = str(folder / "*.parquet")
+    cluster = None
+    if name == "rfvkit_dask":
+        from distributed import Client, LocalCluster
+
+        local = LocalCluster(
+            n_workers=2, threads_per_worker=1, dashboard_address=None, host="127.0.0.1"
+        )
+        Client(local)
+        cluster = {"address": local.scheduler_address}
+    elif name == "rfvkit_spark":
+        from pyspark.sql import SparkSession
+
+        conf = {
+            "spark.ui.enabled": "false",
+            "spark.driver.host": "127.0.0.1",
+            "spark.driver.bindAddress": "127.0.0.1",
+            "spark.driver.memory": "3g",
+            "spark.sql.shuffle.partitions": "8",
+        }
+        builder = SparkSession.builder.master("local[2]")
+        for key, value in conf.items():
+            builder = builder.config(key, value)
+        builder.getOrCreate()
+        cluster = {"master": "local[2]", "conf": conf}
+    t0, c0 = time.perf_counter(), time.process_time()
+    driver_bytes = None
+    if name == "duckdb_sql":
+        import duckdb
+
+        result = duckdb.sql(DUCKDB_SQL.format(glob=glob)).df()
+        customers, lines = len(result), None
+    else:
+        from rfvkit.engines import load_transactions
+        from rfvkit.rfv import rfv_table
+        from rfvkit.scoring import score
+
+        engine = name.removeprefix("rfvkit_")
+        if engine == "polars":
+            import polars as pl
+
+            pl.Config.set_engine_affinity("streaming")
+        tx, quality = load_transactions(glob, engine=engine, cluster=cluster)
+        scored = score(rfv_table(tx))
+        customers, lines = len(scored), quality.counts()["transactions"]["kept"]
+        driver_bytes = scored.memory_usage(deep=True, index=True).sum() / len(scored)
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {
+        "task": name,
+        "wall_s": wall,
+        "cpu_s": cpu,
+        "peak_mb": peak_mb,
+        "customers": customers,
+        "lines_kept": lines,
+        "driver_bytes": driver_bytes,
+        "parquet_bytes": sum(f.stat().st_size for f in folder.glob("*.parquet")),
+    }
+
+
+def measure(name: str, folder: Path, rows: int) -> dict:
+    cmd = [sys.executable, __file__, "--child", name, str(folder)]
+    out = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
+    if out.returncode:
+        sys.exit(f"{name} at {rows:,} lines failed:\n{out.stderr[-3000:]}")
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    result["rows"] = rows
+    print(
+        f"{rows:>12,} {name:<15} {result['wall_s']:7.1f} s  {result['peak_mb']:7.0f} MB", flush=True
+    )
+    return result
+
+
+def exponent(results: list[dict], task: str) -> list[tuple[int, int, float]]:
+    """b in time ~ lines^b between consecutive sizes."""
+    points = sorted((r["rows"], r["wall_s"]) for r in results if r["task"] == task)
+    return [
+        (a[0], b[0], math.log(b[1] / a[1]) / math.log(b[0] / a[0]))
+        for a, b in zip(points, points[1:], strict=False)
+    ]
+
+
+def write_results(results: list[dict], sizes: list[int], gen: dict[int, float]) -> None:
+    measured = sorted({r["rows"] for r in results if r["task"] in DEFAULT_TASKS})
+    lines = [
+        "# Out of core on one machine: 1M -> 10M -> 100M lines",
+        "",
+        f"Measured {dt.date.today().isoformat()} on {platform.machine()} "
+        f"({os.cpu_count()} cores, shared with other work), Python "
+        f"{platform.python_version()}, with `benchmarks/bench_scale.py` (`--sizes ...`, "
+        "`--tasks rfvkit_dask rfvkit_spark`, `--clustering 1e7`; the exact commands are in "
+        "docs/scale.md). Data: partitioned parquet under `~/.cache/rfvkit-bench` (~10 lines "
+        "per customer, ~2.5 per order). One run per task and size, each in a fresh process; "
+        "peak = `ru_maxrss` of that process (for Dask and Spark: the driver only; workers "
+        "and the JVM are other processes).",
+        "",
+    ]
+    if 100_000_000 not in measured:
+        lines += [
+            f"**100M lines were not measured** (sizes measured: "
+            f"{', '.join(f'{n:,}' for n in measured)}): at the measured exponent the 100M "
+            "run would take over 10 minutes on this shared 2-core machine; see docs/scale.md.",
+            "",
+        ]
+    lines += [
+        "| lines | customers | task | wall s | CPU s | peak MB | x SQL baseline | ns per line "
+        "| driver bytes per customer |",
+        "|---:|---:|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    base = {r["rows"]: r["wall_s"] for r in results if r["task"] == "duckdb_sql"}
+    clustering = [r for r in results if r["task"] == "suggest_segments"]
+    results = [r for r in results if r["task"] != "suggest_segments"]
+    for r in sorted(results, key=lambda r: (r["rows"], r["task"])):
+        ratio = r["wall_s"] / base[r["rows"]] if r["rows"] in base else float("nan")
+        lines.append(
+            f"| {r['rows']:,} | {r['customers']:,} | {r['task']} | {r['wall_s']:.2f} | "
+            f"{r['cpu_s']:.2f} | {r['peak_mb']:,.0f} | {ratio:.2f} | "
+            f"{r['wall_s'] / r['rows'] * 1e9:.0f} | "
+            + (f"{r['driver_bytes']:.0f} |" if r.get("driver_bytes") else "- |")
+        )
+    lines += [
+        "",
+        "Scaling exponent b (time ~ lines^b) between consecutive sizes:",
+        "",
+        "| task | from | to | b |",
+        "|---|---:|---:|---:|",
+    ]
+    for task in TASKS:
+        for a, b, e in exponent(results, task):
+            lines.append(f"| {task} | {a:,} | {b:,} | {e:.2f} |")
+    if clustering:
+        lines += [
+            "",
+            'Clustering at scale: `suggest_segments(rfv, k="auto")` (k 2..10, fit on a '
+            "seeded sample, every customer assigned) on a synthetic RFV table, command "
+            "`.venv/bin/python benchmarks/bench_scale.py --clustering 1e7`:",
+            "",
+            "| customers | k chosen | customers assigned | wall s | CPU s | peak MB |",
+            "|---:|---:|---:|---:|---:|---:|",
+        ]
+        for r in clustering:
+            lines.append(
+                f"| {r['customers']:,} | {r['k']} | {r['assigned']:,} | "
+                f"{r['wall_s']:.1f} | {r['cpu_s']:.1f} | {r['peak_mb']:,.0f} |"
+            )
+    sizes_seen = sorted(
+        {(r["rows"], r.get("parquet_bytes")) for r in results if r.get("parquet_bytes")}
+    )
+    if sizes_seen:
+        lines += [
+            "",
+            "Parquet on disk: "
+            + ", ".join(
+                f"{n:,} lines {b / 1e6:,.0f} MB ({b / n:.1f} bytes per line)" for n, b in sizes_seen
+            )
+            + ".",
+        ]
+    lines += [
+        "",
+        "Data generation (once, not timed above): "
+        + ", ".join(f"{k:,} lines {v:.0f} s" for k, v in sorted(gen.items()))
+        + ".",
+    ]
+    lines += ["", "Tasks:", ""] + [f"- `{k}`: {v}" for k, v in TASKS.items()]
+    RESULTS.write_text("\n".join(lines) + "\n")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", nargs="+", type=float, default=[1e6, 1e7, 1e8])
+    parser.add_argument("--tasks", nargs="+", default=DEFAULT_TASKS, choices=list(TASKS))
+    parser.add_argument("--clustering", type=float, help="customers for suggest_segments only")
+    parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(run_task(args.child[0], Path(args.child[1]))))
+        return
+    results, gen = [], {}
+    old = json.loads(RAW.read_text()) if RAW.exists() else []
+    if args.clustering:
+        n = int(args.clustering)
+        results = [r for r in old if not (r["task"] == "suggest_segments" and r["rows"] == n)]
+        results.append(measure("suggest_segments", Path(str(n)), n))
+        RAW.write_text(json.dumps(results, indent=1))
+        write_results(results, sorted({r["rows"] for r in results if r["task"] in TASKS}), gen)
+        return
+    sizes = [int(s) for s in args.sizes]
+    # keep earlier sizes (and the clustering figure) when a run adds one
+    results = [r for r in old if r["rows"] not in sizes or r["task"] not in args.tasks]
+    for rows in sizes:
+        t0 = time.perf_counter()
+        folder = make_data(rows)
+        gen[rows] = time.perf_counter() - t0
+        for task in args.tasks:
+            results.append(measure(task, folder, rows))
+        RAW.write_text(json.dumps(results, indent=1))
+    write_results(results, sorted({r["rows"] for r in results}), gen)
+
+
+if __name__ == "__main__":
+    main()

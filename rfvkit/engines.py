@@ -1,0 +1,591 @@
+"""Order lines on another engine: polars, DuckDB, Dask or Spark, with the same checks.
+
+A params file that says ``engine: dask`` (or ``polars``, ``duckdb``, ``spark``) makes
+:func:`rfvkit.io.load_crm` call :func:`load_transactions`: the transaction files (a glob
+of parquet or CSV files, or a folder of partitioned parquet) are scanned lazily on that
+engine, renamed, typed and checked with the rules of :func:`rfvkit.io.read_transactions`,
+and the quality ledger is filled with counts computed on the engine (a check of ids and
+text numbers, two aggregation passes, and one distinct count for duplicate lines: global
+sums, one row back each). No order line is collected into
+pandas: the frame handed back is the engine's own lazy frame, and
+:func:`rfvkit.rfv.rfv_table` brings back one row per customer.
+
+What the engine loader reads (the pandas loader reads more):
+
+- dates typed in the file (parquet), ISO text (``2024-01-31`` or ``2024-01-31 14:05:00``)
+  or text in the given ``date_format``; day/month order is never inferred here;
+- amounts, quantities and prices typed in the file or written as plain numbers
+  (``-12.5``); currency symbols and thousands separators need the pandas loader;
+- the ledger holds counts only, not examples of offending values.
+
+Examples
+--------
+>>> check_engine("pandas")
+'pandas'
+>>> check_engine("dusk")  # doctest: +IGNORE_EXCEPTION_DETAIL
+Traceback (most recent call last):
+BadParameterError: engine: got 'dusk'; allowed: pandas | polars | duckdb | dask | spark. Did you mean 'dask'?
+"""
+
+from __future__ import annotations
+
+import difflib
+import glob
+import importlib
+import os
+import socket
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import narwhals as nw
+import pandas as pd
+
+from rfvkit.columns import ENGINES, TRANSACTION_COLUMNS
+from rfvkit.config import parse_as_of
+from rfvkit.errors import BadParameterError, BadValuesError, MissingColumnsError, RfvkitError
+from rfvkit.quality import QualityLog
+
+__all__ = [
+    "ENGINES",
+    "ClusterUnreachableError",
+    "check_engine",
+    "connect",
+    "scan",
+    "load_transactions",
+    "distinct_per_customer",
+    "collect_all",
+]
+
+#: Module to import and extra to install, per engine.
+_NEEDS = {
+    "polars": ("polars", "fast"),
+    "duckdb": ("duckdb", "fast"),
+    "dask": ("dask.dataframe", "dask"),
+    "spark": ("pyspark.sql", "spark"),
+}
+_ISO = r"^\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2})?)?$"
+_PLAIN_NUMBER = r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$"
+_SESSIONS: dict[tuple[str, str], Any] = {}  # clients/sessions kept alive for the process
+
+
+class ClusterUnreachableError(RfvkitError):
+    """The cluster address in ``cluster:`` did not answer within the timeout."""
+
+
+def check_engine(engine: str) -> str:
+    """Return ``engine`` if it is known and its library is installed, else raise.
+
+    Raises
+    ------
+    BadParameterError
+        Unknown engine (with a "did you mean"), or engine not installed (naming the extra,
+        e.g. ``pip install "rfvkit[dask]"``).
+    """
+    if engine not in ENGINES:
+        close = difflib.get_close_matches(str(engine), ENGINES, n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        raise BadParameterError(f"engine: got {engine!r}; allowed: {' | '.join(ENGINES)}.{hint}")
+    if engine in _NEEDS:
+        module, extra = _NEEDS[engine]
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            raise BadParameterError(
+                f"engine: {engine!r} is not installed; install it with "
+                f'pip install "rfvkit[{extra}]".'
+            ) from None
+    return engine
+
+
+def connect(engine: str, cluster: Mapping[str, Any] | None = None) -> Any:
+    """Connect to the engine's cluster and return its handle (Dask client, SparkSession).
+
+    ``cluster`` for Dask: ``{address: "tcp://host:8786", timeout: 10}`` (no address: the
+    local scheduler, no client). For Spark: ``{master: "spark://host:7077" or "local[2]",
+    conf: {...}, timeout: 10}``. A remote address is first checked with a TCP connection
+    that gives up after ``timeout`` seconds, so a wrong address fails fast instead of
+    hanging. polars and DuckDB need no connection (``None``).
+
+    Raises
+    ------
+    ClusterUnreachableError
+        The address did not answer within ``timeout`` seconds.
+    """
+    check_engine(engine)
+    cluster = dict(cluster or {})
+    timeout = float(cluster.get("timeout", 10))
+    if engine == "dask":
+        address = cluster.get("address")
+        if not address:
+            return None
+        key = ("dask", str(address))
+        if key not in _SESSIONS:
+            _probe(str(address), timeout)
+            _SESSIONS[key] = _dask_client(str(address), timeout)
+        return _SESSIONS[key]
+    if engine == "spark":
+        from pyspark.sql import SparkSession
+
+        master = str(cluster.get("master") or "local[*]")
+        if not master.startswith("local"):
+            _probe(master, timeout)
+        builder = SparkSession.builder.master(master).appName("rfvkit")
+        for name, value in dict(cluster.get("conf") or {}).items():
+            builder = builder.config(str(name), str(value))
+        return builder.getOrCreate()
+    return None
+
+
+def _dask_client(address: str, timeout: float) -> Any:
+    """A Dask client, or an error after about ``timeout`` s (a silent port never hangs)."""
+    import concurrent.futures
+
+    from distributed import Client
+
+    pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="rfvkit-connect")
+    future = pool.submit(Client, address, timeout=timeout, set_as_default=True)
+    pool.shutdown(wait=False)
+    try:
+        client = future.result(timeout=timeout + 2)
+    except Exception as exc:  # refused, timed out, or something else listening there
+        future.cancel()
+        raise ClusterUnreachableError(
+            f"cluster: Dask scheduler {address} did not answer within {timeout:g} s "
+            f"({type(exc).__name__}); check the address and that the scheduler runs."
+        ) from None
+    return client
+
+
+def _probe(address: str, timeout: float) -> None:
+    """Open and close a TCP connection to ``scheme://host:port`` within ``timeout`` s."""
+    parsed = urlparse(address if "://" in address else f"tcp://{address}")
+    host, port = parsed.hostname, parsed.port
+    if not host or not port:
+        raise BadParameterError(
+            f"cluster: address {address!r} has no host:port; e.g. 'tcp://scheduler:8786'."
+        )
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            pass
+    except OSError as exc:
+        raise ClusterUnreachableError(
+            f"cluster: {address} did not answer within {timeout:g} s ({exc}); check the "
+            "address and that the scheduler/master is running."
+        ) from None
+
+
+def _files(path: str | os.PathLike) -> tuple[list[str], str]:
+    """The files a glob (or a folder of parquet files) names, and their format."""
+    text = os.path.expanduser(str(path))
+    if os.path.isdir(text):
+        text = os.path.join(text, "**", "*.parquet")
+    files = sorted(glob.glob(text, recursive=True))
+    if not files:
+        raise RfvkitError(
+            f"transactions: no file matches {text!r}; check the path and the glob pattern "
+            "(e.g. /data/orders/*.parquet)."
+        )
+    kinds = {Path(f).suffix.lower() for f in files}
+    kind = "parquet" if kinds <= {".parquet", ".pq"} else "csv" if kinds <= {".csv"} else ""
+    if not kind:
+        raise RfvkitError(
+            f"transactions: {text!r} matches files of types {sorted(kinds)}; on an engine, "
+            "use only .parquet or only .csv files."
+        )
+    return files, kind
+
+
+def scan(path: str | os.PathLike, *, engine: str, session: Any = None) -> Any:
+    """Scan a glob of parquet/CSV files lazily; returns the engine's native lazy frame.
+
+    CSV columns are read as text (as the pandas loader does), parquet keeps its types.
+
+    Examples
+    --------
+    >>> lazy = scan("data/ci/transactions.csv", engine="polars")  # doctest: +SKIP
+    """
+    check_engine(engine)
+    files, kind = _files(path)
+    if engine == "polars":
+        import polars as pl
+
+        if kind == "parquet":
+            return pl.scan_parquet(files)
+        return pl.scan_csv(files, infer_schema=False)
+    if engine == "duckdb":
+        import duckdb
+
+        con = session or duckdb.default_connection()
+        if kind == "parquet":
+            return con.read_parquet(files)
+        return con.read_csv(files, all_varchar=True, header=True)
+    if engine == "dask":
+        import dask.dataframe as dd
+
+        if kind == "parquet":
+            return dd.read_parquet(files)
+        return dd.read_csv(files, dtype="string", blocksize="64MB")
+    if engine == "spark":
+        spark = session if session is not None else connect("spark")
+        if kind == "parquet":
+            return spark.read.parquet(*files)
+        return spark.read.csv(files, header=True)
+    raise BadParameterError(f"engine: {engine!r} has nothing to scan; use read_transactions().")
+
+
+def load_transactions(
+    path: Any,
+    *,
+    engine: str,
+    cluster: Mapping[str, Any] | None = None,
+    columns: Mapping[str, str] | None = None,
+    date_format: str | None = None,
+    dayfirst: bool | None = None,
+    decimal: str = ".",
+    as_of: Any = None,
+    return_prefix: str | None = None,
+    read_options: Mapping[str, Any] | None = None,
+) -> Any:
+    """Scan, rename, type and check order lines on ``engine``; counts only come back.
+
+    Parameters
+    ----------
+    path : str, path or TableSpec
+        Glob of ``.parquet`` or ``.csv`` files, or a folder of parquet files. A
+        :class:`~rfvkit.config.TableSpec` brings its ``columns`` and options with it.
+    engine : {"polars", "duckdb", "dask", "spark"}
+    cluster : mapping, optional
+        See :func:`connect`.
+    columns, date_format, decimal, as_of, return_prefix
+        As in :func:`rfvkit.io.read_transactions` (``dayfirst`` and ``read_options``
+        are accepted for the same signature; day-first text dates need the pandas loader).
+
+    Returns
+    -------
+    rfvkit.io.Loaded
+        ``frame``: the engine's lazy frame (polars LazyFrame, DuckDB relation, Dask or
+        Spark DataFrame) with the canonical columns; ``quality``: the ledger, with the
+        same rules and counts the pandas loader writes, without examples.
+
+    Examples
+    --------
+    >>> tx, q = load_transactions("data/ci/transactions.csv", engine="duckdb")  # doctest: +SKIP
+    >>> q.counts()["transactions"]["input"]  # doctest: +SKIP
+    1931
+    """
+    from rfvkit.io import Loaded  # io imports this module lazily: no cycle at import time
+
+    if hasattr(path, "path") and hasattr(path, "columns") and hasattr(path, "options"):
+        spec = path
+        options = dict(spec.options)
+        path, columns = spec.path, columns or spec.columns
+        date_format = date_format or options.get("date_format")
+        return_prefix = return_prefix or options.get("return_prefix")
+        decimal = options.get("decimal", decimal)
+        dayfirst = dayfirst or options.get("dayfirst")
+    if dayfirst:
+        raise BadParameterError(
+            f"dayfirst: engine {engine!r} reads ISO dates or a date_format such as "
+            "'%d/%m/%Y'; give date_format instead of dayfirst=True."
+        )
+    session = connect(engine, cluster)
+    native = scan(path, engine=engine, session=session)
+    frame = _rename(nw.from_native(native), columns)
+    frame, rules, derived = _typed(frame, date_format, decimal, return_prefix)
+    cutoff = parse_as_of(as_of)
+    counts, kept_frame = _count(frame, rules, cutoff, return_prefix, date_format)
+    kept = counts["kept"]
+    if "line_id" in kept_frame.collect_schema():  # pandas keeps the first of each line_id
+        line_id = nw.col("line_id")
+        kept_frame = nw.concat(
+            [
+                kept_frame.filter(line_id.is_null()),
+                kept_frame.filter(~line_id.is_null()).unique(subset=["line_id"], keep="any"),
+            ]
+        )
+        no_late = nw.col("amount").is_null()  # never true here: amounts are checked
+        after = _one_row(
+            kept_frame.select(*_amount_counts(return_prefix, no_late), nw.len().alias("n"))
+        )
+        counts.update(after)
+        counts["duplicates"], kept = kept - after["n"], after["n"]
+        duplicate = ("duplicate line_id", "dropped")
+    else:
+        counts["duplicates"] = kept - _distinct_rows(kept_frame)
+        duplicate = ("exact duplicate line", "kept")
+    log = QualityLog("transactions", counts["input"])
+    for rule, action in derived:
+        log.note(rule, counts["input"], action)
+    for rule, key, action in _LEDGER(cutoff, return_prefix, duplicate):
+        log.note(rule, counts.get(key, 0), action)
+    order = [c for c in TRANSACTION_COLUMNS if c in kept_frame.collect_schema()]
+    rest = [c for c in kept_frame.collect_schema() if c not in order]
+    return Loaded(kept_frame.select(*order, *rest).to_native(), log.report(kept))
+
+
+def _rename(frame: nw.LazyFrame, columns: Mapping[str, str] | None) -> nw.LazyFrame:
+    schema = list(frame.collect_schema())
+    frame = frame.rename({c: c.strip() for c in schema if c != c.strip()})
+    if not columns:
+        return frame
+    names = list(frame.collect_schema())
+    missing = [c for c in columns if c not in names]
+    if missing:
+        raise MissingColumnsError(
+            missing,
+            names,
+            table="transactions",
+            hint="The keys of columns={...} must be names from your file's header.",
+        )
+    return frame.rename(dict(columns))
+
+
+def _typed(
+    frame: nw.LazyFrame, date_format: str | None, decimal: str, return_prefix: str | None
+) -> tuple[nw.LazyFrame, dict[str, nw.Expr], list[tuple[str, str]]]:
+    """Typed columns plus the row flags the ledger counts (``_bad_*``)."""
+    schema = frame.collect_schema()
+    derived: list[tuple[str, str]] = []
+    numbers = {
+        c: _number(c, schema[c], decimal)
+        for c in ("quantity", "unit_price", "amount")
+        if c in schema
+    }
+    checks = [
+        bad.cast(nw.Int64).sum().alias(c) for c, (_, bad) in numbers.items() if bad is not None
+    ]
+    # Trimming text ids costs a full string pass on every later scan: check once (in the
+    # same pass as the number checks) whether any id needs it, and trim only then.
+    text_ids = [c for c in ("customer_id", "order_id") if c in schema and schema[c] == nw.String]
+    for c in text_ids:
+        raw = nw.col(c)
+        untidy = (raw != raw.str.strip_chars()) | (raw.str.len_chars() == 0)
+        checks.append(untidy.fill_null(False).cast(nw.Int64).sum().alias(f"_untidy_{c}"))
+    first = _one_row(frame.select(*checks)) if checks else {}
+    tidy = {c for c in text_ids if not first.pop(f"_untidy_{c}")}
+    for column, bad in first.items():
+        if bad:
+            raise BadValuesError(
+                f"transactions: {bad:,} value(s) of {column!r} are not plain numbers (such as "
+                "'£1.50' or '1,234.5'); on an engine write plain numbers (-12.5) or typed "
+                "parquet columns, or use engine: pandas, which reads them."
+            )
+    if numbers:
+        frame = frame.with_columns(**{c: expr for c, (expr, _) in numbers.items()})
+    if "amount" not in schema and "quantity" in schema and "unit_price" in schema:
+        frame = frame.with_columns((nw.col("quantity") * nw.col("unit_price")).alias("amount"))
+        derived.append(("amount derived from quantity x unit_price", "changed"))
+        schema = frame.collect_schema()
+    missing = [c for c in ("customer_id", "order_date", "amount") if c not in schema]
+    if missing:
+        raise MissingColumnsError(
+            missing,
+            list(schema),
+            table="transactions",
+            hint="Map your names with columns={...}; without an amount column, map quantity "
+            "and unit_price and amount = quantity x unit_price.",
+        )
+    if return_prefix is not None and "order_id" not in schema:
+        raise BadParameterError(
+            f"return_prefix={return_prefix!r} needs an order_id column; map one with "
+            "columns={'YourInvoiceColumn': 'order_id'} or pass return_prefix=None."
+        )
+    ids = [c for c in ("customer_id", "order_id") if c in schema]
+    frame = frame.with_columns(_identifier(c, schema[c]) for c in ids if c not in tidy)
+    date_type = schema["order_date"]
+    flags: dict[str, nw.Expr] = {"missing customer_id": nw.col("customer_id").is_null()}
+    if date_type == nw.String:
+        text = nw.col("order_date").str.strip_chars()
+        blank = text.is_null() | (text.str.len_chars() == 0)
+        flags["missing order_date"] = blank
+        if date_format is None:
+            flags["unparsable order_date"] = ~blank & ~text.str.contains(_ISO)
+        frame = frame.with_columns(order_date=text)
+    elif date_type in (nw.Datetime, nw.Date):
+        flags["missing order_date"] = nw.col("order_date").is_null()
+    else:
+        raise BadValuesError(
+            f"transactions: 'order_date' has type {date_type}; expected dates or ISO text."
+        )
+    flags["missing amount"] = nw.col("amount").is_null() | nw.col("amount").is_nan()
+    return frame, flags, derived
+
+
+def _number(column: str, dtype: Any, decimal: str) -> tuple[nw.Expr, nw.Expr | None]:
+    """The column as float64, and the flag of text values that are not plain numbers."""
+    if dtype.is_numeric():
+        return nw.col(column).cast(nw.Float64), None
+    if dtype != nw.String:
+        raise BadValuesError(f"transactions: {column!r} has type {dtype}; expected numbers.")
+    text = nw.col(column).str.strip_chars()
+    if decimal == ",":
+        text = text.str.replace_all(",", ".", literal=True)
+    filled = ~text.is_null() & (text.str.len_chars() > 0)
+    bad = filled & ~text.str.contains(_PLAIN_NUMBER)
+    return nw.when(filled).then(text).cast(nw.Float64), bad
+
+
+def _identifier(column: str, dtype: Any) -> nw.Expr:
+    if dtype.is_integer():
+        return nw.col(column).cast(nw.String)
+    if dtype.is_float():  # 12347.0 -> "12347"
+        return nw.col(column).cast(nw.Int64).cast(nw.String)
+    text = nw.col(column).cast(nw.String).str.strip_chars()
+    return nw.when(text.str.len_chars() > 0).then(text).alias(column)
+
+
+def _LEDGER(
+    cutoff: pd.Timestamp | None, return_prefix: str | None, duplicate: tuple[str, str]
+) -> list[tuple[str, str, str]]:
+    """(rule, count key, action) in the order the pandas loader writes them."""
+    rules = [
+        ("missing customer_id", "missing customer_id", "dropped"),
+        ("missing order_date", "missing order_date", "dropped"),
+        ("unparsable order_date", "unparsable order_date", "dropped"),
+        ("missing amount", "missing amount", "dropped"),
+    ]
+    if cutoff is not None:
+        rules.append((f"after as_of {cutoff:%Y-%m-%d}", "after as_of", "dropped"))
+    rules += [
+        (duplicate[0], "duplicates", duplicate[1]),
+        ("negative amount (return)", "negative", "kept as return"),
+        ("zero amount", "zero", "kept"),
+    ]
+    if return_prefix is not None:
+        rules += [
+            (f"cancellation (order_id starts with {return_prefix!r})", "cancel", "kept"),
+            ("cancellation with positive amount", "cancel positive", "flagged"),
+        ]
+    return rules
+
+
+def _count(
+    frame: nw.LazyFrame,
+    flags: dict[str, nw.Expr],
+    cutoff: pd.Timestamp | None,
+    return_prefix: str | None,
+    date_format: str | None,
+) -> tuple[dict[str, int], nw.LazyFrame]:
+    """The ledger counts in two aggregation passes; the kept lines as a lazy frame."""
+    alive = nw.lit(True)
+    sums: list[nw.Expr] = [nw.len().alias("input")]
+    for rule, flag in flags.items():  # each rule counts the rows the earlier ones kept
+        sums.append((alive & flag).cast(nw.Int64).sum().alias(rule))
+        alive = alive & ~flag
+    kept = frame.filter(alive)
+    date_type = kept.collect_schema()["order_date"]
+    if date_type == nw.String:
+        text = nw.col("order_date")
+        parsed = _iso_datetime(text) if date_format is None else text.str.to_datetime(date_format)
+        kept = kept.with_columns(order_date=parsed)
+    elif date_type == nw.Date:
+        kept = kept.with_columns(nw.col("order_date").cast(nw.Datetime("us")))
+    late_flag = nw.col("order_date").is_null()  # no as_of: never true (dates are checked)
+    if cutoff is not None:
+        late_flag = nw.col("order_date") >= (cutoff + pd.Timedelta(days=1)).to_pydatetime()
+    stats = kept.select(
+        late_flag.cast(nw.Int64).sum().alias("after as_of"),
+        *_amount_counts(return_prefix, late_flag),
+        nw.len().alias("_survivors"),
+    )
+    first = _one_row(frame.select(*sums))
+    second = _one_row(stats)
+    counts = {**first, **second}
+    if cutoff is not None:
+        kept = kept.filter(~late_flag)
+    counts["kept"] = counts["_survivors"] - counts["after as_of"]
+    return counts, kept
+
+
+def _iso_datetime(text: nw.Expr) -> nw.Expr:
+    """ISO text (date, date + minutes, or date + seconds) as a datetime, on every engine."""
+    n = text.str.len_chars()
+    full = (
+        nw.when(n == 10)
+        .then(nw.concat_str(text, nw.lit(" 00:00:00")))
+        .otherwise(nw.when(n == 16).then(nw.concat_str(text, nw.lit(":00"))).otherwise(text))
+    )
+    return full.str.replace_all("T", " ", literal=True).str.to_datetime("%Y-%m-%d %H:%M:%S")
+
+
+def _amount_counts(return_prefix: str | None, late: nw.Expr) -> list[nw.Expr]:
+    """Returns, zero amounts and cancellations among the lines that are not ``late``."""
+    counts = [
+        ((nw.col("amount") < 0) & ~late).cast(nw.Int64).sum().alias("negative"),
+        ((nw.col("amount") == 0) & ~late).cast(nw.Int64).sum().alias("zero"),
+    ]
+    if return_prefix is None:
+        return counts
+    cancel = nw.col("order_id").str.starts_with(return_prefix).fill_null(False) & ~late
+    return [
+        *counts,
+        cancel.cast(nw.Int64).sum().alias("cancel"),
+        (cancel & (nw.col("amount") > 0)).cast(nw.Int64).sum().alias("cancel positive"),
+    ]
+
+
+def _one_row(frame: nw.LazyFrame) -> dict[str, int]:
+    row = frame.collect().to_pandas()
+    return {str(c): int(0 if pd.isna(row[c].iloc[0]) else row[c].iloc[0]) for c in row.columns}
+
+
+def _count_rows(frame: nw.LazyFrame) -> int:
+    return _one_row(frame.select(nw.len().alias("n")))["n"]
+
+
+def _distinct_rows(frame: nw.LazyFrame) -> int:
+    return _count_rows(frame.unique())
+
+
+def distinct_per_customer(lines: Any, column: str, *, name: str | None = None) -> Any:
+    """Distinct values of ``column`` per customer as a lazy frame, on any engine.
+
+    Dask's group-by has no ``nunique`` aggregation (dask-expr), so the distinct count is
+    a two-level group-by: by customer and value, then by customer. Returns the native
+    lazy frame ``customer_id, <name>`` (default name ``n_<column>``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> tx = pd.DataFrame({"customer_id": ["a", "a", "b"], "day": [1, 1, 2]})
+    >>> distinct_per_customer(tx, "day").sort_values("customer_id")["n_day"].tolist()
+    [1, 1]
+    """
+    frame = nw.from_native(lines)
+    out = (
+        frame.group_by("customer_id", column)
+        .agg(nw.len().alias("_lines"))
+        .group_by("customer_id")
+        .agg(nw.len().alias(name or f"n_{column}"))
+    )
+    return out.to_native()
+
+
+def collect_all(*frames: Any) -> list[pd.DataFrame]:
+    """Small lazy results (one row per customer) as pandas frames, computed together.
+
+    Dask frames are computed in ONE ``dask.compute`` call: joining two shuffled group-by
+    results inside dask-expr can raise, so join the small pandas results instead.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> [len(f) for f in collect_all(pd.DataFrame({"x": [1]}))]
+    [1]
+    """
+    natives = [nw.from_native(f) for f in frames]
+    dask_at = [i for i, f in enumerate(natives) if f.implementation is nw.Implementation.DASK]
+    out: list[pd.DataFrame | None] = [None] * len(frames)
+    if dask_at:
+        import dask
+
+        computed = dask.compute(*(frames[i] for i in dask_at))
+        for i, result in zip(dask_at, computed, strict=True):
+            out[i] = result
+    for i, frame in enumerate(natives):
+        if out[i] is None:
+            lazy = frame.lazy() if isinstance(frame, nw.DataFrame) else frame
+            out[i] = lazy.collect().to_pandas()
+    return [o.reset_index(drop=True) for o in out]  # type: ignore[union-attr]

@@ -1,0 +1,392 @@
+"""Engines: the same ledger and RFV table on polars, DuckDB, Dask (LocalCluster) and Spark.
+
+The Dask tests start a real ``distributed.LocalCluster`` (2 workers, loopback) and the
+Spark tests a local ``SparkSession`` (``local[2]``); both are marked slow and stopped in
+teardown. Spark is skipped, with the reason printed, only when Java is missing.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from rfvkit import engines
+from rfvkit.config import load_config
+from rfvkit.errors import BadParameterError, RfvkitError
+from rfvkit.io import load_crm, read_transactions
+from rfvkit.rfv import rfv_table
+
+ROOT = Path(__file__).resolve().parents[1]
+CI = ROOT / "params" / "ci.yaml"
+AS_OF = "2025-06-30"
+
+
+# ----------------------------------------------------------------------------- fixtures
+
+
+@pytest.fixture(scope="module")
+def dask_cluster():
+    pytest.importorskip("distributed")
+    from distributed import Client, LocalCluster
+
+    cluster = LocalCluster(
+        n_workers=2, threads_per_worker=1, dashboard_address=None, host="127.0.0.1"
+    )
+    client = Client(cluster)
+    yield {"address": cluster.scheduler_address}
+    for session in engines._SESSIONS.values():  # clients load_crm opened on this cluster
+        session.close()
+    engines._SESSIONS.clear()
+    client.close()
+    cluster.close()
+
+
+@pytest.fixture(scope="module")
+def spark_cluster():
+    pytest.importorskip("pyspark")
+    if shutil.which("java") is None:
+        reason = "Java is missing (apt-get install -y openjdk-17-jre-headless); Spark skipped"
+        print(reason)
+        pytest.skip(reason)
+    from pyspark.sql import SparkSession
+
+    conf = {
+        "spark.ui.enabled": "false",
+        "spark.driver.host": "127.0.0.1",
+        "spark.driver.bindAddress": "127.0.0.1",
+        "spark.sql.shuffle.partitions": "4",
+        "spark.sql.session.timeZone": "UTC",
+    }
+    builder = SparkSession.builder.master("local[2]").appName("rfvkit-tests")
+    for key, value in conf.items():
+        builder = builder.config(key, value)
+    spark = builder.getOrCreate()
+    yield {"master": "local[2]", "conf": conf}
+    spark.stop()
+
+
+def _cluster(request, engine: str):
+    if engine == "dask":
+        return request.getfixturevalue("dask_cluster")
+    if engine == "spark":
+        return request.getfixturevalue("spark_cluster")
+    return None
+
+
+ENGINE_PARAMS = [
+    "polars",
+    "duckdb",
+    pytest.param("dask", marks=pytest.mark.slow),
+    pytest.param("spark", marks=pytest.mark.slow),
+]
+
+
+@pytest.fixture(scope="module")
+def big(tmp_path_factory) -> tuple[Path, pd.DataFrame]:
+    """~1M generated lines with dirty rows, as 4 parquet parts, and the same lines in pandas."""
+    rng = np.random.default_rng(7)
+    n, n_customers = 1_000_000, 60_000
+    n_orders = 400_000
+    order = np.sort(rng.integers(0, n_orders, n))
+    order_customer = rng.integers(0, n_customers, n_orders)
+    start = np.datetime64("2023-01-01T00:00:00", "s")
+    order_time = start + rng.integers(0, 900 * 86400, n_orders).astype("timedelta64[s]")
+    amount = np.round(rng.lognormal(3, 1, n), 2)
+    kind = rng.random(n)
+    amount[kind < 0.03] *= -1
+    amount[(kind >= 0.03) & (kind < 0.035)] = 0.0
+    customer = np.array([f"C{i:06d}" for i in range(n_customers)], dtype=object)[
+        order_customer[order]
+    ]
+    frame = pd.DataFrame(
+        {
+            "customer_id": customer,
+            "order_id": np.array([f"O{i:07d}" for i in range(n_orders)], dtype=object)[order],
+            "order_date": order_time[order].astype("datetime64[us]"),
+            "amount": amount,
+        }
+    )
+    frame.loc[rng.choice(n, 500, replace=False), "customer_id"] = None
+    frame.loc[rng.choice(n, 300, replace=False), "order_date"] = pd.NaT
+    frame.loc[rng.choice(n, 200, replace=False), "amount"] = np.nan
+    frame = pd.concat([frame, frame.iloc[:1000]], ignore_index=True)  # exact duplicates
+    frame = frame.astype({"customer_id": "string", "order_id": "string"})
+    folder = tmp_path_factory.mktemp("big")
+    for i, part in enumerate(np.array_split(np.arange(len(frame)), 4)):
+        frame.iloc[part].to_parquet(folder / f"part-{i}.parquet", index=False)
+    return folder, frame
+
+
+def _ledger(quality) -> pd.DataFrame:
+    rules = quality.frame
+    rules = rules[rules["table"] == "transactions"]
+    return rules[["rule", "rows", "action"]].reset_index(drop=True)
+
+
+def _same_rfv(got: pd.DataFrame, want: pd.DataFrame) -> None:
+    assert got.attrs["as_of"] == want.attrs["as_of"]
+    pd.testing.assert_frame_equal(got, want, check_exact=False, rtol=1e-9)
+
+
+# ----------------------------------------------------------------------------- equality
+
+
+@pytest.mark.parametrize("engine", ENGINE_PARAMS)
+def test_ci_data_same_ledger_and_rfv_as_pandas(request, engine):
+    cluster = _cluster(request, engine)
+    want = load_crm(CI)
+    got = load_crm(CI, engine=engine, cluster=cluster)
+    assert got.quality.counts() == want.quality.counts()
+    pd.testing.assert_frame_equal(_ledger(got.quality), _ledger(want.quality))
+    assert not isinstance(got.transactions, pd.DataFrame)  # never order lines in pandas
+    _same_rfv(
+        rfv_table(got.transactions, as_of=got.config.as_of),
+        rfv_table(want.transactions, as_of=want.config.as_of),
+    )
+
+
+@pytest.mark.parametrize("engine", ENGINE_PARAMS)
+def test_generated_million_lines_same_as_pandas(request, engine, big):
+    folder, frame = big
+    cluster = _cluster(request, engine)
+    want_tx, want_q = read_transactions(frame, as_of=AS_OF)
+    got_tx, got_q = engines.load_transactions(
+        str(folder / "*.parquet"), engine=engine, cluster=cluster, as_of=AS_OF
+    )
+    assert got_q.counts() == want_q.counts()
+    pd.testing.assert_frame_equal(_ledger(got_q), _ledger(want_q))
+    _same_rfv(rfv_table(got_tx, as_of=AS_OF), rfv_table(want_tx, as_of=AS_OF))
+
+
+def test_clv_summary_on_engines_not_on_this_branch():
+    pytest.importorskip("rfvkit.clv", reason="rfvkit.clv (clv_summary) is not on this branch")
+
+
+# ----------------------------------------------------------------------------- dask-expr pitfalls
+
+
+@pytest.mark.slow
+def test_dask_distinct_count_without_nunique(dask_cluster):
+    """Pitfall 1: dask's groupby.agg has no nunique; distinct_per_customer is two group-bys."""
+    import dask.dataframe as dd
+
+    engines.connect("dask", dask_cluster)
+    rng = np.random.default_rng(3)
+    lines = pd.DataFrame(
+        {
+            "customer_id": rng.choice([f"c{i}" for i in range(300)], 20_000),
+            "day": rng.integers(0, 50, 20_000),
+        }
+    )
+    lazy = dd.from_pandas(lines, npartitions=7)  # a customer's days span partitions
+    with pytest.raises((ValueError, TypeError, NotImplementedError, AttributeError)):
+        lazy.groupby("customer_id").agg({"day": "nunique"}).compute()
+    got = engines.collect_all(engines.distinct_per_customer(lazy, "day"))[0]
+    want = lines.groupby("customer_id")["day"].nunique()
+    got = got.set_index("customer_id")["n_day"].sort_index()
+    assert got.to_dict() == want.to_dict()
+
+
+@pytest.mark.slow
+def test_dask_two_shuffled_groupbys_joined_small(dask_cluster):
+    """Pitfall 2: join two shuffled group-by results in pandas after one dask.compute."""
+    import dask.dataframe as dd
+
+    engines.connect("dask", dask_cluster)
+    rng = np.random.default_rng(4)
+    lines = pd.DataFrame(
+        {
+            "customer_id": rng.choice([f"c{i}" for i in range(500)], 30_000),
+            "order_id": rng.integers(0, 5_000, 30_000).astype(str),
+            "amount": rng.random(30_000),
+        }
+    )
+    lazy = dd.from_pandas(lines, npartitions=6)
+    spent = lazy.groupby("customer_id").agg({"amount": "sum"}, split_out=2).reset_index()
+    orders = engines.distinct_per_customer(lazy, "order_id")
+    spent_pd, orders_pd = engines.collect_all(spent, orders)
+    joined = spent_pd.merge(orders_pd, on="customer_id").set_index("customer_id").sort_index()
+    want = lines.groupby("customer_id").agg(
+        amount=("amount", "sum"), n_order_id=("order_id", "nunique")
+    )
+    pd.testing.assert_frame_equal(
+        joined, want, check_exact=False, check_dtype=False, check_index_type=False
+    )
+
+
+@pytest.mark.slow
+def test_rfv_table_on_dask_orders_spanning_partitions(dask_cluster):
+    """rfv_table counts distinct orders by a two-level group-by, never nunique."""
+    import dask.dataframe as dd
+
+    engines.connect("dask", dask_cluster)
+    tx = pd.DataFrame(
+        {
+            "customer_id": ["a", "a", "a", "b", "b", "a"],
+            "order_id": ["o1", "o1", "o2", "o3", "o3", "o1"],
+            "order_date": pd.to_datetime(["2024-01-01"] * 3 + ["2024-01-02"] * 3),
+            "amount": [1.0, 2.0, 3.0, 4.0, -1.0, 5.0],
+        }
+    )
+    got = rfv_table(dd.from_pandas(tx, npartitions=3), as_of="2024-01-10")
+    _same_rfv(got, rfv_table(tx, as_of="2024-01-10"))
+    assert got["frequency"].to_dict() == {"a": 2, "b": 1}
+
+
+# ----------------------------------------------------------------------------- bad input
+
+
+def test_engine_not_installed_names_the_extra(monkeypatch):
+    monkeypatch.setitem(sys.modules, "dask.dataframe", None)
+    with pytest.raises(BadParameterError, match=r'pip install "rfvkit\[dask\]"'):
+        engines.check_engine("dask")
+
+
+def test_unknown_engine_in_params():
+    with pytest.raises(BadParameterError, match="engine"):
+        load_config(CI, engine="dusk")
+    with pytest.raises(BadParameterError, match="cluster"):
+        load_config(CI, engine="dask", cluster={"adress": "tcp://x:1"})
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_cluster_address_refusing_fails_fast():
+    pytest.importorskip("distributed")
+    start = time.perf_counter()
+    with pytest.raises(engines.ClusterUnreachableError, match="did not answer within 1 s"):
+        engines.connect("dask", {"address": f"tcp://127.0.0.1:{_free_port()}", "timeout": 1})
+    assert time.perf_counter() - start < 5
+
+
+def test_cluster_address_silent_fails_within_timeout():
+    """A port that accepts connections but never speaks: an error after ~timeout, no hang."""
+    pytest.importorskip("distributed")
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)  # the kernel completes the handshake; nobody ever answers
+        address = f"tcp://127.0.0.1:{silent.getsockname()[1]}"
+        start = time.perf_counter()
+        with pytest.raises(engines.ClusterUnreachableError, match="did not answer within 2 s"):
+            engines.connect("dask", {"address": address, "timeout": 2})
+        assert time.perf_counter() - start < 15
+
+
+def test_glob_matching_no_file(tmp_path):
+    with pytest.raises(RfvkitError, match="no file matches"):
+        engines.load_transactions(str(tmp_path / "*.parquet"), engine="duckdb")
+
+
+def test_csv_text_amounts_need_the_pandas_loader(tmp_path):
+    pd.DataFrame({"customer_id": ["a"], "order_date": ["2024-01-02"], "amount": ["£1.50"]}).to_csv(
+        tmp_path / "tx.csv", index=False
+    )
+    with pytest.raises(RfvkitError, match="plain numbers"):
+        engines.load_transactions(str(tmp_path / "*.csv"), engine="polars")
+
+
+def test_engine_and_cluster_params_round_trip():
+    cfg = load_config(CI, engine="dask", cluster={"address": "tcp://s:8786", "timeout": 5})
+    assert (cfg.engine, cfg.cluster) == ("dask", {"address": "tcp://s:8786", "timeout": 5})
+    assert load_config(cfg.to_mapping()).cluster == cfg.cluster
+    assert load_config(CI).engine == "pandas"
+
+
+def test_dayfirst_needs_the_pandas_loader(tmp_path):
+    pd.DataFrame({"customer_id": ["a"], "order_date": ["02/01/2024"], "amount": [1.0]}).to_csv(
+        tmp_path / "tx.csv", index=False
+    )
+    with pytest.raises(BadParameterError, match="date_format"):
+        engines.load_transactions(str(tmp_path / "*.csv"), engine="duckdb", dayfirst=True)
+    tx, q = engines.load_transactions(
+        str(tmp_path / "*.csv"), engine="duckdb", date_format="%d/%m/%Y"
+    )
+    assert rfv_table(tx, as_of="2024-01-10")["recency_days"].tolist() == [8]
+
+
+@pytest.mark.parametrize("engine", ["polars", "duckdb"])
+def test_analyse_on_an_engine_gives_the_same_segments(engine):
+    from rfvkit.pipeline import analyse
+
+    got = analyse(load_config(CI, engine=engine))
+    want = analyse(CI)
+    pd.testing.assert_frame_equal(got.summary, want.summary)
+    assert got.segmented["segment"].equals(want.segmented["segment"])
+
+
+def test_spark_master_that_does_not_answer_fails_fast():
+    pytest.importorskip("pyspark")
+    start = time.perf_counter()
+    with pytest.raises(engines.ClusterUnreachableError, match="did not answer within 1 s"):
+        engines.connect("spark", {"master": f"spark://127.0.0.1:{_free_port()}", "timeout": 1})
+    assert time.perf_counter() - start < 5
+
+
+@pytest.mark.parametrize("engine", ["polars", "duckdb"])
+def test_cancellations_and_line_ids_same_ledger_as_pandas(engine, tmp_path):
+    raw = pd.DataFrame(
+        {
+            "Invoice": ["1", "C2", "C3", "4", "4", "5", " "],
+            "Customer": ["a", "a", "b", "b", "b", None, "c"],
+            "When": [
+                "2024-01-02",
+                "2024-01-03",
+                "2024-01-04 10:00",
+                "2024-01-05",
+                "2024-01-05",
+                "2024-01-06",
+                "2024-01-07T08:30:00",
+            ],
+            "Qty": ["2", "-1", "1", "3", "3", "1", "1"],
+            "Price": ["1.5", "1.5", "2", "1", "1", "1", "0"],
+            "line_id": ["l1", "l2", "l3", "l4", "l4", "l6", "l7"],
+        }
+    )
+    raw.to_csv(tmp_path / "tx.csv", index=False)
+    columns = {
+        "Invoice": "order_id",
+        "Customer": "customer_id",
+        "When": "order_date",
+        "Qty": "quantity",
+        "Price": "unit_price",
+    }
+    want_tx, want_q = read_transactions(
+        tmp_path / "tx.csv", columns=columns, return_prefix="C", as_of="2024-01-06"
+    )
+    got_tx, got_q = engines.load_transactions(
+        str(tmp_path / "*.csv"),
+        engine=engine,
+        columns=columns,
+        return_prefix="C",
+        as_of="2024-01-06",
+    )
+    assert got_q.counts() == want_q.counts()
+    pd.testing.assert_frame_equal(_ledger(got_q), _ledger(want_q))
+    _same_rfv(rfv_table(got_tx, as_of="2024-01-06"), rfv_table(want_tx, as_of="2024-01-06"))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("engine", ["duckdb"])  # polars: same path, and picklable (run by hand)
+def test_report_runs_on_an_engine(tmp_path, engine):
+    """`rfvkit report -p engine=...`: notebooks, manifest and index from lazy order lines."""
+    from rfvkit.report.runner import run_report
+
+    result = run_report(
+        CI, name="ci", reports_dir=tmp_path, jobs=1, log=lambda line: None, engine=engine
+    )
+    assert result.ok, result.failure
+    want = load_crm(CI).quality.counts()
+    assert result.manifest["rows"] == want
+    assert result.manifest["parameters"]["engine"] == engine
+    assert sum(result.manifest["segments"].values()) == result.manifest["customers_scored"]
