@@ -13,7 +13,7 @@ import warnings
 import numpy as np
 from scipy.optimize import minimize
 
-from rfvkit.errors import RfvkitError
+from rfvkit.errors import NotApplicableError, RfvkitError
 
 __all__ = ["FitError", "MIN_CUSTOMERS"]
 
@@ -23,6 +23,10 @@ MIN_CUSTOMERS = 20
 
 class FitError(RfvkitError):
     """A model could not be fitted: too little data, or the optimiser did not converge."""
+
+
+class NotEnoughDataError(FitError, NotApplicableError):
+    """Too few customers (or no repeat purchases) to fit the model at all."""
 
 
 #: Log-parameters may move this far from their start (a factor of e^12, about 160,000).

@@ -25,7 +25,14 @@ import pandas as pd
 from scipy.differentiate import jacobian
 from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
 
-from rfvkit._mle import MIN_CUSTOMERS, FitError, _inverse_diag, _maximise, _weighted_sums
+from rfvkit._mle import (
+    MIN_CUSTOMERS,
+    FitError,
+    NotEnoughDataError,
+    _inverse_diag,
+    _maximise,
+    _weighted_sums,
+)
 from rfvkit.errors import BadParameterError, BadValuesError, require_columns
 
 __all__ = ["BetaGeo", "FitError", "MIN_CUSTOMERS"]
@@ -171,12 +178,12 @@ class BetaGeo:
         data = _Data.from_summary(summary, "summary")
         n = int(data.w.sum())
         if n < MIN_CUSTOMERS:
-            raise FitError(
+            raise NotEnoughDataError(
                 f"summary: {n} customers; BG/NBD needs at least {MIN_CUSTOMERS} to estimate "
                 "four parameters. Use a longer period or more customers."
             )
         if not (data.x > 0).any():
-            raise FitError(
+            raise NotEnoughDataError(
                 f"summary: none of the {n:,} customers made a repeat purchase (frequency 0), "
                 "so purchase rates and drop-out cannot be told apart. Use a longer period."
             )

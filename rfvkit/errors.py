@@ -96,3 +96,11 @@ def require_columns(frame: object, columns: Sequence[str], *, table: str, hint: 
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise MissingColumnsError(missing, list(frame.columns), table=table, hint=hint)
+
+
+class NotApplicableError(RfvkitError):
+    """A chapter cannot be shown on this data (too few customers, no repeat purchases...).
+
+    Raised inside a notebook, it does not fail a report: ``rfvkit report`` publishes the
+    chapter's page with this sentence in place of the analysis.
+    """

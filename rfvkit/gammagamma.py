@@ -32,7 +32,7 @@ from scipy.differentiate import jacobian
 from scipy.special import digamma, gammaln
 from scipy.stats import pearsonr
 
-from rfvkit._mle import MIN_CUSTOMERS, FitError, _inverse_diag, _maximise
+from rfvkit._mle import MIN_CUSTOMERS, NotEnoughDataError, _inverse_diag, _maximise
 from rfvkit.errors import BadParameterError, require_columns
 
 __all__ = ["GammaGamma"]
@@ -151,7 +151,7 @@ class GammaGamma:
         x, m = x[positive], m[positive]
         n = len(x)
         if n < MIN_CUSTOMERS:
-            raise FitError(
+            raise NotEnoughDataError(
                 f"summary: {n} repeat customers with positive spend; Gamma-Gamma needs at least "
                 f"{MIN_CUSTOMERS}. Use a longer period or more customers."
             )

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import pickle
+import warnings
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -161,7 +162,13 @@ def analyse(
         rfv, bins=cfg.bins, method=cfg.method, rules=cfg.rules, thresholds=cfg.thresholds
     )
     segmented, summary = seg.segmented, seg.summary
-    if cfg.predict:  # p_alive, expected purchases and CLV per customer (chapter 06)
+    if cfg.predict and not isinstance(crm.transactions, pd.DataFrame):
+        warnings.warn(
+            f"predict: skipped on engine {cfg.engine} (the CLV models read pandas order lines); "
+            "run with engine: pandas for p_alive and CLV.",
+            stacklevel=2,
+        )
+    elif cfg.predict:  # p_alive, expected purchases and CLV per customer (chapter 06)
         from rfvkit.predict import add_predictions, with_median_clv
 
         segmented = add_predictions(

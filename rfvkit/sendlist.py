@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from rfvkit.errors import BadParameterError, MissingColumnsError
+from rfvkit.errors import BadParameterError, MissingColumnsError, NotApplicableError
 from rfvkit.optouts import (
     CONTAINS_KEYWORD,
     KEYWORD,
@@ -431,7 +431,12 @@ def plan_from_config(analysis: Any, **overrides: Any) -> SendPlan | None:
         quiet_hours=list(cfg.quiet_hours),
         reconsent_overrides_optout=cfg.reconsent_overrides_optout,
     )
-    return build_send_list(analysis.segmented, crm, **{**options, **overrides})
+    try:
+        return build_send_list(analysis.segmented, crm, **{**options, **overrides})
+    except MissingColumnsError as exc:  # the data cannot fill the message: say so, send nothing
+        if not str(exc).startswith("message template"):
+            raise
+        raise NotApplicableError(f"no send list: {exc}") from None
 
 
 def write_send_lists(plan: SendPlan | None, output_dir: str | Path, **options: Any) -> list[Path]:

@@ -124,9 +124,21 @@ def big(tmp_path_factory) -> tuple[Path, pd.DataFrame]:
     return folder, frame
 
 
+#: Ledger rules only the pandas loader writes so far (issue 8's checks came after the engine
+#: loader): how the file was read, net-negative customers, and the cross-table checks.
+PANDAS_ONLY = (
+    "read as ",
+    "customer net negative",
+    "transaction customers found in customers",
+    "transaction customer not in customers",
+    "customer_id matches a customer only after",
+    "cross-table checks not run on engine",
+)
+
+
 def _ledger(quality) -> pd.DataFrame:
     rules = quality.frame
-    rules = rules[rules["table"] == "transactions"]
+    rules = rules[(rules["table"] == "transactions") & ~rules["rule"].str.startswith(PANDAS_ONLY)]
     return rules[["rule", "rows", "action"]].reset_index(drop=True)
 
 
@@ -319,8 +331,8 @@ def test_dayfirst_needs_the_pandas_loader(tmp_path):
 def test_analyse_on_an_engine_gives_the_same_segments(engine):
     from rfvkit.pipeline import analyse
 
-    got = analyse(load_config(CI, engine=engine))
-    want = analyse(CI)
+    got = analyse(load_config(CI, engine=engine, predict=False))
+    want = analyse(CI, predict=False)  # CLV reads pandas order lines: compared in test_clv
     pd.testing.assert_frame_equal(got.summary, want.summary)
     assert got.segmented["segment"].equals(want.segmented["segment"])
 
@@ -382,8 +394,19 @@ def test_report_runs_on_an_engine(tmp_path, engine):
     """`rfvkit report -p engine=...`: notebooks, manifest and index from lazy order lines."""
     from rfvkit.report.runner import run_report
 
+    # chapters 01-02 run on an engine today; 03-06 still read pandas order lines (issue 13)
+    chapters = tmp_path / "notebooks"
+    chapters.mkdir()
+    for name in ("01_explore_rfv.ipynb", "02_segments.ipynb"):
+        shutil.copy(ROOT / "notebooks" / name, chapters / name)
     result = run_report(
-        CI, name="ci", reports_dir=tmp_path, jobs=1, log=lambda line: None, engine=engine
+        CI,
+        name="ci",
+        reports_dir=tmp_path,
+        notebooks_dir=chapters,
+        jobs=1,
+        log=lambda line: None,
+        engine=engine,
     )
     assert result.ok, result.failure
     want = load_crm(CI).quality.counts()

@@ -120,9 +120,11 @@ def top_categories(spend: pd.DataFrame, *, attribute: str = "category", top: int
     >>> [t.name for t in top_categories(sp).data]
     ['Home', 'Pantry']
     """
+    fig = _base(f"Share of spend by {attribute} (top {top} per segment)")
+    if spend.empty and len(spend.columns) == 0:  # no persona could be built (tiny data)
+        return _no_data(fig, "no segment is large enough to describe its spend")
     require_columns(spend, ["segment", "attribute", "value", "spend_share"], table="spend")
     rows = spend[(spend["attribute"] == attribute) & (spend["value"] != "Other")]
-    fig = _base(f"Share of spend by {attribute} (top {top} per segment)")
     if rows.empty:
         return _no_data(fig, f"no {attribute} column in the transactions")
     rows = rows.sort_values("spend_share", ascending=False).groupby("segment", sort=False).head(top)

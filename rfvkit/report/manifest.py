@@ -136,7 +136,7 @@ def index_html(cfg: Config, analysis: Analysis, manifest: dict, pages: list[dict
     keep = ("segment", "customers", "share", "revenue", "revenue_share", "action")
     summary = summary[[c for c in keep if c in summary]]
     timed = [
-        {**page, "seconds": run["seconds"]}
+        {**page, "seconds": run["seconds"], "note": run.get("reason")}
         for page, run in zip(pages, manifest["notebooks"], strict=True)
     ]
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True)

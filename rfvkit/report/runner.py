@@ -132,7 +132,7 @@ def run_report(
         tick = time.perf_counter()
         runs = _run_all(notebooks, work, run_params, nav, jobs, show_cells, log)
         steps["notebooks"] = round(time.perf_counter() - tick, 2)
-        failed = next((run for run in runs if run["status"] != "ok"), None)
+        failed = next((run for run in runs if run["status"] == "failed"), None)
         if failed is not None:
             failed_dir = _keep_failed(
                 work / failed["notebook"], reports_dir, name, failed["failure"], nav
@@ -163,6 +163,29 @@ def run_report(
     log(f"done in {time.perf_counter() - t0:.1f} s")
     return ReportResult(
         name=name, ok=True, folder=target, index_html=target / "index.html", manifest=manifest
+    )
+
+
+#: Exceptions that mean "this chapter cannot be shown on this data", not "the run failed".
+NOT_APPLICABLE = ("NotApplicableError", "NotEnoughDataError")
+
+
+def _not_applicable_page(notebook: Path, out: Path, reason: str, nav: dict) -> None:
+    """A chapter page that says in one sentence why the chapter is not shown."""
+    import html
+
+    links = "".join(
+        f' <a href="{html.escape(p["href"])}">{html.escape(p["title"])}</a>' for p in nav["pages"]
+    )
+    out.write_text(
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+        f"<title>{html.escape(_title(notebook))}</title></head>"
+        "<body style='font-family: system-ui, sans-serif; max-width: 900px; margin: 2em auto'>"
+        f"<nav><a href='index.html'>&larr; Report index</a>{links}</nav>"
+        f"<h1>{html.escape(_title(notebook))}</h1>"
+        f"<p>This chapter cannot be shown on this data: {html.escape(reason)}</p>"
+        "</body></html>",
+        encoding="utf-8",
     )
 
 
@@ -214,7 +237,11 @@ def _run_all(notebooks, work, run_params, nav, jobs, show_cells, log) -> list[di
 
     def record(notebook: Path, result: dict) -> None:
         results[notebook] = result
-        status = "ok" if result["status"] == "ok" else f"FAILED: {result['failure']}"
+        status = {
+            "ok": "ok",
+            "failed": f"FAILED: {result.get('failure')}",
+            "not applicable": f"not shown: {result.get('reason')}",
+        }[result["status"]]
         seconds = f" ({result['seconds']:.1f} s)" if result["status"] == "ok" else ""
         log(f"[{len(results)}/{len(notebooks)}] {notebook.stem} {status}{seconds}")
 
@@ -253,6 +280,17 @@ def _run_one(notebook: Path, work: Path, run_params: dict, nav: dict, show_cells
             kernel_manager_class=_ipc_kernel_manager(),
         )
     except Exception as exc:  # papermill raises PapermillExecutionError, kernels can die
+        if getattr(exc, "ename", "") in NOT_APPLICABLE:  # the data cannot support this chapter
+            reason = " ".join(str(getattr(exc, "evalue", exc)).split())
+            _not_applicable_page(notebook, work / f"{notebook.stem}.html", reason, nav)
+            executed.unlink(missing_ok=True)
+            return {
+                "notebook": notebook.name,
+                "status": "not applicable",
+                "reason": reason,
+                "seconds": round(time.perf_counter() - tick, 2),
+                "html": f"{notebook.stem}.html",
+            }
         return {
             "notebook": notebook.name,
             "status": "failed",
