@@ -255,8 +255,18 @@ def split_offsets(raw: pd.Series) -> tuple[pd.Series, list[str]]:
     if pd.api.types.is_datetime64_any_dtype(raw.dtype) or pd.api.types.is_numeric_dtype(raw.dtype):
         return raw, []
     text = raw.astype("str").str.strip()
-    has = text.str.match(_DATE_TIME) & text.str.contains(_OFFSET) & raw.notna()
-    has = has.fillna(False).astype(bool)
+    # An offset ends the text, after at least "YYYY-MM-DD HH:MM" (16 characters): only text
+    # ending in Z or with a + or - past that point can hold one. Literal tests on every row,
+    # the regular expressions only on those candidates (most exports have none).
+    tail = text.str.slice(16)
+    maybe = text.str.endswith("Z") | tail.str.contains("+", regex=False)
+    maybe = (maybe | tail.str.contains("-", regex=False)).fillna(False).astype(bool)
+    if not maybe.any():
+        return raw, []
+    cand = text[maybe]
+    found = cand.str.match(_DATE_TIME) & cand.str.contains(_OFFSET) & raw[maybe].notna()
+    has = pd.Series(False, index=raw.index)
+    has[maybe] = found.fillna(False).astype(bool).to_numpy()
     if not has.any():
         return raw, []
     offsets = text[has].str.extract(f"({_OFFSET.pattern})")[0]
