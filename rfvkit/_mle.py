@@ -11,6 +11,7 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
+import pandas as pd
 from scipy.optimize import minimize
 
 from rfvkit.errors import NotApplicableError, RfvkitError
@@ -112,3 +113,20 @@ def _inverse_diag(h: np.ndarray) -> np.ndarray:
     except np.linalg.LinAlgError:
         return np.full(len(h), np.nan)
     return np.sqrt(np.where(diag > 0, diag, np.nan))
+
+
+def parameter_table(params: dict, errors: dict, names: tuple[str, ...]) -> pd.DataFrame:
+    """Estimates with standard errors and 95% Wald intervals (normal quantile from scipy)."""
+    from scipy.stats import norm
+
+    z = float(norm.ppf(0.975))
+    frame = pd.DataFrame(
+        {
+            "parameter": list(names),
+            "estimate": [params[k] for k in names],
+            "standard_error": [errors[k] for k in names],
+        }
+    )
+    frame["lower_95"] = frame["estimate"] - z * frame["standard_error"]
+    frame["upper_95"] = frame["estimate"] + z * frame["standard_error"]
+    return frame

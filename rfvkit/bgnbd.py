@@ -32,6 +32,7 @@ from rfvkit._mle import (
     _inverse_diag,
     _maximise,
     _weighted_sums,
+    parameter_table,
 )
 from rfvkit.errors import BadParameterError, BadValuesError, require_columns
 
@@ -236,16 +237,7 @@ class BetaGeo:
     def summary_table(self) -> pd.DataFrame:
         """Parameters with standard errors and 95% Wald intervals, one row each."""
         self._check_fitted()
-        frame = pd.DataFrame(
-            {
-                "parameter": list(_NAMES),
-                "estimate": [self.params_[k] for k in _NAMES],
-                "standard_error": [self.standard_errors_[k] for k in _NAMES],
-            }
-        )
-        frame["lower_95"] = frame["estimate"] - 1.96 * frame["standard_error"]
-        frame["upper_95"] = frame["estimate"] + 1.96 * frame["standard_error"]
-        return frame
+        return parameter_table(self.params_, self.standard_errors_, _NAMES)
 
     # ------------------------------------------------------------------ predictions
     def _check_fitted(self) -> None:

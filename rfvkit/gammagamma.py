@@ -32,7 +32,7 @@ from scipy.differentiate import jacobian
 from scipy.special import digamma, gammaln
 from scipy.stats import pearsonr
 
-from rfvkit._mle import MIN_CUSTOMERS, NotEnoughDataError, _inverse_diag, _maximise
+from rfvkit._mle import MIN_CUSTOMERS, NotEnoughDataError, _inverse_diag, _maximise, parameter_table
 from rfvkit.errors import BadParameterError, require_columns
 
 __all__ = ["GammaGamma"]
@@ -198,16 +198,7 @@ class GammaGamma:
     def summary_table(self) -> pd.DataFrame:
         """Parameters with standard errors and 95% Wald intervals, one row each."""
         self._check_fitted()
-        frame = pd.DataFrame(
-            {
-                "parameter": list(_NAMES),
-                "estimate": [self.params_[k] for k in _NAMES],
-                "standard_error": [self.standard_errors_[k] for k in _NAMES],
-            }
-        )
-        frame["lower_95"] = frame["estimate"] - 1.96 * frame["standard_error"]
-        frame["upper_95"] = frame["estimate"] + 1.96 * frame["standard_error"]
-        return frame
+        return parameter_table(self.params_, self.standard_errors_, _NAMES)
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "params_"):
