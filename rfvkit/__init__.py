@@ -66,7 +66,6 @@ _EXPORTS = {
     "holdout_comparison": "rfvkit.predict",
     "tracking": "rfvkit.predict",
     "with_median_clv": "rfvkit.predict",
-    "require_p_alive": "rfvkit.predict",
     # campaign results, regroup, segment history
     "measure_campaign": "rfvkit.campaigns",
     "CampaignResults": "rfvkit.campaigns",

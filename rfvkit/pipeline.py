@@ -21,6 +21,7 @@ import pandas as pd
 
 from rfvkit.config import Config, load_config
 from rfvkit.csvsafe import write_csv
+from rfvkit.errors import BadParameterError
 from rfvkit.io import CRM, load_crm
 from rfvkit.rfv import rfv_table
 from rfvkit.rules import RuleSet, load_rules
@@ -47,6 +48,7 @@ def segment_customers(
     method: str = "rank",
     rules: RuleSet | str | Path = "default",
     thresholds: dict[str, list[float]] | None = None,
+    predictions: pd.DataFrame | None = None,
 ) -> Segmentation:
     """Score an RFV table, name each customer's segment and summarise the segments.
 
@@ -58,6 +60,10 @@ def segment_customers(
         Passed to :func:`rfvkit.scoring.score`.
     rules : RuleSet, built-in name or YAML path
         The rule set, rescaled to ``bins`` (see :func:`rfvkit.rules.load_rules`).
+    predictions : DataFrame, optional
+        Per-customer columns joined on the index before segmenting, e.g. the output of
+        :func:`rfvkit.predict.add_predictions` (its ``attrs`` are kept). Needed when a rule
+        asks for ``p_alive``; ``summary`` then gains ``median_clv``.
 
     Returns
     -------
@@ -70,8 +76,17 @@ def segment_customers(
     """
     scored = score(rfv, bins=bins, method=method, thresholds=thresholds)
     ruleset = rules if isinstance(rules, RuleSet) else load_rules(rules, bins=bins)
+    if predictions is not None:
+        extra = predictions.drop(columns=[c for c in predictions if c in scored.columns])
+        scored = scored.join(extra, how="left")
+        scored.attrs = {**predictions.attrs, **scored.attrs}
     segmented = segment(scored, rules=ruleset)
-    return Segmentation(scored, segmented, segment_summary(segmented, rules=ruleset), ruleset)
+    summary = segment_summary(segmented, rules=ruleset)
+    if predictions is not None and "clv" in segmented.columns:
+        from rfvkit.predict import with_median_clv
+
+        summary = with_median_clv(summary, segmented)
+    return Segmentation(scored, segmented, summary, ruleset)
 
 
 @dataclass(frozen=True)
@@ -158,28 +173,40 @@ def analyse(
             return cached
     crm = load_crm(cfg)
     rfv = rfv_table(crm.transactions, as_of=cfg.as_of)
-    seg = segment_customers(
-        rfv, bins=cfg.bins, method=cfg.method, rules=cfg.rules, thresholds=cfg.thresholds
-    )
-    segmented, summary = seg.segmented, seg.summary
-    if cfg.predict and not isinstance(crm.transactions, pd.DataFrame):
+    ruleset = load_rules(cfg.rules, bins=cfg.bins)
+    predictions = None
+    if (cfg.predict or ruleset.uses_p_alive) and not isinstance(crm.transactions, pd.DataFrame):
+        if ruleset.uses_p_alive:
+            raise BadParameterError(
+                f"rules: rule set {ruleset.name!r} asks for p_alive, which the CLV models "
+                f"compute from pandas order lines, not on engine {cfg.engine}; use engine: "
+                "pandas, or a rule set without p_alive."
+            )
         warnings.warn(
             f"predict: skipped on engine {cfg.engine} (the CLV models read pandas order lines); "
             "run with engine: pandas for p_alive and CLV.",
             stacklevel=2,
         )
-    elif cfg.predict:  # p_alive, expected purchases and CLV per customer (chapter 06)
-        from rfvkit.predict import add_predictions, with_median_clv
+    elif cfg.predict or ruleset.uses_p_alive:  # p_alive, expected purchases, CLV (chapter 06)
+        from rfvkit.predict import add_predictions
 
-        segmented = add_predictions(
-            segmented,
+        predictions = add_predictions(
+            rfv[[]],
             crm.transactions,
             as_of=rfv.attrs["as_of"],
             horizon_days=cfg.horizon_days,
             discount_rate=cfg.discount_rate,
             errors="warn",
         )
-        summary = with_median_clv(summary, segmented)
+    seg = segment_customers(
+        rfv,
+        bins=cfg.bins,
+        method=cfg.method,
+        rules=ruleset,
+        thresholds=cfg.thresholds,
+        predictions=predictions,
+    )
+    segmented, summary = seg.segmented, seg.summary
     return Analysis(
         crm=crm,
         rfv=rfv,

@@ -38,7 +38,6 @@ __all__ = [
     "holdout_comparison",
     "tracking",
     "with_median_clv",
-    "require_p_alive",
     "PREDICTION_COLUMNS",
 ]
 
@@ -348,46 +347,4 @@ def with_median_clv(summary: pd.DataFrame, predicted: pd.DataFrame) -> pd.DataFr
     out = summary.copy()
     names = out["segment"] if "segment" in out.columns else out.index.to_series()
     out["median_clv"] = names.map(medians).to_numpy()
-    return out
-
-
-def require_p_alive(
-    predicted: pd.DataFrame,
-    conditions: dict[str, tuple[float | None, float | None]],
-    *,
-    otherwise: str,
-) -> pd.DataFrame:
-    """Keep customers in a segment only while their p_alive lies in a range.
-
-    The rule-set hook of issue 12 ("Lost" only when p_alive < 0.2): for each segment in
-    ``conditions`` (name -> (low, high), either end None for open, low inclusive, high
-    exclusive), customers outside the range move to ``otherwise``.
-
-    Examples
-    --------
-    >>> seg = pd.DataFrame({"segment": ["Lost", "Lost"], "p_alive": [0.1, 0.6]})
-    >>> require_p_alive(seg, {"Lost": (None, 0.2)}, otherwise="Hibernating")["segment"].tolist()
-    ['Lost', 'Hibernating']
-    """
-    require_columns(
-        predicted,
-        ("segment", "p_alive"),
-        table="predicted",
-        hint="Add predictions first with rk.add_predictions(segmented, transactions).",
-    )
-    out = predicted.copy()
-    alive = out["p_alive"]
-    for name, (low, high) in conditions.items():
-        inside = pd.Series(True, index=out.index)
-        if low is not None:
-            inside &= alive >= _number(low, f"{name} low", 0, strict=False)
-        if high is not None:
-            inside &= alive < _number(high, f"{name} high", 0, strict=False)
-        move = (out["segment"] == name) & ~inside & alive.notna()
-        if (
-            isinstance(out["segment"].dtype, pd.CategoricalDtype)
-            and otherwise not in out["segment"].cat.categories
-        ):
-            out["segment"] = out["segment"].cat.add_categories([otherwise])
-        out.loc[move, "segment"] = otherwise
     return out

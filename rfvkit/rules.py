@@ -4,6 +4,15 @@ A rule names the customers whose scores fall in three inclusive ranges: ``r``
 (recency), ``f`` (frequency) and ``v`` (value, i.e. monetary) on a ``1..bins``
 scale where higher is better. Rules are tried in order and the first that
 matches wins; customers no rule matches get the rule set's ``fallback`` name.
+
+A rule may also ask for a range of ``p_alive`` (the BG/NBD probability that the
+customer is still active, :mod:`rfvkit.bgnbd`), e.g. "Lost" only while
+``p_alive`` is at most 0.2: ``Rule("Lost", r=(1, 2), f=(1, 2), v=(1, 5), p_alive=(0, 0.2))``.
+Customers of its cells outside that range (or without a prediction) go on to the
+next rules, exactly as if the rule's cells did not hold them. Segmenting with such
+a rule set needs a ``p_alive`` column (``predict: true`` in the params, or
+:func:`rfvkit.predict.add_predictions`). The cell table (``cell_map``, ``coverage``)
+then describes the customers no ``p_alive`` condition catches.
 Rule sets are data: they load from and save to YAML, so an analyst can copy
 ``default.yaml``, edit names or thresholds and point the report at the copy.
 
@@ -118,6 +127,28 @@ def _as_range(value: object, axis: str, who: str, rule: int | None) -> tuple[int
     return lo, hi
 
 
+def _share_range(value: object, who: str, rule: int | None) -> tuple[float, float] | None:
+    """``p_alive: [lo, hi]``: two shares with 0 <= lo <= hi <= 1 (inclusive), or None."""
+    if value is None:
+        return None
+    pair = list(value) if isinstance(value, list | tuple) else []
+    numbers = len(pair) == 2 and all(
+        isinstance(x, int | float | np.integer | np.floating) and not isinstance(x, bool)
+        for x in pair
+    )
+    if not numbers or not 0 <= pair[0] <= pair[1] <= 1:
+        raise RuleError(
+            "{who}: p_alive must be a range [lo, hi] of two shares with 0 <= lo <= hi <= 1; "
+            'got {value!r}. Write e.g. p_alive: [0, 0.2] ("still active with probability '
+            'at most 20%").',
+            field="p_alive",
+            rule=rule,
+            who=who,
+            value=value,
+        )
+    return float(pair[0]), float(pair[1])
+
+
 def _text(value: object, key: str, who: str, rule: int | None, *, required: bool) -> str:
     if value is None and not required:
         return ""
@@ -141,6 +172,8 @@ class Rule:
     --------
     >>> Rule("Champions", r=(4, 5), f=(4, 5), v=(4, 5)).label()
     'R4-5 F4-5 V4-5'
+    >>> Rule("Lost", r=(1, 2), f=(1, 2), v=(1, 5), p_alive=(0, 0.2)).label()
+    'R1-2 F1-2 V1-5 p_alive 0-0.2'
     """
 
     name: str
@@ -149,6 +182,7 @@ class Rule:
     v: tuple[int, int]
     description: str = ""
     action: str = ""
+    p_alive: tuple[float, float] | None = None
 
     def __post_init__(self) -> None:
         self._validate(None)
@@ -168,6 +202,7 @@ class Rule:
         who = f"rule {self.name!r}"
         for axis in AXES:
             object.__setattr__(self, axis, _as_range(getattr(self, axis), axis, who, index))
+        object.__setattr__(self, "p_alive", _share_range(self.p_alive, who, index))
         for key in ("description", "action"):
             value = _text(getattr(self, key), key, f"{who}: ", index, required=False)
             object.__setattr__(self, key, value)
@@ -179,10 +214,15 @@ class Rule:
 
     def label(self) -> str:
         """Short text of the ranges, e.g. ``'R4-5 F4-5 V4-5'``."""
-        return " ".join(
+        text = " ".join(
             f"{a.upper()}{lo}-{hi}"
             for a, (lo, hi) in zip(AXES, (self.r, self.f, self.v), strict=True)
         )
+        return text if self.p_alive is None else f"{text} p_alive {self.p_alive_text()}"
+
+    def p_alive_text(self) -> str:
+        """``'0-0.2'`` for ``p_alive=(0, 0.2)``; empty without a condition."""
+        return "" if self.p_alive is None else "{:g}-{:g}".format(*self.p_alive)
 
 
 @dataclass(frozen=True)
@@ -265,22 +305,49 @@ class RuleSet:
         """Rule names in order."""
         return tuple(rule.name for rule in self.rules)
 
+    @property
+    def uses_p_alive(self) -> bool:
+        """True when some rule asks for a range of ``p_alive``."""
+        return any(rule.p_alive is not None for rule in self.rules)
+
     @cached_property
     def _lookup(self) -> np.ndarray:
-        """Array ``[r-1, f-1, v-1] -> index of the first matching rule`` (-1: fallback)."""
+        """Array ``[r-1, f-1, v-1] -> index of the first matching rule`` (-1: fallback).
+
+        Rules with a ``p_alive`` condition are left out: the table is what customers
+        get when no condition catches them (:func:`rfvkit.segments.segment`).
+        """
         b = self.bins
         table = np.full((b, b, b), -1, dtype=np.int16)
         for i in range(len(self.rules) - 1, -1, -1):  # earlier rules overwrite later ones
+            if self.rules[i].p_alive is not None:
+                continue
             (r0, r1), (f0, f1), (v0, v1) = self.rules[i].r, self.rules[i].f, self.rules[i].v
             table[r0 - 1 : r1, f0 - 1 : f1, v0 - 1 : v1] = i
         table.flags.writeable = False
         return table
+
+    def _cells(self, i: int) -> np.ndarray:
+        """The part of the cell table inside rule ``i``'s ranges."""
+        (r0, r1), (f0, f1), (v0, v1) = self.rules[i].r, self.rules[i].f, self.rules[i].v
+        return self._lookup[r0 - 1 : r1, f0 - 1 : f1, v0 - 1 : v1]
+
+    def _named(self) -> np.ndarray:
+        """Cells each rule can take: those no earlier rule without a condition holds."""
+        named = np.bincount(self._lookup[self._lookup >= 0], minlength=len(self.rules))
+        for i, rule in enumerate(self.rules):
+            if rule.p_alive is not None:
+                cells = self._cells(i)
+                named[i] = int(((cells < 0) | (cells > i)).sum())
+        return named
 
     def _labels(self) -> np.ndarray:
         return np.array([*self.names, self.fallback], dtype=object)  # index -1 = fallback
 
     def cell_map(self) -> pd.DataFrame:
         """Every (r, f, v) cell of the grid with the segment it gets.
+
+        With ``p_alive`` rules: the segment of the customers no condition catches.
 
         Examples
         --------
@@ -320,7 +387,7 @@ class RuleSet:
         if not kept:
             raise BadParameterError(f"rule set {self.name!r} names no cell at bins={bins}.")
         moved = replace(self, rules=tuple(kept), bins=int(bins))
-        named = np.bincount(moved._lookup[moved._lookup >= 0], minlength=len(kept))
+        named = moved._named()
         return replace(moved, rules=tuple(r for r, n in zip(kept, named, strict=True) if n))
 
     def to_yaml(self, path: str | Path | None = None) -> str:
@@ -344,9 +411,8 @@ class RuleSet:
 
 def _owners(rules: RuleSet, i: int) -> list[str]:
     """Names of the earlier rules that take cells inside rule ``i``'s ranges."""
-    (r0, r1), (f0, f1), (v0, v1) = rules.rules[i].r, rules.rules[i].f, rules.rules[i].v
-    owners = np.unique(rules._lookup[r0 - 1 : r1, f0 - 1 : f1, v0 - 1 : v1])
-    return [rules.names[j] for j in owners if j != i]
+    owners = np.unique(rules._cells(i))
+    return [rules.names[j] for j in owners if 0 <= j < i]
 
 
 def _load(source: Any, bins: int | None, stacklevel: int) -> RuleSet:
@@ -405,6 +471,9 @@ def default_rules(bins: int = 5) -> RuleSet:
 def coverage(rules: RuleSet | str | Path, *, bins: int | None = None) -> pd.DataFrame:
     """Cells (r, f, v) that no rule names; empty when the rule set is complete.
 
+    A cell named only by rules with a ``p_alive`` condition is listed: its customers
+    outside the conditions get the fallback name.
+
     Examples
     --------
     >>> len(coverage(DEFAULT)), len(coverage(R_RFM))
@@ -416,7 +485,7 @@ def coverage(rules: RuleSet | str | Path, *, bins: int | None = None) -> pd.Data
 
 
 def rule_overview(rules: RuleSet | str | Path = DEFAULT) -> pd.DataFrame:
-    """One row per rule: ranges, cells in range, cells it names, rules shadowing it.
+    """One row per rule: ranges, p_alive condition, cells in range, cells it names, rules shadowing it.
 
     Examples
     --------
@@ -425,7 +494,7 @@ def rule_overview(rules: RuleSet | str | Path = DEFAULT) -> pd.DataFrame:
     """
     rules = _load(rules, None, stacklevel=2)
     table = rules._lookup
-    named = np.bincount(table[table >= 0], minlength=len(rules.rules))
+    named = rules._named()
     rows = []
     for i, rule in enumerate(rules.rules):
         rows.append(
@@ -435,6 +504,7 @@ def rule_overview(rules: RuleSet | str | Path = DEFAULT) -> pd.DataFrame:
                     a: f"{lo}-{hi}"
                     for a, (lo, hi) in zip(AXES, (rule.r, rule.f, rule.v), strict=True)
                 },
+                "p_alive": rule.p_alive_text(),
                 "cells": rule.cells,
                 "named": int(named[i]),
                 "shadowed_by": ", ".join(_owners(rules, i)),
@@ -450,6 +520,7 @@ def rule_overview(rules: RuleSet | str | Path = DEFAULT) -> pd.DataFrame:
                 "r": "",
                 "f": "",
                 "v": "",
+                "p_alive": "",
                 "cells": unnamed,
                 "named": unnamed,
                 "shadowed_by": "",

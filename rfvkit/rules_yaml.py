@@ -24,7 +24,6 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import yaml
 
 from rfvkit.columns import RULE_SETS
@@ -36,13 +35,15 @@ if TYPE_CHECKING:
 __all__ = ["dump_rules", "parse_rules", "read_rules", "read_builtin"]
 
 AXES = ("r", "f", "v")
-RULE_FIELDS = ("name", "r", "f", "v", "description", "action")
+RULE_FIELDS = ("name", "r", "f", "v", "p_alive", "description", "action")
 SET_FIELDS = ("name", "description", "bins", "fallback", "rules")
 ALIASES = {"m": "v", "monetary": "v", "value": "v", "recency": "r", "frequency": "f"}
 HEADER = """\
 # rfvkit rule set. Rules are tried top to bottom; the first whose ranges hold a
 # customer's scores names the segment. r, f, v: inclusive score ranges [lo, hi]
 # on 1..bins, higher is better (r = recency, f = frequency, v = value/monetary).
+# Optional p_alive: [lo, hi] also asks for that range of the BG/NBD probability of
+# still being active (needs predict: true); other customers go on to the next rules.
 """
 _YAML_RAW_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]")
 
@@ -51,6 +52,13 @@ def _quote(text: str) -> str:
     """A double-quoted YAML scalar: JSON's escapes, plus the characters YAML cannot hold raw."""
     quoted = json.dumps(text, ensure_ascii=False)
     return _YAML_RAW_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", quoted)
+
+
+def _yaml_float(value: float) -> str:
+    """``repr`` of a float in the form YAML 1.1 reads back as a float (``5e-324`` -> ``5.0e-324``)."""
+    text = repr(float(value))
+    mantissa, _, exponent = text.partition("e")
+    return text if not exponent or "." in mantissa else f"{mantissa}.0e{exponent}"
 
 
 def dump_rules(rules: RuleSet) -> str:
@@ -65,6 +73,8 @@ def dump_rules(rules: RuleSet) -> str:
             f"    {a}: [{lo}, {hi}]"
             for a, (lo, hi) in zip(AXES, (rule.r, rule.f, rule.v), strict=True)
         ]
+        if rule.p_alive is not None:
+            lines.append(f"    p_alive: [{', '.join(map(_yaml_float, rule.p_alive))}]")
         for key in ("description", "action"):
             if getattr(rule, key):
                 lines.append(f"    {key}: {_quote(getattr(rule, key))}")
@@ -224,7 +234,7 @@ def read_rules(source: str | Path, stacklevel: int = 2) -> RuleSet:
 def _unreachable_messages(rules: RuleSet, source: str, lines: dict[str, int]) -> list[str]:
     from rfvkit.rules import _owners
 
-    named = np.bincount(rules._lookup[rules._lookup >= 0], minlength=len(rules.rules))
+    named = rules._named()
     out = []
     for i, rule in enumerate(rules.rules):
         if named[i] == 0:

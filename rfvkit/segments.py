@@ -1,7 +1,7 @@
 """Naming customers with a rule set: segment(), the segment order and the segment summary.
 
 ``segment`` looks every customer's (r, f, v) scores up in the rule set's cell table
-(first matching rule wins); ``segment_summary`` gives one row per segment in rule
+(first matching rule wins; rules with a ``p_alive`` range are tried in their place); ``segment_summary`` gives one row per segment in rule
 order, in the shape every rfvkit summary has: ``segment``, ``customers``, shares and
 ``median_<metric>`` columns.
 """
@@ -57,10 +57,43 @@ def _score_positions(scored: pd.DataFrame, column: str, rules: RuleSet) -> np.nd
     return positions
 
 
+def _with_p_alive(
+    scored: pd.DataFrame, rules: RuleSet, codes: np.ndarray, positions: tuple[np.ndarray, ...]
+) -> np.ndarray:
+    """Rule codes once the rules with a ``p_alive`` range have had their turn.
+
+    ``codes`` come from the cell table, which holds only the rules without a condition.
+    A conditional rule ``i`` takes a customer inside its ranges whose ``p_alive`` lies in
+    ``[lo, hi]`` when no earlier rule took them; a missing ``p_alive`` meets no condition.
+    """
+    conditional = [rule.name for rule in rules.rules if rule.p_alive is not None]
+    require_columns(
+        scored,
+        ["p_alive"],
+        table="scored",
+        hint=f"Rule(s) {', '.join(map(repr, conditional))} of rule set {rules.name!r} ask "
+        "for p_alive: set predict: true in the params, or add it with "
+        "rk.add_predictions(scored, transactions, as_of=...) before segmenting.",
+    )
+    alive = pd.to_numeric(scored["p_alive"], errors="coerce").to_numpy(
+        dtype="float64", na_value=np.nan
+    )
+    first = np.where(codes < 0, len(rules.rules), codes)
+    for i, rule in enumerate(rules.rules):
+        if rule.p_alive is None:
+            continue
+        inside = (alive >= rule.p_alive[0]) & (alive <= rule.p_alive[1]) & (first > i)
+        for axis, (lo, hi) in zip(positions, (rule.r, rule.f, rule.v), strict=True):
+            inside &= (axis >= lo - 1) & (axis <= hi - 1)
+        first[inside] = i
+    return np.where(first == len(rules.rules), -1, first).astype(codes.dtype)
+
+
 def segment(scored: pd.DataFrame, *, rules: RuleSet | str | Path = DEFAULT) -> pd.DataFrame:
     """Add a ``segment`` column: the first rule matching each customer's r/f/v scores.
 
-    Vectorised: one lookup in the rule set's ``bins**3`` cell table. Warns when
+    Vectorised: one lookup in the rule set's ``bins**3`` cell table, then one pass per
+    rule with a ``p_alive`` range (those need a ``p_alive`` column). Warns when
     customers fall to the fallback name and when no score reaches the rule set's
     top score (scores made with fewer bins than the rules expect).
 
@@ -100,6 +133,8 @@ def segment(scored: pd.DataFrame, *, rules: RuleSet | str | Path = DEFAULT) -> p
         )
     r, f, v = (_score_positions(scored, column, rules) for column in _SCORES)
     codes = rules._lookup[r, f, v]
+    if rules.uses_p_alive:
+        codes = _with_p_alive(scored, rules, codes, (r, f, v))
     out = scored.copy()
     out["segment"] = pd.Series(rules._labels()[codes], index=scored.index, dtype="str")
     out.attrs["rule_set"] = rules.name

@@ -13,6 +13,7 @@ Both are also the known answers of the lifetimes test-suite (test_estimation.py)
 from __future__ import annotations
 
 import warnings
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +24,7 @@ import rfvkit as rk
 from rfvkit.bgnbd import BetaGeo, FitError
 from rfvkit.errors import BadParameterError, MissingColumnsError
 from rfvkit.gammagamma import GammaGamma
+from rfvkit.rules import DEFAULT
 
 DATA = Path(__file__).parent / "data"
 
@@ -431,10 +433,18 @@ def test_add_predictions_can_warn_instead_of_failing():
     assert out["clv"].isna().all() and "p_alive" in out.columns
 
 
-def test_require_p_alive_moves_customers_out_of_a_segment(predicted):
-    out = rk.require_p_alive(predicted, {"Lost": (None, 0.2)}, otherwise="Hibernating")
-    lost = out["segment"] == "Lost"
-    assert (out.loc[lost, "p_alive"] < 0.2).all()
-    moved = (predicted["segment"] == "Lost") & (predicted["p_alive"] >= 0.2)
-    assert (out.loc[moved, "segment"] == "Hibernating").all()
-    assert len(out) == len(predicted) and (predicted["segment"] == "Lost").sum() >= lost.sum()
+def test_a_rule_set_can_ask_for_p_alive(predicted):
+    """ "Lost" only while p_alive <= 0.2; the others in its cells fall to the next rule."""
+    lost = next(rule for rule in DEFAULT.rules if rule.name == "Lost")
+    rules = replace(
+        DEFAULT,
+        rules=tuple(replace(r, p_alive=(0, 0.2)) if r is lost else r for r in DEFAULT.rules)
+        + (replace(lost, name="Lost, maybe active"),),
+    )
+    out = rk.segment(predicted, rules=rules)
+    was_lost = predicted["segment"] == "Lost"
+    assert (out.loc[out["segment"] == "Lost", "p_alive"] <= 0.2).all()
+    moved = was_lost & (predicted["p_alive"] > 0.2)
+    assert moved.any() and (was_lost & ~moved).any()
+    assert (out.loc[moved, "segment"] == "Lost, maybe active").all()
+    assert out.loc[~was_lost, "segment"].equals(predicted.loc[~was_lost, "segment"])

@@ -125,3 +125,23 @@ def test_the_runs_effective_params_reproduce_the_config(tmp_path):
     back = rk.load_config(_effective_params(cfg, tmp_path))
     assert (back.bins, back.k, back.title) == (4, 3, cfg.title)
     assert _fingerprint(back) == _fingerprint(cfg)  # so every notebook reads the run cache
+
+
+def test_rules_asking_for_p_alive_get_predictions_first(tmp_path):
+    """Without predict: true the chain still fits BG/NBD, because the rule set needs p_alive."""
+    path = tmp_path / "p_alive_rules.yaml"
+    text = rk.load_rules("default").to_yaml()
+    path.write_text(
+        text.replace('  - name: "Lost"\n', '  - name: "Lost"\n    p_alive: [0.0, 0.2]\n', 1)
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = analyse(CI, rules=str(path))
+    seg = result.segmented
+    assert {"p_alive", "clv"} <= set(seg.columns) and "median_clv" in result.summary
+    lost_cells = rk.segment(seg.drop(columns="segment"), rules="default")["segment"] == "Lost"
+    assert (seg.loc[seg["segment"] == "Lost", "p_alive"] <= 0.2).all()
+    assert (seg.loc[lost_cells & (seg["p_alive"] > 0.2), "segment"] == "Others").all()
+    assert (lost_cells & (seg["p_alive"] > 0.2)).any()
+    with pytest.raises(BadParameterError, match="asks for p_alive.*engine: pandas"):
+        analyse(CI, rules=str(path), engine="duckdb")

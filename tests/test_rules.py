@@ -327,6 +327,8 @@ def test_rule_accepts_single_numbers_and_lists():
     assert (rule.r, rule.f, rule.v) == ((5, 5), (1, 2), (3, 4))
     assert rule.cells == 4 and rule.label() == "R5-5 F1-2 V3-4"
     assert RuleSet([rule], bins=5).rules == (rule,)
+    gone = Rule("Gone", r=1, f=1, v=1, p_alive=[0, 0.25])
+    assert gone.p_alive == (0.0, 0.25) and gone.label() == "R1-1 F1-1 V1-1 p_alive 0-0.25"
 
 
 @pytest.mark.parametrize(
@@ -343,6 +345,10 @@ def test_rule_accepts_single_numbers_and_lists():
         (lambda: RuleSet(()), "non-empty sequence of Rule"),
         (lambda: RuleSet((Rule("X", 1, 1, 1),), name=" "), "rule set needs a non-empty text name"),
         (lambda: DEFAULT.rescale(0), "bins must be a whole number from 2"),
+        (lambda: Rule("X", 1, 1, 1, p_alive=(0.3, 0.2)), "rule 'X': p_alive must be a range"),
+        (lambda: Rule("X", 1, 1, 1, p_alive=(0, 1.5)), "0 <= lo <= hi <= 1; got (0, 1.5)"),
+        (lambda: Rule("X", 1, 1, 1, p_alive=0.2), "got 0.2. Write e.g. p_alive: [0, 0.2]"),
+        (lambda: Rule("X", 1, 1, 1, p_alive=(False, True)), "p_alive must be a range"),
     ],
 )
 def test_bad_rules_in_python(build, expected):

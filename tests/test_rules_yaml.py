@@ -59,8 +59,18 @@ def rule_sets(draw):
         st.lists(st.text(min_size=1).filter(str.strip), min_size=1, max_size=5, unique=True)
     )
     fallback = draw(st.text(min_size=1).filter(lambda t: t.strip() and t not in names))
+    share = st.floats(0, 1, allow_nan=False)
+    p_alive = st.none() | st.tuples(share, share).map(sorted).map(tuple)
     rules = [
-        Rule(name, draw(ranges), draw(ranges), draw(ranges), draw(st.text()), draw(st.text()))
+        Rule(
+            name,
+            draw(ranges),
+            draw(ranges),
+            draw(ranges),
+            draw(st.text()),
+            draw(st.text()),
+            p_alive=draw(p_alive),
+        )
         for name in names
     ]
     return RuleSet(
@@ -157,6 +167,17 @@ BAD_YAML = [
         "  - name: Rest\n    action: 20\n",
         ["line 9: rule 'Rest': action must be text"],
     ),
+    (
+        "    v: [4, 5]\n",
+        "    v: [4, 5]\n    p_alive: [0.5, 0.2]\n",
+        ["line 8: rule 'Top': p_alive must be a range [lo, hi] of two shares", "[0.5, 0.2]"],
+    ),
+    (
+        "    v: [4, 5]\n",
+        "    v: [4, 5]\n    p_alive: 20%\n",
+        ["line 8: rule 'Top': p_alive must be a range", "'20%'", "p_alive: [0, 0.2]"],
+    ),
+    ("    v: [4, 5]\n", "    v: [4, 5]\n    palive: [0, 1]\n", ["Did you mean 'p_alive'?"]),
     ("bins: 5\n", "bins: 1\n", ["line 2: bins must be a whole number from 2 to"]),
     ("bins: 5\n", "bins: five\n", ["line 2: bins must be a whole number", "'five'"]),
     ("name: test\n", "name: [a]\n", ["line 1: name must be text"]),
@@ -194,6 +215,26 @@ def test_unreachable_rule_in_own_file_warns_with_line(tmp_path):
     with pytest.warns(UserWarning, match=r"rule 'Never' \(line 12\) can never match: earlier rule"):
         rules = load_text(tmp_path, text)
     assert rule_overview(rules).loc["Never", "shadowed_by"] == "Top"
+
+
+def test_p_alive_rule_in_a_file(tmp_path):
+    """A conditional rule is read, named in the overview and judged by the cells it can take."""
+    text = BASE.replace(
+        "  - name: Rest\n",
+        "  - name: Gone\n    r: [1, 2]\n    f: [1, 5]\n"
+        "    v: [1, 5]\n    p_alive: [0, 0.2]\n  - name: Rest\n",
+    )
+    rules = load_text(tmp_path, text)
+    gone = rules.rules[1]
+    assert gone.p_alive == (0.0, 0.2) and rules.uses_p_alive
+    overview = rule_overview(rules)
+    assert overview.loc["Gone", ["p_alive", "cells", "named"]].tolist() == ["0-0.2", 50, 50]
+    assert overview.loc["Rest", "named"] == 125 - 8  # Gone's cells still go to Rest when alive
+    assert load_rules(rules.to_yaml(tmp_path / "copy.yaml") and tmp_path / "copy.yaml") == rules
+    assert rules.rescale(3).rules[1].p_alive == (0.0, 0.2)
+    shadowed = BASE + "  - name: Never\n    r: 5\n    f: 5\n    v: 5\n    p_alive: [0, 1]\n"
+    with pytest.warns(UserWarning, match=r"rule 'Never' \(line 12\) can never match"):
+        load_text(tmp_path, shadowed)
 
 
 def test_unknown_rule_set_name_or_missing_file(tmp_path):

@@ -16,6 +16,8 @@ from rfvkit.errors import BadParameterError, BadValuesError, MissingColumnsError
 from rfvkit.rules import (
     DEFAULT,
     R_RFM,
+    Rule,
+    RuleSet,
     default_rules,
 )
 from rfvkit.segments import segment, segment_order, segment_summary
@@ -231,3 +233,80 @@ def test_all_cells_enumerated_in_cell_map():
         itertools.product(range(1, 6), repeat=3)
     )
     assert cells["r"].dtype == "int64"
+
+
+# --- rules that ask for p_alive -----------------------------------------------------------------
+
+P_ALIVE_RULES = RuleSet(
+    (
+        Rule("Top", r=(2, 2), f=(1, 2), v=(1, 2)),
+        Rule("Gone", r=(1, 1), f=(1, 2), v=(1, 2), p_alive=(0, 0.2)),
+        Rule("Sleepy", r=(1, 1), f=(1, 1), v=(1, 2)),
+    ),
+    bins=2,
+    fallback="Other",
+)
+
+
+def test_p_alive_rule_known_answer():
+    # a: cells of Top win over any p_alive; b, d, f: Gone (0.2 is inside, both ends count);
+    # c: Gone's cells but p_alive 0.5 and no later rule names (1, 2, 1) -> fallback;
+    # e: no prediction meets no condition -> the next rule, Sleepy.
+    scored = scored_frame([(2, 1, 1), (1, 1, 1), (1, 2, 1), (1, 2, 1), (1, 1, 1), (1, 1, 2)])
+    scored["p_alive"] = [0.1, 0.1, 0.5, 0.15, np.nan, 0.2]
+    with pytest.warns(UserWarning, match="1 of 6 customers"):
+        out = segment(scored, rules=P_ALIVE_RULES)
+    assert out["segment"].tolist() == ["Top", "Gone", "Other", "Gone", "Sleepy", "Gone"]
+    assert segment_order(P_ALIVE_RULES) == ["Top", "Gone", "Sleepy", "Other"]
+
+
+def test_p_alive_rule_needs_the_column():
+    with pytest.raises(MissingColumnsError, match=r"p_alive.*'Gone'.*predict: true"):
+        segment(scored_frame([(1, 1, 1)]), rules=P_ALIVE_RULES)
+
+
+def _reference(row: pd.Series, rules: RuleSet) -> str:
+    """The definition, one customer at a time: the first rule whose ranges and condition hold."""
+    for rule in rules.rules:
+        inside = all(
+            lo <= row[f"{axis}_score"] <= hi
+            for axis, (lo, hi) in zip("rfv", (rule.r, rule.f, rule.v), strict=True)
+        )
+        alive = rule.p_alive is None or (
+            pd.notna(row["p_alive"]) and rule.p_alive[0] <= row["p_alive"] <= rule.p_alive[1]
+        )
+        if inside and alive:
+            return rule.name
+    return rules.fallback
+
+
+@st.composite
+def _conditional_case(draw):
+    bins = draw(st.integers(2, 4))
+    score = st.integers(1, bins)
+    rules = []
+    for i in range(draw(st.integers(1, 5))):
+        ranges = {a: tuple(sorted(draw(st.tuples(score, score)))) for a in "rfv"}
+        share = st.sampled_from([0.0, 0.2, 0.5, 1.0])
+        p_alive = draw(st.none() | st.tuples(share, share).map(sorted).map(tuple))
+        rules.append(Rule(f"S{i}", **ranges, p_alive=p_alive))
+    n = draw(st.integers(1, 30))
+    rows = draw(st.lists(st.tuples(score, score, score), min_size=n, max_size=n))
+    alive = draw(
+        st.lists(st.sampled_from([np.nan, 0.0, 0.1, 0.2, 0.5, 0.9, 1.0]), min_size=n, max_size=n)
+    )
+    return RuleSet(tuple(rules), bins=bins), rows, alive
+
+
+@given(_conditional_case())
+@settings(max_examples=80, deadline=None)
+def test_p_alive_rules_match_the_definition(case):
+    rules, rows, alive = case
+    scored = scored_frame(rows)
+    scored["p_alive"] = alive
+    scored.attrs.pop("bins", None)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out = segment(scored, rules=rules)
+    expected = [_reference(row, rules) for _, row in scored.iterrows()]
+    assert out["segment"].tolist() == expected
