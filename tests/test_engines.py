@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from engine_fixtures import cluster_for
 
 from rfvkit import engines
 from rfvkit.config import load_config
@@ -31,53 +32,7 @@ AS_OF = "2025-06-30"
 # ----------------------------------------------------------------------------- fixtures
 
 
-@pytest.fixture(scope="module")
-def dask_cluster():
-    pytest.importorskip("distributed")
-    from distributed import Client, LocalCluster
-
-    cluster = LocalCluster(
-        n_workers=2, threads_per_worker=1, dashboard_address=None, host="127.0.0.1"
-    )
-    client = Client(cluster)
-    yield {"address": cluster.scheduler_address}
-    for session in engines._SESSIONS.values():  # clients load_crm opened on this cluster
-        session.close()
-    engines._SESSIONS.clear()
-    client.close()
-    cluster.close()
-
-
-@pytest.fixture(scope="module")
-def spark_cluster():
-    pytest.importorskip("pyspark")
-    if shutil.which("java") is None:
-        reason = "Java is missing (apt-get install -y openjdk-17-jre-headless); Spark skipped"
-        print(reason)
-        pytest.skip(reason)
-    from pyspark.sql import SparkSession
-
-    conf = {
-        "spark.ui.enabled": "false",
-        "spark.driver.host": "127.0.0.1",
-        "spark.driver.bindAddress": "127.0.0.1",
-        "spark.sql.shuffle.partitions": "4",
-        "spark.sql.session.timeZone": "UTC",
-    }
-    builder = SparkSession.builder.master("local[2]").appName("rfvkit-tests")
-    for key, value in conf.items():
-        builder = builder.config(key, value)
-    spark = builder.getOrCreate()
-    yield {"master": "local[2]", "conf": conf}
-    spark.stop()
-
-
-def _cluster(request, engine: str):
-    if engine == "dask":
-        return request.getfixturevalue("dask_cluster")
-    if engine == "spark":
-        return request.getfixturevalue("spark_cluster")
-    return None
+# dask_cluster, spark_cluster and cluster_for come from tests/engine_fixtures.py.
 
 
 ENGINE_PARAMS = [
@@ -152,7 +107,7 @@ def _same_rfv(got: pd.DataFrame, want: pd.DataFrame) -> None:
 
 @pytest.mark.parametrize("engine", ENGINE_PARAMS)
 def test_ci_data_same_ledger_and_rfv_as_pandas(request, engine):
-    cluster = _cluster(request, engine)
+    cluster = cluster_for(request, engine)
     want = load_crm(CI)
     got = load_crm(CI, engine=engine, cluster=cluster)
     assert got.quality.counts() == want.quality.counts()
@@ -167,7 +122,7 @@ def test_ci_data_same_ledger_and_rfv_as_pandas(request, engine):
 @pytest.mark.parametrize("engine", ENGINE_PARAMS)
 def test_generated_million_lines_same_as_pandas(request, engine, big):
     folder, frame = big
-    cluster = _cluster(request, engine)
+    cluster = cluster_for(request, engine)
     want_tx, want_q = read_transactions(frame, as_of=AS_OF)
     got_tx, got_q = engines.load_transactions(
         str(folder / "*.parquet"), engine=engine, cluster=cluster, as_of=AS_OF
