@@ -152,8 +152,10 @@ def clv_summary(
 
     Parameters
     ----------
-    tx : pandas.DataFrame
-        Transactions with ``customer_id``, ``order_date`` (datetime) and ``amount``. Lines
+    tx : pandas.DataFrame, or a DuckDB relation, polars, Dask or Spark frame
+        Transactions with ``customer_id``, ``order_date`` (datetime) and ``amount``; a
+        frame of another engine is summarised in that engine and only one row per
+        customer comes back (:mod:`rfvkit.clv_engine`). Lines
         with a negative amount are returns and are left out: a return is not a purchase,
         and returned money is not subtracted from the spend. Zero-amount lines (free items)
         are purchases, as in the CDNOW data of Fader, Hardie & Lee (2005).
@@ -185,6 +187,10 @@ def clv_summary(
     [1.0, 2.0, 4.0]
     """
     period, unit = _check_period(period, unit)
+    if not isinstance(tx, pd.DataFrame):
+        from rfvkit.clv_engine import engine_summary
+
+        return engine_summary(tx, as_of=as_of, period=period, unit=unit)
     lines = _purchases(tx, "transactions")
     stamp = _as_of(lines, as_of)
     limit = np.datetime64(_period_end(stamp, period))
@@ -261,17 +267,19 @@ def calibration_holdout(
     (1, 1)
     """
     period, unit = _check_period(period, unit)
-    lines = _purchases(tx, "transactions")
-    end = _as_of(lines, as_of)
-    if calibration_end is None:
-        cal_end = end - pd.Timedelta(days=holdout_days)
-    else:
-        cal_end = _as_of(lines, calibration_end)
-    if end <= cal_end:
-        raise BadParameterError(
-            f"calibration_end: {cal_end.date()} must be before as_of {end.date()}; "
-            "pick a calibration end that leaves a holdout period."
+    if not isinstance(tx, pd.DataFrame):
+        from rfvkit.clv_engine import engine_calibration_holdout
+
+        return engine_calibration_holdout(
+            tx,
+            calibration_end=calibration_end,
+            as_of=as_of,
+            period=period,
+            unit=unit,
+            holdout_days=holdout_days,
         )
+    lines = _purchases(tx, "transactions")
+    end, cal_end = _holdout_dates(lines, calibration_end, as_of, holdout_days)
     dates = lines["order_date"].to_numpy("datetime64[ns]")
     split, stop = (
         np.datetime64(_period_end(cal_end, period)),
@@ -285,6 +293,42 @@ def calibration_holdout(
     customers, amount = lines["customer_id"].to_numpy(), lines["amount"].to_numpy()
     cal = _summarise(customers[in_cal], dates[in_cal], amount[in_cal], cal_end, period, unit)
     in_hold = (dates >= split) & (dates < stop) & pd.Series(customers).isin(cal.index).to_numpy()
+    frame = pd.DataFrame(
+        {
+            "customer_id": customers[in_hold],
+            "amount": amount[in_hold],
+            "bucket": _period_index(dates[in_hold], period),
+        }
+    )
+    per_period = frame.groupby(["customer_id", "bucket"], sort=False)["amount"].sum()
+    per_customer = per_period.groupby(level=0).agg(["size", "mean"])
+    return cal, _holdout_table(cal, per_customer, end, cal_end)
+
+
+def _holdout_dates(lines: Any, calibration_end: Any, as_of: Any, holdout_days: int):
+    """``(as_of, calibration_end)`` as timestamps, defaults filled, checked in order."""
+    end = _as_of(lines, as_of)
+    if calibration_end is None:
+        cal_end = end - pd.Timedelta(days=holdout_days)
+    else:
+        cal_end = _as_of(lines, calibration_end)
+    if end <= cal_end:
+        raise BadParameterError(
+            f"calibration_end: {cal_end.date()} must be before as_of {end.date()}; "
+            "pick a calibration end that leaves a holdout period."
+        )
+    return end, cal_end
+
+
+def _holdout_table(
+    cal: pd.DataFrame, per_customer: pd.DataFrame, end: pd.Timestamp, cal_end: pd.Timestamp
+) -> pd.DataFrame:
+    """The ``hold`` frame of :func:`calibration_holdout` from per-customer holdout periods.
+
+    ``per_customer``: index customer_id, ``size`` (purchase periods in the holdout) and
+    ``mean`` (their mean spend); customers not in ``cal`` are ignored.
+    """
+    period, unit = cal.attrs["period"], cal.attrs["unit"]
     scale = 7.0 if (period, unit) == ("D", "W") else 1.0
     end_index = _period_index(np.array([end.to_datetime64()]), period)[0]
     cal_index = _period_index(np.array([cal_end.to_datetime64()]), period)[0]
@@ -296,17 +340,9 @@ def calibration_holdout(
         },
         index=cal.index,
     )
-    if in_hold.any():
-        frame = pd.DataFrame(
-            {
-                "customer_id": customers[in_hold],
-                "amount": amount[in_hold],
-                "bucket": _period_index(dates[in_hold], period),
-            }
-        )
-        per_period = frame.groupby(["customer_id", "bucket"], sort=False)["amount"].sum()
-        per_customer = per_period.groupby(level=0).agg(["size", "mean"])
+    per_customer = per_customer[per_customer.index.isin(cal.index)]
+    if len(per_customer):
         hold.loc[per_customer.index, "frequency_holdout"] = per_customer["size"].to_numpy()
         hold.loc[per_customer.index, "monetary_value_holdout"] = per_customer["mean"].to_numpy()
     hold.attrs.update(cal.attrs, calibration_end=cal_end, as_of=end)
-    return cal, hold
+    return hold

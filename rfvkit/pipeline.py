@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import pickle
-import warnings
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,6 @@ import pandas as pd
 
 from rfvkit.config import Config, load_config
 from rfvkit.csvsafe import write_csv
-from rfvkit.errors import BadParameterError
 from rfvkit.io import CRM, load_crm
 from rfvkit.rfv import rfv_table
 from rfvkit.rules import RuleSet, load_rules
@@ -175,22 +173,10 @@ def analyse(
     rfv = rfv_table(crm.transactions, as_of=cfg.as_of)
     ruleset = load_rules(cfg.rules, bins=cfg.bins)
     predictions = None
-    if (cfg.predict or ruleset.uses_p_alive) and not isinstance(crm.transactions, pd.DataFrame):
-        if ruleset.uses_p_alive:
-            raise BadParameterError(
-                f"rules: rule set {ruleset.name!r} asks for p_alive, which the CLV models "
-                f"compute from pandas order lines, not on engine {cfg.engine}; use engine: "
-                "pandas, or a rule set without p_alive."
-            )
-        warnings.warn(
-            f"predict: skipped on engine {cfg.engine} (the CLV models read pandas order lines); "
-            "run with engine: pandas for p_alive and CLV.",
-            stacklevel=2,
-        )
-    elif cfg.predict or ruleset.uses_p_alive:  # p_alive, expected purchases, CLV (chapter 06)
+    if cfg.predict or ruleset.uses_p_alive:  # p_alive, expected purchases, CLV (chapter 06)
         from rfvkit.predict import add_predictions
 
-        predictions = add_predictions(
+        predictions = add_predictions(  # on an engine, its CLV summary runs there
             rfv[[]],
             crm.transactions,
             as_of=rfv.attrs["as_of"],
@@ -229,7 +215,18 @@ def _read_cache(path: Path, cfg: Config) -> Analysis | None:
         return None
     with path.open("rb") as handle:
         fingerprint, analysis = pickle.load(handle)  # written by this run's own runner
-    return analysis if fingerprint == _fingerprint(cfg) else None
+    if fingerprint != _fingerprint(cfg):
+        return None
+    if analysis.crm.transactions is None and cfg.data.get("transactions") is not None:
+        # Lazy order lines on DuckDB or Spark do not pickle (Analysis.save): open them
+        # again on the engine. The scan is lazy; its checks cost one pass over the files.
+        from rfvkit.engines import load_transactions
+
+        lines = load_transactions(
+            cfg.data["transactions"], engine=cfg.engine, cluster=cfg.cluster, as_of=cfg.as_of
+        )
+        analysis = replace(analysis, crm=replace(analysis.crm, transactions=lines.frame))
+    return analysis
 
 
 ATTRIBUTE_SOURCES = ("country", "region", "gender", "age", "channel", "category")

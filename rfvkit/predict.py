@@ -315,23 +315,33 @@ def tracking(
     """
     cal, _ = calibration_holdout(transactions, calibration_end=calibration_end, as_of=as_of)
     end = cal.attrs["as_of"]
-    lines = transactions.loc[transactions["amount"] >= 0, ["customer_id", "order_date"]]
-    days = lines.assign(order_date=lines["order_date"].dt.normalize()).drop_duplicates()
-    days = days[days["customer_id"].isin(cal.index)]
-    first = days.groupby("customer_id")["order_date"].transform("min")
-    repeat_dates = np.sort(days.loc[days["order_date"] > first, "order_date"].to_numpy())
-    start = days["order_date"].min()
-    last = pd.Timestamp(as_of) if as_of is not None else days["order_date"].max()
+    if isinstance(transactions, pd.DataFrame):
+        lines = transactions.loc[transactions["amount"] >= 0, ["customer_id", "order_date"]]
+        days = lines.assign(order_date=lines["order_date"].dt.normalize()).drop_duplicates()
+        days = days[days["customer_id"].isin(cal.index)]
+        firsts = days.groupby("customer_id")["order_date"].min()
+        first = days["customer_id"].map(firsts)
+        repeats = days.loc[days["order_date"] > first, "order_date"].value_counts()
+    else:  # distinct purchase days counted in the engine; one row per customer and day back
+        from rfvkit.clv_engine import engine_purchase_days
+
+        firsts, repeats = engine_purchase_days(transactions, calibration_end=end)
+    repeats = repeats.sort_index()
+    start = firsts.min()
+    if as_of is not None:
+        last = pd.Timestamp(as_of)
+    else:
+        last = firsts.max() if repeats.empty else max(firsts.max(), repeats.index.max())
     grid = pd.date_range(start + pd.Timedelta(days=step_days), last, freq=f"{step_days}D")
-    actual = np.searchsorted(repeat_dates, grid.to_numpy() + np.timedelta64(1, "D"), "left")
-    firsts = days.groupby("customer_id")["order_date"].min()
+    cumulative = np.r_[0, np.cumsum(repeats.to_numpy())]
+    actual = cumulative[np.searchsorted(repeats.index.to_numpy(), grid.to_numpy(), "right")]
     unit = bg.unit_days_
     origin = start - pd.Timedelta(days=1)
     first_t = ((firsts - origin).dt.days / unit).to_numpy()
     grid_t = ((grid - origin).days / unit).to_numpy()
     expected = bg.expected_cumulative(first_t, grid_t)
     return pd.DataFrame(
-        {"date": grid, "actual": actual, "expected": expected, "holdout": grid > end}
+        {"date": grid.as_unit("ns"), "actual": actual, "expected": expected, "holdout": grid > end}
     )
 
 
