@@ -72,7 +72,9 @@ class Config:
     sms_price: float | None = None
     history: str | None = None
     min_group: int = 10
-    vip: dict[str, Any] = field(default_factory=lambda: {"segments": ["Champions", "Loyal"]})
+    vip: dict[str, Any] = field(
+        default_factory=lambda: {"segments": ["Champions", "Loyal"], "name": "VIP"}
+    )
     surveys: tuple[TableSpec, ...] = ()
     # send lists (notebook 04, ``rfvkit sendlist``)
     segments: tuple[str, ...] | None = None

@@ -125,6 +125,19 @@ def test_the_runs_effective_params_reproduce_the_config(tmp_path):
     back = rk.load_config(_effective_params(cfg, tmp_path))
     assert (back.bins, back.k, back.title) == (4, 3, cfg.title)
     assert _fingerprint(back) == _fingerprint(cfg)  # so every notebook reads the run cache
+    # a params file that leaves everything to the defaults (vip's default once lacked its
+    # name, so every notebook of such a report loaded the data again)
+    minimal = tmp_path / "minimal.yaml"
+    minimal.write_text(f"data:\n  transactions:\n    path: {ROOT / 'data/ci/transactions.csv'}\n")
+    for params in (
+        minimal,
+        ROOT / "params" / "sample.yaml",
+        ROOT / "params" / "online_retail.yaml",
+    ):
+        cfg = rk.load_config(params)
+        folder = tmp_path / params.stem
+        folder.mkdir()
+        assert _fingerprint(rk.load_config(_effective_params(cfg, folder))) == _fingerprint(cfg)
 
 
 def test_rules_asking_for_p_alive_get_predictions_first(tmp_path):
