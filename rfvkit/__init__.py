@@ -65,6 +65,7 @@ _EXPORTS = {
     "high_value_at_risk": "rfvkit.predict",
     "holdout_comparison": "rfvkit.predict",
     "tracking": "rfvkit.predict",
+    "fitted_models": "rfvkit.predict",
     "with_median_clv": "rfvkit.predict",
     # campaign results, regroup, segment history
     "measure_campaign": "rfvkit.campaigns",

@@ -36,6 +36,7 @@ __all__ = [
     "clv_by_segment",
     "high_value_at_risk",
     "holdout_comparison",
+    "fitted_models",
     "tracking",
     "with_median_clv",
     "PREDICTION_COLUMNS",
@@ -110,6 +111,32 @@ def predict_clv(
     return pd.Series(value * spend, index=summary.index, name="clv")
 
 
+def fitted_models(analysis: Any, *, period: str = "D") -> tuple[pd.DataFrame, BetaGeo, GammaGamma]:
+    """The CLV summary of an analysis and BG/NBD and Gamma-Gamma fitted on it.
+
+    With ``predict: true`` (or a rule set asking for ``p_alive``) the chain fitted them
+    once (:func:`add_predictions` keeps them in ``segmented.attrs``): they are returned as
+    they are. Otherwise the summary is computed from ``analysis.crm.transactions`` up to
+    ``analysis.as_of`` and both models are fitted here (a :class:`FitError` says why one
+    cannot be).
+
+    Examples
+    --------
+    >>> summary, bg, gg = fitted_models(rk.analyse("params/sample.yaml"))  # doctest: +SKIP
+    """
+    attrs = analysis.segmented.attrs
+    summary, bg, gg = attrs.get("clv_summary"), attrs.get("bgnbd"), attrs.get("gammagamma")
+    if (
+        isinstance(summary, pd.DataFrame)
+        and summary.attrs.get("period") == period
+        and isinstance(bg, BetaGeo)
+        and isinstance(gg, GammaGamma)
+    ):
+        return summary, bg, gg
+    summary = clv_summary(analysis.crm.transactions, as_of=analysis.as_of, period=period)
+    return summary, BetaGeo().fit(summary), GammaGamma().fit(summary)
+
+
 def add_predictions(
     segmented: pd.DataFrame,
     transactions: pd.DataFrame,
@@ -120,6 +147,7 @@ def add_predictions(
     period: str = "D",
     models: tuple[BetaGeo, GammaGamma] | None = None,
     errors: str = "raise",
+    summary: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The scored/segmented table with ``p_alive``, ``expected_purchases_90d``, ``clv`` added.
 
@@ -137,7 +165,8 @@ def add_predictions(
     """
     if errors not in ("raise", "warn"):
         raise BadParameterError(f"errors: got {errors!r}; allowed: raise | warn.")
-    summary = clv_summary(transactions, as_of=as_of, period=period)
+    if summary is None:  # else the caller's clv_summary of the same lines (fitted_models)
+        summary = clv_summary(transactions, as_of=as_of, period=period)
     try:
         bg, gg = models or (BetaGeo().fit(summary), GammaGamma().fit(summary))
     except FitError as exc:
@@ -296,12 +325,16 @@ def tracking(
     calibration_end: Any,
     as_of: Any = None,
     step_days: int = 7,
+    cal: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Cumulative repeat purchases of the calibration cohort: actual vs BG/NBD expected.
 
     FHL (2005) Figure 2: every customer whose first purchase is on or before
     ``calibration_end`` contributes E[X(t)] (eq. 9) from their first purchase on; actual
     repeat purchases are distinct purchase days after each customer's first.
+
+    ``cal``, the calibration summary of :func:`calibration_holdout` for the same lines
+    and dates (daily periods), saves computing it again.
 
     Returns
     -------
@@ -313,15 +346,11 @@ def tracking(
     --------
     >>> tracking(bg, tx, calibration_end="1997-09-30", as_of="1998-06-30")  # doctest: +SKIP
     """
-    cal, _ = calibration_holdout(transactions, calibration_end=calibration_end, as_of=as_of)
+    if cal is None or cal.attrs.get("period") != "D":
+        cal, _ = calibration_holdout(transactions, calibration_end=calibration_end, as_of=as_of)
     end = cal.attrs["as_of"]
     if isinstance(transactions, pd.DataFrame):
-        lines = transactions.loc[transactions["amount"] >= 0, ["customer_id", "order_date"]]
-        days = lines.assign(order_date=lines["order_date"].dt.normalize()).drop_duplicates()
-        days = days[days["customer_id"].isin(cal.index)]
-        firsts = days.groupby("customer_id")["order_date"].min()
-        first = days["customer_id"].map(firsts)
-        repeats = days.loc[days["order_date"] > first, "order_date"].value_counts()
+        firsts, repeats = _purchase_days(transactions, cal.index)
     else:  # distinct purchase days counted in the engine; one row per customer and day back
         from rfvkit.clv_engine import engine_purchase_days
 
@@ -343,6 +372,36 @@ def tracking(
     return pd.DataFrame(
         {"date": grid.as_unit("ns"), "actual": actual, "expected": expected, "holdout": grid > end}
     )
+
+
+def _purchase_days(transactions: pd.DataFrame, cohort: pd.Index) -> tuple[pd.Series, pd.Series]:
+    """First purchase day per cohort customer, and per day the cohort's repeat purchase days.
+
+    A purchase day is a distinct (customer, day) of lines with ``amount >= 0``; a repeat
+    day is one after the customer's first. NumPy on integer day numbers: one sort.
+    """
+    buy = (transactions["amount"] >= 0).to_numpy()
+    ids = transactions["customer_id"].to_numpy()[buy]
+    dates = transactions["order_date"].to_numpy("datetime64[ns]")[buy]
+    known = ~np.isnat(dates) & pd.notna(ids)
+    codes, names = pd.factorize(ids[known])
+    day = dates[known].astype("datetime64[D]").astype("int64")
+    base, span = int(day.min()), int(day.max() - day.min()) + 1
+    keys = np.unique(codes.astype("int64") * span + (day - base))  # sorted by customer, day
+    customer, day = keys // span, keys % span + base
+    starts = np.flatnonzero(np.r_[True, customer[1:] != customer[:-1]])
+    first = np.repeat(day[starts], np.diff(np.r_[starts, len(keys)]))
+    in_cohort = pd.Index(names).isin(cohort)[customer]
+    epoch = np.datetime64("1970-01-01", "D")
+    firsts = pd.Series(
+        (epoch + day[starts][in_cohort[starts]]).astype("datetime64[ns]"),
+        index=np.asarray(names)[customer[starts][in_cohort[starts]]],
+    )
+    repeat_days, counts = np.unique(day[in_cohort & (day > first)], return_counts=True)
+    repeats = pd.Series(
+        counts, index=pd.DatetimeIndex((epoch + repeat_days).astype("datetime64[ns]"))
+    )
+    return firsts, repeats
 
 
 def with_median_clv(summary: pd.DataFrame, predicted: pd.DataFrame) -> pd.DataFrame:

@@ -448,3 +448,39 @@ def test_a_rule_set_can_ask_for_p_alive(predicted):
     assert moved.any() and (was_lost & ~moved).any()
     assert (out.loc[moved, "segment"] == "Lost, maybe active").all()
     assert out.loc[~was_lost, "segment"].equals(predicted.loc[~was_lost, "segment"])
+
+
+def test_fitted_models_reuses_the_runs_fit_and_otherwise_fits_the_same():
+    ci = Path(__file__).resolve().parents[1] / "params" / "ci.yaml"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with_predict = rk.analyse(ci, predict=True)
+        without = rk.analyse(ci, predict=False)
+        summary, bg, gg = rk.fitted_models(with_predict)
+        again = rk.fitted_models(without)
+    attrs = with_predict.segmented.attrs
+    assert bg is attrs["bgnbd"] and gg is attrs["gammagamma"] and summary is attrs["clv_summary"]
+    assert "bgnbd" not in without.segmented.attrs
+    pd.testing.assert_frame_equal(again[0], summary)
+    assert again[1].params_ == pytest.approx(bg.params_, rel=1e-9)
+    assert again[2].params_ == pytest.approx(gg.params_, rel=1e-9)
+
+
+def test_tracking_counts_repeat_days_of_the_calibration_cohort(bg):
+    day = pd.Timestamp("2024-01-01")
+    rows = [  # customer, day offset, amount
+        ("a", 0, 5.0), ("a", 0, 7.0), ("a", 2, 3.0), ("a", 9, 4.0),  # repeats on days 2, 9
+        ("b", 1, 6.0), ("b", 3, -5.0), ("b", 7, 2.0),  # the return is no purchase
+        ("c", 19, 9.0), ("c", 20, 1.0),  # first buys after calibration_end: not followed
+    ]  # fmt: skip
+    tx = pd.DataFrame(
+        {
+            "customer_id": [r[0] for r in rows],
+            "order_date": [day + pd.Timedelta(days=r[1], hours=10) for r in rows],
+            "amount": [r[2] for r in rows],
+        }
+    )
+    track = rk.tracking(bg, tx, calibration_end="2024-01-12", as_of="2024-01-28")
+    assert track["date"].dt.strftime("%m-%d").tolist() == ["01-08", "01-15", "01-22"]
+    assert track["actual"].tolist() == [2, 3, 3]  # a: 01-03; b: 01-08; then a: 01-10
+    assert track["holdout"].tolist() == [False, True, True]
