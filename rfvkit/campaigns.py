@@ -102,7 +102,9 @@ def measure_campaign(
     ----------
     crm : CRM or mapping of str to DataFrame
         ``transactions`` and ``campaigns`` (the send log), optionally ``customers`` (who is
-        known, phones for matching opt-outs) and ``optouts``.
+        known, phones for matching opt-outs) and ``optouts``. The order lines may stay lazy
+        on an engine (``engine:`` in params); only the lines inside the measurement window
+        are then collected.
     campaign_id : str, optional
         Campaign to measure; default the latest by send time.
     window_days : int
@@ -158,9 +160,7 @@ def measure_campaign(
     if log_all is None or len(log_all) == 0:
         raise RfvkitError("campaigns: no send log loaded; add data.campaigns to the params file.")
     require_columns(log_all, ["campaign_id", "customer_id", "group", "sent_at"], table="campaigns")
-    require_columns(
-        tables["transactions"], ["customer_id", "order_date", "amount"], table="transactions"
-    )
+    _require_lines(tables["transactions"])
     starts = log_all.groupby("campaign_id", observed=True)["sent_at"].min().sort_values()
     if campaign_id is None:
         campaign_id = str(starts.index[-1])
@@ -281,7 +281,45 @@ def _known_ids(tables: dict) -> pd.Series:
     customers = tables["customers"]
     if customers is not None and "customer_id" in customers:
         return customers["customer_id"]
-    return tables["transactions"]["customer_id"]
+    tx = tables["transactions"]
+    if isinstance(tx, pd.DataFrame):
+        return tx["customer_id"]
+    from rfvkit.engines import collect_all
+    from rfvkit.rfv import _prepare
+
+    lines, _ = _prepare(tx, "native")  # one row per customer comes back
+    return collect_all(lines.lazy().select("customer_id").unique().to_native())[0]["customer_id"]
+
+
+def _require_lines(tx: Any) -> None:
+    """Order lines hold customer_id, order_date and amount: a pandas frame or an engine's."""
+    if isinstance(tx, pd.DataFrame):
+        require_columns(tx, ["customer_id", "order_date", "amount"], table="transactions")
+    else:
+        from rfvkit.rfv import _prepare
+
+        _prepare(tx, "native")  # BadParameterError / MissingColumnsError naming the column
+
+
+def _window_lines(tx: Any, lo: np.datetime64, hi: np.datetime64) -> pd.DataFrame:
+    """The order lines dated in ``[lo, hi)``; pandas frames are returned whole.
+
+    Order lines that stay lazy on an engine (DuckDB, polars, Dask, Spark: see
+    :mod:`rfvkit.engines`) are filtered there, and only the lines inside the campaign's
+    measurement window come back to pandas, never the whole history. Dates lose their time
+    zone on the engine as in :func:`rfvkit.rfv.rfv_table` (the shop's own clock).
+    """
+    if isinstance(tx, pd.DataFrame):
+        return tx
+    import narwhals as nw
+
+    from rfvkit.engines import collect_all
+    from rfvkit.rfv import _prepare
+
+    lines, _ = _prepare(tx, "native")
+    start, end = (pd.Timestamp(t).to_pydatetime() for t in (lo, hi))
+    inside = (nw.col("order_date") >= start) & (nw.col("order_date") < end)
+    return collect_all(lines.lazy().filter(inside).to_native())[0]
 
 
 def _positions(values, keys) -> np.ndarray:
@@ -316,9 +354,9 @@ def _attribute(log: pd.DataFrame, start: pd.Series, window: pd.Timedelta, tables
     """One row per recipient: conversion, net revenue, orders and opt-out inside the window."""
     n = len(log)
     begin = start.to_numpy(dtype="datetime64[ns]")
-    tx = tables["transactions"]
-    dates = tx["order_date"].to_numpy(dtype="datetime64[ns]")
     lo, hi = begin.min(), begin.max() + window.to_timedelta64()
+    tx = _window_lines(tables["transactions"], lo, hi)
+    dates = tx["order_date"].to_numpy(dtype="datetime64[ns]")
     near = np.flatnonzero((dates >= lo) & (dates < hi))  # cheap cut before the id lookup
     pos = _positions(tx["customer_id"].iloc[near], log["customer_id"])
     hit = pos >= 0
