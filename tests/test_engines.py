@@ -132,10 +132,6 @@ def test_generated_million_lines_same_as_pandas(request, engine, big):
     _same_rfv(rfv_table(got_tx, as_of=AS_OF), rfv_table(want_tx, as_of=AS_OF))
 
 
-def test_clv_summary_on_engines_not_on_this_branch():
-    pytest.importorskip("rfvkit.clv", reason="rfvkit.clv (clv_summary) is not on this branch")
-
-
 # ----------------------------------------------------------------------------- dask-expr pitfalls
 
 
