@@ -471,14 +471,14 @@ def write_demo(
     -------
     dict of str to Path
         The written files, keyed ``transactions``, ``customers``, ``optouts``, ``campaigns``,
-        ``survey``, ``truth``.
+        ``history`` (earlier campaigns' results), ``survey``, ``truth``.
 
     Examples
     --------
     >>> import tempfile
     >>> paths = write_demo(tempfile.mkdtemp(), n_customers=150, seed=3)
     >>> sorted(paths)
-    ['campaigns', 'customers', 'optouts', 'survey', 'transactions', 'truth']
+    ['campaigns', 'customers', 'history', 'optouts', 'survey', 'transactions', 'truth']
     """
     crm = make_demo_crm(n_customers, seed=seed, start=start, end=end)
     out = Path(out_dir)

@@ -132,10 +132,27 @@ def connect(engine: str, cluster: Mapping[str, Any] | None = None) -> Any:
         if not master.startswith("local"):
             _probe(master, timeout)
         builder = SparkSession.builder.master(master).appName("rfvkit")
-        for name, value in dict(cluster.get("conf") or {}).items():
-            builder = builder.config(str(name), str(value))
+        for name, value in spark_conf(cluster).items():
+            builder = builder.config(name, value)
         return builder.getOrCreate()
     return None
+
+
+#: Spark settings rfvkit starts a session with unless ``cluster: conf:`` says otherwise: the
+#: console progress bar and INFO/WARN logs would otherwise end up in a report's pages.
+SPARK_DEFAULTS = {"spark.ui.showConsoleProgress": "false", "spark.log.level": "ERROR"}
+
+
+def spark_conf(cluster: Mapping[str, Any] | None) -> dict[str, str]:
+    """The Spark conf of ``cluster`` on top of :data:`SPARK_DEFAULTS`, as strings.
+
+    Examples
+    --------
+    >>> spark_conf({"conf": {"spark.log.level": "WARN", "spark.sql.shuffle.partitions": 8}})
+    {'spark.ui.showConsoleProgress': 'false', 'spark.log.level': 'WARN', 'spark.sql.shuffle.partitions': '8'}
+    """
+    given = dict((cluster or {}).get("conf") or {})
+    return {**SPARK_DEFAULTS, **{str(k): str(v) for k, v in given.items()}}
 
 
 def _dask_client(address: str, timeout: float) -> Any:

@@ -25,6 +25,7 @@ def segment_order(rules: RuleSet | str | Path = DEFAULT) -> list[str]:
 
     Examples
     --------
+    >>> from rfvkit.rules import R_RFM
     >>> segment_order(R_RFM)[-2:]
     ['Lost', 'Others']
     """
