@@ -300,3 +300,26 @@ def test_kernels_at_a_time_follow_the_cores_and_the_notebooks():
 
     assert _jobs(4, 2) == 2 and _jobs(1, 6) == 1 and _jobs(0, 3) == 1
     assert 1 <= _jobs(None, 6) <= 6
+
+
+def test_notebooks_start_longest_first_by_the_previous_run(tmp_path):
+    from rfvkit.report.runner import longest_first
+
+    notebooks = [Path(f"{n}.ipynb") for n in ("01_a", "02_b", "03_c", "04_d")]
+    manifest = tmp_path / "manifest.json"
+    runs = [
+        {"notebook": "01_a.ipynb", "status": "ok", "seconds": 5.0},
+        {"notebook": "02_b.ipynb", "status": "failed"},  # no time: treated as unknown
+        {"notebook": "03_c.ipynb", "status": "ok", "seconds": 40.0},
+        {"notebook": "04_d.ipynb", "status": "ok", "seconds": 100.0},
+    ]
+    manifest.write_text(json.dumps({"notebooks": runs}))
+    assert [nb.stem for nb in longest_first(notebooks, manifest)] == [
+        "02_b",
+        "04_d",
+        "03_c",
+        "01_a",
+    ]
+    manifest.write_text("{not json")
+    assert longest_first(notebooks, manifest) == notebooks
+    assert longest_first(notebooks, tmp_path / "missing.json") == notebooks

@@ -130,7 +130,9 @@ def run_report(
     try:
         carry_history(reports_dir / name, work / "history")  # earlier runs' scored tables
         tick = time.perf_counter()
-        runs = _run_all(notebooks, work, run_params, nav, jobs, show_cells, log)
+        order = longest_first(notebooks, reports_dir / name / "manifest.json")
+        runs = _run_all(order, work, run_params, nav, jobs, show_cells, log)
+        runs = [next(r for r in runs if r["notebook"] == nb.name) for nb in notebooks]
         steps["notebooks"] = round(time.perf_counter() - tick, 2)
         failed = next((run for run in runs if run["status"] == "failed"), None)
         if failed is not None:
@@ -227,8 +229,30 @@ def _jobs(jobs: int | None, n_notebooks: int) -> int:
     return max(1, min(int(jobs), n_notebooks))
 
 
+def longest_first(notebooks: list[Path], previous_manifest: Path) -> list[Path]:
+    """The order to start notebooks in: longest first, by their times in the last run.
+
+    With fewer kernels than notebooks, starting the longest job first shortens the run
+    (longest-processing-time-first list scheduling; Graham, "Bounds on multiprocessing timing
+    anomalies", SIAM J. Appl. Math. 17(2), 1969). The times come from the manifest of this
+    report's previous run; notebooks it does not list (or no manifest) go first, in
+    name order, since they may be long too.
+
+    Examples
+    --------
+    >>> longest_first([Path("01_a.ipynb"), Path("02_b.ipynb")], Path("/nonexistent.json"))
+    [PosixPath('01_a.ipynb'), PosixPath('02_b.ipynb')]
+    """
+    try:
+        runs = json.loads(previous_manifest.read_text())["notebooks"]
+        seconds = {run["notebook"]: float(run["seconds"]) for run in runs if "seconds" in run}
+    except (OSError, ValueError, KeyError, TypeError):
+        seconds = {}
+    return sorted(notebooks, key=lambda nb: -seconds.get(nb.name, float("inf")))
+
+
 def _run_all(notebooks, work, run_params, nav, jobs, show_cells, log) -> list[dict]:
-    """Execute and render every notebook, ``jobs`` kernels at a time; results in notebook order.
+    """Execute and render every notebook, ``jobs`` kernels at a time, started in the order given.
 
     Each notebook runs in its own worker process: papermill changes the working directory
     of the process that drives a kernel, so two notebooks cannot share one process.
