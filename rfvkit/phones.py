@@ -7,8 +7,10 @@ million raw strings is parsed in three steps, each over distinct values only:
    parentheses (and one leading ``+``) is reduced to its digits (``"(201) 555-0123"`` and
    ``"201.555.0123"`` -> ``"2015550123"``). ``phonenumbers`` discards exactly these
    characters before it reads a number, so both spellings parse the same; anything else
-   (letters, extensions, other punctuation) keeps its raw text as its key. A key that
-   starts with ``+`` does not depend on the region, so it is parsed once for all regions.
+   (letters, extensions, other punctuation) keeps its raw text as its key. A key of ``+``
+   and a country calling code does not depend on the region, so it is parsed once for
+   all regions (after ``+`` and digits that are no country code, such as ``+0044``,
+   ``phonenumbers`` tries again with the region's rules, so those keep their region).
 2. (key, region) -> number: one ``phonenumbers.parse`` per distinct key. The library
    applies the region's own rules here: international prefix (``00``, ``011``), national
    trunk prefix (``0``, ``1``), Italy's leading zero. ``"0044 20 7946 0123"``,
@@ -31,7 +33,7 @@ import numpy as np
 import pandas as pd
 import phonenumbers
 
-__all__ = ["SMS_TYPES", "digit_keys", "normalise_phones"]
+__all__ = ["SMS_TYPES", "COUNTRY_CODES", "digit_keys", "normalise_phones"]
 
 _PHONE_TYPES = {
     getattr(phonenumbers.PhoneNumberType, name): name.lower()
@@ -46,6 +48,8 @@ SMS_TYPES = ("mobile", "fixed_line_or_mobile")
 _KEYABLE = r"\+?[0-9 ().\-]*"
 _MAX_INPUT = 250
 _MIN_DIGITS = 3
+#: Country calling codes as text (prefix-free, ITU-T E.164; none begins with 0).
+COUNTRY_CODES = frozenset(str(c) for c in phonenumbers.COUNTRY_CODE_TO_REGION_CODE)
 
 
 def digit_keys(phones: pd.Series) -> pd.Series:
@@ -66,6 +70,15 @@ def digit_keys(phones: pd.Series) -> pd.Series:
     plus = text.str.startswith("+").fillna(False).astype(bool)
     keys = digits.where(~plus, "+" + digits)
     return text.where(~safe, keys)
+
+
+def _region_free(keys: pd.Series) -> np.ndarray:
+    """Keys ``phonenumbers`` reads without the region: ``+`` then a country calling code."""
+    digits = keys.str.removeprefix("+")
+    code = np.zeros(len(keys), dtype=bool)
+    for n in (1, 2, 3):
+        code |= np.asarray(digits.str.slice(0, n).isin(COUNTRY_CODES), dtype=bool)
+    return np.asarray(keys.str.fullmatch(r"\+[0-9]+"), dtype=bool) & code  # digit keys only
 
 
 def _type_means_valid(kind: int) -> bool:
@@ -145,12 +158,12 @@ def normalise_phones(
     kind = np.full(len(text), np.nan, dtype=object)
     present = text.notna().to_numpy()
     if present.any():
-        # distinct raw texts -> their keys; a "+" key takes no region
+        # distinct raw texts -> their keys; "+" and a country code takes no region
         raw_codes, raw_uniques = pd.factorize(text[present])
         keys = digit_keys(pd.Series(raw_uniques, dtype="str"))
         region_codes, region_uniques = pd.factorize(region[present])
         key_codes, key_uniques = pd.factorize(keys)
-        plus = np.asarray(keys.str.startswith("+"), dtype=bool)
+        plus = _region_free(keys)
         rows_key = key_codes[raw_codes]
         rows_region = np.where(plus[raw_codes], -1, region_codes)
         pair_codes, pairs = pd.factorize(rows_key * (len(region_uniques) + 1) + rows_region + 1)

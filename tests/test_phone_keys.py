@@ -39,6 +39,8 @@ def test_digit_keys_known_answers(raw, key):
         ("+44 (0)20 7946 0123", "GB", "+442079460123", "fixed_line"),
         ("020 7946 0123", "GB", "+442079460123", "fixed_line"),
         ("+44 20 7946 0123", "US", "+442079460123", "fixed_line"),  # "+": region ignored
+        ("+0044 20 7946 0123", "GB", "+442079460123", "fixed_line"),  # no code after "+":
+        ("+0044 20 7946 0123", "US", None, "invalid"),  # read again with the region's rules
         ("+1 (201) 555-0123", "US", "+12015550123", "fixed_line_or_mobile"),
         ("(201) 555-0123", "US", "+12015550123", "fixed_line_or_mobile"),
         ("1 201 555 0123", "US", "+12015550123", "fixed_line_or_mobile"),  # trunk "1"
@@ -109,6 +111,7 @@ _NUMBERS = st.sampled_from(
         "390612345678",
         "33612345678",
         "0612345",
+        "00442079460123",
         "12",
         "1",
         "800356937",
