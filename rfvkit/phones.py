@@ -123,6 +123,17 @@ def _type_numbers(numbers: list) -> tuple[np.ndarray, np.ndarray]:
     return e164, kinds
 
 
+def default_regions(index: pd.Index, regions: pd.Series | str | None) -> pd.Series:
+    """Per row: the ISO alpha-2 region (upper case) for numbers written without ``+``, or NaN."""
+    from rfvkit.parsing import normalise_ids
+
+    if isinstance(regions, pd.Series):
+        region = normalise_ids(regions).str.upper()
+    else:
+        region = pd.Series(regions.upper() if regions else np.nan, index=index, dtype="str")
+    return region.where(region.str.fullmatch(r"[A-Z]{2}").fillna(False).astype(bool))
+
+
 def normalise_phones(
     phones: pd.Series, regions: pd.Series | str | None = None
 ) -> tuple[pd.Series, pd.Series]:
@@ -149,11 +160,7 @@ def normalise_phones(
     from rfvkit.parsing import normalise_ids
 
     text = normalise_ids(phones)
-    if isinstance(regions, pd.Series):
-        region = normalise_ids(regions).str.upper()
-    else:
-        region = pd.Series(regions.upper() if regions else np.nan, index=phones.index, dtype="str")
-    region = region.where(region.str.fullmatch(r"[A-Z]{2}").fillna(False).astype(bool))
+    region = default_regions(phones.index, regions)
     e164 = np.full(len(text), np.nan, dtype=object)
     kind = np.full(len(text), np.nan, dtype=object)
     present = text.notna().to_numpy()
