@@ -62,6 +62,7 @@ def candidates(seg: pd.DataFrame, customers: pd.DataFrame, chosen: Sequence[str]
 
 
 def _flag(values: pd.Series | np.ndarray) -> np.ndarray:
+    """A NumPy bool mask; a missing value is False."""
     if isinstance(values, pd.Series):
         values = values.fillna(False)
     return np.asarray(values, dtype=bool)
