@@ -216,29 +216,7 @@ def build_send_list(
     recip["local_send_at"] = _local_text(
         recip["send_at"], recip["timezone_used"], recip["_when_key"]
     )
-    if "first_name" not in recip:
-        recip["first_name"] = ""
-    if "country" not in recip:
-        recip["country"] = np.nan
-    recip = recip.drop(columns=["phone", "timezone"], errors="ignore")
-    recipients = recip.rename(columns={"phone_e164": "phone", "timezone_used": "timezone"})[
-        [
-            "customer_id",
-            "phone",
-            "first_name",
-            "segment",
-            "group",
-            "send_at",
-            "local_send_at",
-            "timezone",
-            "country",
-            "deferred",
-            "message",
-            "encoding",
-            "sms_parts",
-            "cost",
-        ]
-    ].reset_index(drop=True)
+    recipients = _recipients(recip)
     _warn_messages(recipients, templates, max_parts)
 
     decisions = df[["customer_id", "segment"]].assign(status=reason.fillna("recipient"))
@@ -269,6 +247,36 @@ def build_send_list(
         else frozenset(),
         _reconsented=frozenset(df.loc[reconsented, "customer_id"].to_numpy(object)),
     )
+
+
+#: Columns of ``SendPlan.recipients``, in order.
+RECIPIENT_COLUMNS = [
+    "customer_id",
+    "phone",
+    "first_name",
+    "segment",
+    "group",
+    "send_at",
+    "local_send_at",
+    "timezone",
+    "country",
+    "deferred",
+    "message",
+    "encoding",
+    "sms_parts",
+    "cost",
+]
+
+
+def _recipients(recip: pd.DataFrame) -> pd.DataFrame:
+    """The recipient rows with the documented columns (phone in E.164, the zone used)."""
+    if "first_name" not in recip:
+        recip = recip.assign(first_name="")
+    if "country" not in recip:
+        recip = recip.assign(country=np.nan)
+    recip = recip.drop(columns=["phone", "timezone"], errors="ignore")
+    recip = recip.rename(columns={"phone_e164": "phone", "timezone_used": "timezone"})
+    return recip[RECIPIENT_COLUMNS].reset_index(drop=True)
 
 
 def _checked(

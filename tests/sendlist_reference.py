@@ -27,6 +27,7 @@ from rfvkit.sendlist import (
     REASONS,
     _capped,
     _checked,
+    _recipients,
     _warn_messages,
 )
 from rfvkit.sendlist_candidates import candidates
@@ -167,29 +168,7 @@ def reference_build_send_list(
     recip["cost"] = recip["sms_parts"] * float(price_per_part)
     recip["deferred"] = recip["send_at"] > when
     recip["local_send_at"] = reference_local_text(recip["send_at"], recip["timezone_used"])
-    if "first_name" not in recip:
-        recip["first_name"] = ""
-    if "country" not in recip:
-        recip["country"] = np.nan
-    recip = recip.drop(columns=["phone", "timezone"], errors="ignore")
-    recipients = recip.rename(columns={"phone_e164": "phone", "timezone_used": "timezone"})[
-        [
-            "customer_id",
-            "phone",
-            "first_name",
-            "segment",
-            "group",
-            "send_at",
-            "local_send_at",
-            "timezone",
-            "country",
-            "deferred",
-            "message",
-            "encoding",
-            "sms_parts",
-            "cost",
-        ]
-    ].reset_index(drop=True)
+    recipients = _recipients(recip)
     _warn_messages(recipients, templates, max_parts)
 
     decisions = df[["customer_id", "segment"]].assign(status=reason.fillna("recipient"))
