@@ -23,7 +23,8 @@ from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
-import phonenumbers
+
+from rfvkit.phones import COUNTRY_CODES as _CODES
 
 __all__ = [
     "OPTOUT_KEYWORDS",
@@ -92,7 +93,6 @@ def classify_replies(messages: pd.Series, *, extra: Iterable[str] = ()) -> pd.Se
 
 # ----------------------------------------------------------------------------- phone keys
 
-_CODES = frozenset(str(c) for c in phonenumbers.COUNTRY_CODE_TO_REGION_CODE)
 _MIN_DIGITS = 6  # shorter digit strings are too ambiguous to match anything
 
 
@@ -171,7 +171,9 @@ def expand_optouts(optouts: pd.DataFrame | None, customers: pd.DataFrame) -> pd.
     if "phone" not in customers and "phone_e164" not in customers:
         return optouts
     by_id = optouts.dropna(subset=["customer_id"]).astype({"customer_id": str})
-    phones = customers.reindex(columns=["customer_id", "phone", "phone_e164"])
+    ids = customers["customer_id"].astype(str)
+    phones = customers.loc[ids.isin(by_id["customer_id"]).to_numpy()]  # the rows the join keeps
+    phones = phones.reindex(columns=["customer_id", "phone", "phone_e164"])
     phones = phones.dropna(subset=["phone", "phone_e164"], how="all")
     phones = phones.astype({"customer_id": str})
     extra = by_id.drop(columns=["phone", "phone_e164", "phone_type"], errors="ignore").merge(
@@ -208,7 +210,7 @@ def match_optouts(
         _when=pd.to_datetime(optouts["opted_out_at"]) if "opted_out_at" in optouts else pd.NaT,
     )
     out["_when"] = out["_when"].fillna(pd.Timestamp.max)
-    rank = pd.Series(np.inf, index=df.index)
+    rank = np.full(len(df), np.inf)
     latest = pd.Series(pd.Timestamp.min, index=df.index)
     own = phone_keys(df["phone_e164"])
     lookups = []
@@ -225,14 +227,22 @@ def match_optouts(
         best = table.groupby("k")["_rank"].min()
         last = table.groupby("k")["_when"].max()
         for target in targets:
-            rank = np.fmin(rank, target.map(best).astype(float).fillna(np.inf))
-            latest = latest.where(target.map(last).isna(), np.maximum(latest, target.map(last)))
-    matched = rank < np.inf
+            hit = target.isin(best.index).to_numpy(dtype=bool)  # look up only the matches
+            if not hit.any():
+                continue
+            rank[hit] = np.fmin(rank[hit], target[hit].map(best).astype(float).to_numpy())
+            when = target[hit].map(last)
+            before = latest[hit]
+            latest[hit] = before.where(when.isna(), np.maximum(before, when))
+    matched = pd.Series(rank < np.inf, index=df.index)
     reconsented = pd.Series(False, index=df.index)
     if reconsent and "consent_at" in df:
         consent_at = pd.to_datetime(df["consent_at"])
         reconsented = matched & consent_at.notna() & (consent_at > latest)
+    names = np.array([*labels, np.nan], dtype=object)
     labels_out = pd.Series(
-        [labels[int(r)] if r < np.inf else np.nan for r in rank], index=df.index, dtype=object
+        names[np.where(rank < np.inf, rank, len(labels)).astype(np.int64)],
+        index=df.index,
+        dtype=object,
     )
     return labels_out.where(~reconsented), reconsented

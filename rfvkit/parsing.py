@@ -19,7 +19,6 @@ import warnings
 
 import numpy as np
 import pandas as pd
-import phonenumbers
 
 from rfvkit._fastpaths import (
     _arrow_text,
@@ -31,6 +30,7 @@ from rfvkit._fastpaths import (
     fast_paths_enabled,
 )
 from rfvkit.errors import BadValuesError, examples
+from rfvkit.phones import SMS_TYPES, normalise_phones  # re-exported: the loaders' phone parser
 
 __all__ = [
     "normalise_ids",
@@ -392,73 +392,3 @@ def _bool_text(value: object) -> object:
     if isinstance(value, bool | np.bool_):
         return "true" if value else "false"
     return value
-
-
-# ----------------------------------------------------------------------------- phones
-
-_PHONE_TYPES = {
-    getattr(phonenumbers.PhoneNumberType, name): name.lower()
-    for name in dir(phonenumbers.PhoneNumberType)
-    if name.isupper()
-}
-#: Phone types an SMS can be expected to reach.
-SMS_TYPES = ("mobile", "fixed_line_or_mobile")
-
-
-def normalise_phones(
-    phones: pd.Series, regions: pd.Series | str | None = None
-) -> tuple[pd.Series, pd.Series]:
-    """Phone numbers to E.164 with the ``phonenumbers`` library, plus their type.
-
-    Each distinct (number, region) pair is parsed once. ``regions`` (ISO alpha-2, per
-    row or one for all) is the default region for numbers written without ``+``.
-
-    Returns
-    -------
-    (e164, phone_type)
-        E.164 text (missing when absent or invalid) and the type in lower case
-        (``"mobile"``, ``"fixed_line"``, ``"fixed_line_or_mobile"``, ``"voip"`` ...),
-        ``"invalid"`` for numbers that do not parse as valid, missing when absent.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> e164, kind = normalise_phones(pd.Series(["07400 123456", "020 7946 0018"]), "GB")
-    >>> e164.tolist(), kind.tolist()
-    (['+447400123456', '+442079460018'], ['mobile', 'fixed_line'])
-    """
-    text = normalise_ids(phones)
-    if isinstance(regions, pd.Series):
-        region = normalise_ids(regions).str.upper()
-    else:
-        region = pd.Series(regions.upper() if regions else np.nan, index=phones.index, dtype="str")
-    region = region.where(region.str.fullmatch(r"[A-Z]{2}").fillna(False).astype(bool))
-    pairs = pd.DataFrame({"phone": text, "region": region})
-    present = pairs["phone"].notna()
-    e164 = pd.Series(np.nan, index=phones.index, dtype="str")
-    kind = pd.Series(np.nan, index=phones.index, dtype="str")
-    if not present.any():
-        return e164, kind
-    distinct = pairs[present].drop_duplicates()
-    parsed = [
-        _parse_phone(p, r) for p, r in zip(distinct["phone"], distinct["region"], strict=True)
-    ]
-    lookup = distinct.assign(e164=[p[0] for p in parsed], phone_type=[p[1] for p in parsed]).astype(
-        {"e164": "str", "phone_type": "str"}
-    )
-    merged = pairs[present].merge(lookup, on=["phone", "region"], how="left")
-    e164[present] = merged["e164"].to_numpy()
-    kind[present] = merged["phone_type"].to_numpy()
-    return e164, kind
-
-
-def _parse_phone(phone: str, region: object) -> tuple[str | None, str]:
-    region = region if isinstance(region, str) else None
-    try:
-        number = phonenumbers.parse(phone, region)
-    except phonenumbers.NumberParseException:
-        return None, "invalid"
-    if not phonenumbers.is_valid_number(number):
-        return None, "invalid"
-    kind = _PHONE_TYPES.get(phonenumbers.number_type(number), "unknown")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), kind

@@ -22,15 +22,7 @@ import numpy as np
 import pandas as pd
 
 from rfvkit.errors import BadParameterError, MissingColumnsError, NotApplicableError
-from rfvkit.optouts import (
-    CONTAINS_KEYWORD,
-    KEYWORD,
-    OPTOUT_KEYWORDS,
-    expand_optouts,
-    match_optouts,
-)
-from rfvkit.parsing import SMS_TYPES
-from rfvkit.quiet_hours import next_allowed, quiet_hours_table, resolve_timezones
+from rfvkit.optouts import CONTAINS_KEYWORD, KEYWORD, OPTOUT_KEYWORDS
 from rfvkit.sendplan import SendPlan
 from rfvkit.sms import sms_table
 
@@ -108,12 +100,11 @@ def holdout_draw(customer_ids: pd.Series, campaign_id: str, random_state: int) -
     >>> holdout_draw(pd.Series(["C1", "C2"]), "c", 0).round(3).tolist()
     [0.995, 0.87]
     """
-    prefix = f"{campaign_id}\x1f{random_state}\x1f"
-    values = [
-        int.from_bytes(hashlib.blake2b((prefix + c).encode(), digest_size=8).digest(), "big")
-        for c in customer_ids.astype(str)
-    ]
-    return np.asarray(values, dtype=np.float64) / 2.0**64
+    prefix = f"{campaign_id}\x1f{random_state}\x1f".encode()
+    blake2b = hashlib.blake2b
+    ids = customer_ids.astype(str).to_numpy(dtype=object)
+    digests = b"".join([blake2b(prefix + c.encode(), digest_size=8).digest() for c in ids])
+    return np.frombuffer(digests, dtype=">u8").astype(np.float64) / 2.0**64
 
 
 def build_send_list(
@@ -186,8 +177,123 @@ def build_send_list(
     ...     segments=["At Risk"])  # doctest: +SKIP
     >>> plan.exclusions[["reason", "customers"]]  # doctest: +SKIP
     """
+    when, seg, chosen, customers, templates = _checked(
+        segmented, crm, campaign_id, message, send_at, segments, holdout, frequency_cap
+    )
+    from rfvkit.sendlist_candidates import candidates, decide
+
+    df, cust = candidates(seg, customers, chosen)
+    campaigns = getattr(crm, "campaigns", None)
+    capped = None
+    if frequency_cap is not None and campaigns is not None and len(campaigns):
+        capped = _capped(campaigns, campaign_id, when, *frequency_cap)
+    code, optouts, reconsented = decide(
+        df,
+        cust,
+        crm,
+        reasons=REASONS,
+        optout_labels=_OPTOUT_REASONS,
+        capped=capped,
+        when=when,
+        quiet_hours=quiet_hours,
+        reconsent=reconsent_overrides_optout,
+    )
+    reason = pd.Series(np.append(np.array(REASONS, dtype=object), np.nan)[code], dtype=object)
+
+    fills = {**FALLBACKS, **(fallbacks or {})}
+    recip = df.loc[code < 0]
+    draw = holdout_draw(recip["customer_id"], campaign_id, random_state)
+    recip = recip.assign(group=np.where(draw < holdout, "holdout", "treatment"))
+    texts, which = _render(templates, recip, fills)
+    recip = recip.assign(
+        message=pd.Series(np.asarray(texts, dtype=object)[which], index=recip.index, dtype=object)
+    )
+    used = np.unique(which)  # only texts someone receives (none: the table's empty shape)
+    lengths = sms_table(pd.Series(texts, dtype=object).iloc[used])
+    recip = recip.join(lengths.iloc[np.searchsorted(used, which)].set_axis(recip.index))
+    recip["cost"] = recip["sms_parts"] * float(price_per_part)
+    recip["deferred"] = recip["send_at"] > when
+    recip["local_send_at"] = _local_text(
+        recip["send_at"], recip["timezone_used"], recip["_when_key"]
+    )
+    recipients = _recipients(recip)
+    _warn_messages(recipients, templates, max_parts)
+
+    decisions = df[["customer_id", "segment"]].assign(status=reason.fillna("recipient"))
+    from rfvkit.sendlist_tables import deferral_table, ledger, previews, segment_summary
+
+    return SendPlan(
+        recipients=recipients,
+        exclusions=ledger(decisions, REASONS),
+        summary=segment_summary(decisions, recipients, REASONS, baseline_rate=baseline_rate),
+        decisions=decisions.reset_index(drop=True),
+        deferrals=deferral_table(recipients, when),
+        previews=previews(templates, recipients, fallbacks=fills),
+        campaign_id=campaign_id,
+        send_at=when,
+        settings={
+            "holdout": holdout,
+            "random_state": random_state,
+            "frequency_cap": frequency_cap,
+            "price_per_part": price_per_part,
+            "segments": chosen,
+            "reconsent_overrides_optout": reconsent_overrides_optout,
+        },
+        _optouts=optouts,
+        _consented=frozenset(
+            cust.loc[cust["sms_consent"].astype(object).eq(True), "customer_id"].to_numpy(object)
+        )
+        if "sms_consent" in cust
+        else frozenset(),
+        _reconsented=frozenset(df.loc[reconsented, "customer_id"].to_numpy(object)),
+    )
+
+
+#: Columns of ``SendPlan.recipients``, in order.
+RECIPIENT_COLUMNS = [
+    "customer_id",
+    "phone",
+    "first_name",
+    "segment",
+    "group",
+    "send_at",
+    "local_send_at",
+    "timezone",
+    "country",
+    "deferred",
+    "message",
+    "encoding",
+    "sms_parts",
+    "cost",
+]
+
+
+def _recipients(recip: pd.DataFrame) -> pd.DataFrame:
+    """The recipient rows with the documented columns (phone in E.164, the zone used)."""
+    if "first_name" not in recip:
+        recip = recip.assign(first_name="")
+    if "country" not in recip:
+        recip = recip.assign(country=np.nan)
+    recip = recip.drop(columns=["phone", "timezone"], errors="ignore")
+    recip = recip.rename(columns={"phone_e164": "phone", "timezone_used": "timezone"})
+    return recip[RECIPIENT_COLUMNS].reset_index(drop=True)
+
+
+def _checked(
+    segmented: pd.DataFrame,
+    crm: Any,
+    campaign_id: object,
+    message: str | Mapping[str, str],
+    send_at: object,
+    segments: Sequence[str] | None,
+    holdout: object,
+    frequency_cap: tuple[int, int] | None,
+) -> tuple[pd.Timestamp, pd.DataFrame, list[str], pd.DataFrame, dict[str, str]]:
+    """:func:`build_send_list`'s checks, before anything is computed: the instant, the
+    segmented table with ``customer_id`` as a column, the chosen segments, the customer
+    table and one template per segment."""
     from rfvkit.errors import require_columns
-    from rfvkit.sms import render_messages, template_fields
+    from rfvkit.sms import template_fields
 
     if not isinstance(campaign_id, str) or not campaign_id.strip():
         raise BadParameterError(f"campaign_id: got {campaign_id!r}; give a non-empty name.")
@@ -224,134 +330,7 @@ def build_send_list(
         n_cap, days = frequency_cap
         if min(int(n_cap), int(days)) < 1:
             raise BadParameterError(f"frequency_cap: got {frequency_cap!r}; use (n, days) >= 1.")
-
-    cand = seg.loc[seg["segment"].astype(str).isin(chosen)].copy()
-    cand["customer_id"] = cand["customer_id"].astype(str)
-    cand["segment"] = cand["segment"].astype(str)
-    value = cand["monetary"] if "monetary" in cand else pd.Series(0.0, index=cand.index)
-    cand = cand[["customer_id", "segment"]].assign(_value=value.to_numpy())
-    cust = customers.drop_duplicates("customer_id").assign(
-        customer_id=lambda d: d["customer_id"].astype(str)
-    )
-    extra = [c for c in cust.columns if c not in ("segment",)]
-    df = cand.merge(cust[extra], on="customer_id", how="left", indicator=True)
-    for col in ("phone", "phone_e164", "phone_type", "sms_consent", "consent_at"):
-        if col not in df:
-            df[col] = np.nan
-    reason = pd.Series(np.nan, index=df.index, dtype=object)
-
-    def exclude(mask: pd.Series, label: str) -> None:
-        reason[reason.isna() & mask.fillna(False).astype(bool)] = label
-
-    exclude(df["_merge"] == "left_only", REASONS[0])
-    exclude(df["phone"].isna() & df["phone_e164"].isna(), REASONS[1])
-    exclude(df["phone_e164"].isna() | (df["phone_type"] == "invalid"), REASONS[2])
-    exclude(~df["phone_type"].isin(SMS_TYPES), REASONS[3])
-    consented = df["sms_consent"].astype(object).eq(True)
-    exclude(~consented, REASONS[4])
-    optouts = expand_optouts(getattr(crm, "optouts", None), cust)
-    open_ = reason.isna()  # opt-outs are only looked up for those still in the running
-    opted, reconsented = match_optouts(
-        df.loc[open_], optouts, reconsent_overrides_optout, labels=_OPTOUT_REASONS
-    )
-    opted = opted.reindex(df.index)
-    reconsented = reconsented.reindex(df.index, fill_value=False).astype(bool)
-    for label in _OPTOUT_REASONS.values():
-        exclude(opted == label, label)
-    campaigns = getattr(crm, "campaigns", None)
-    if frequency_cap is not None and campaigns is not None and len(campaigns):
-        exclude(
-            df["customer_id"].isin(_capped(campaigns, campaign_id, when, *frequency_cap)),
-            "frequency cap",
-        )
-    open_ = reason.isna()
-    zone, _ = resolve_timezones(df.loc[open_])
-    df["timezone_used"] = zone.reindex(df.index)
-    exclude(df["timezone_used"].isna(), "time zone unknown")
-    table = quiet_hours_table(quiet_hours)
-    open_ = reason.isna()
-    keys = df.loc[open_].reindex(columns=["timezone_used", "country", "region"])
-    keys = keys.astype(object).where(keys.notna(), None)
-    times = {
-        k: next_allowed(when, k[0], table, k[1], k[2])
-        for k in keys.drop_duplicates().itertuples(index=False, name=None)
-    }
-    df["send_at"] = pd.Series(
-        [times[k] for k in keys.itertuples(index=False, name=None)],
-        index=keys.index,
-        dtype="datetime64[ns, UTC]",
-    )
-    exclude(df["send_at"].isna(), "no allowed send time")
-    open_ = reason.isna()
-    order = df.loc[open_].sort_values(["_value", "customer_id"], ascending=[False, True])
-    exclude(df.index.isin(order.index[order["phone_e164"].duplicated()]) & open_, "duplicate phone")
-
-    recip = df.loc[reason.isna()].copy()
-    draw = holdout_draw(recip["customer_id"], campaign_id, random_state)
-    recip["group"] = np.where(draw < holdout, "holdout", "treatment")
-    texts = pd.Series("", index=recip.index, dtype=object)
-    for name, template in templates.items():
-        rows = recip["segment"] == name
-        if rows.any():
-            texts[rows] = render_messages(
-                template, recip.loc[rows], fallbacks={**FALLBACKS, **(fallbacks or {})}
-            )
-    recip["message"] = texts
-    recip = recip.join(sms_table(recip["message"]))
-    recip["cost"] = recip["sms_parts"] * float(price_per_part)
-    recip["deferred"] = recip["send_at"] > when
-    recip["local_send_at"] = _local_text(recip["send_at"], recip["timezone_used"])
-    if "first_name" not in recip:
-        recip["first_name"] = ""
-    if "country" not in recip:
-        recip["country"] = np.nan
-    recip = recip.drop(columns=["phone", "timezone"], errors="ignore")
-    recipients = recip.rename(columns={"phone_e164": "phone", "timezone_used": "timezone"})[
-        [
-            "customer_id",
-            "phone",
-            "first_name",
-            "segment",
-            "group",
-            "send_at",
-            "local_send_at",
-            "timezone",
-            "country",
-            "deferred",
-            "message",
-            "encoding",
-            "sms_parts",
-            "cost",
-        ]
-    ].reset_index(drop=True)
-    _warn_messages(recipients, templates, max_parts)
-
-    decisions = df[["customer_id", "segment"]].assign(status=reason.fillna("recipient"))
-    from rfvkit.sendlist_tables import deferral_table, ledger, previews, segment_summary
-
-    return SendPlan(
-        recipients=recipients,
-        exclusions=ledger(decisions, REASONS),
-        summary=segment_summary(decisions, recipients, REASONS, baseline_rate=baseline_rate),
-        decisions=decisions.reset_index(drop=True),
-        deferrals=deferral_table(recipients, when),
-        previews=previews(templates, recipients, fallbacks={**FALLBACKS, **(fallbacks or {})}),
-        campaign_id=campaign_id,
-        send_at=when,
-        settings={
-            "holdout": holdout,
-            "random_state": random_state,
-            "frequency_cap": frequency_cap,
-            "price_per_part": price_per_part,
-            "segments": chosen,
-            "reconsent_overrides_optout": reconsent_overrides_optout,
-        },
-        _optouts=optouts,
-        _consented=frozenset(cust.loc[cust["sms_consent"].astype(object).eq(True), "customer_id"])
-        if "sms_consent" in cust
-        else frozenset(),
-        _reconsented=frozenset(df.loc[reconsented, "customer_id"]),
-    )
+    return when, seg, chosen, customers, templates
 
 
 def _capped(campaigns: pd.DataFrame, campaign_id: str, when: pd.Timestamp, n: int, days: int):
@@ -365,16 +344,36 @@ def _capped(campaigns: pd.DataFrame, campaign_id: str, when: pd.Timestamp, n: in
     return set(counts.index[counts >= int(n)])
 
 
-def _local_text(send_at: pd.Series, zones: pd.Series) -> pd.Series:
-    """``"2026-01-15 10:00 EST"``: formatted once per distinct (instant, zone)."""
-    pairs = pd.DataFrame({"at": send_at, "zone": zones})
-    distinct = pairs.dropna().drop_duplicates()
-    distinct["text"] = [
-        at.tz_convert(zone).strftime("%Y-%m-%d %H:%M %Z")
-        for at, zone in distinct.itertuples(index=False, name=None)
+def _local_text(send_at: pd.Series, zones: pd.Series, keys: pd.Series) -> pd.Series:
+    """``"2026-01-15 10:00 EST"``: formatted once per ``keys`` code (one instant and zone)."""
+    from rfvkit.sendlist_candidates import group_codes
+
+    codes, first = group_codes([keys])
+    text = [
+        "" if pd.isna(at) or pd.isna(zone) else at.tz_convert(zone).strftime("%Y-%m-%d %H:%M %Z")
+        for at, zone in zip(send_at.iloc[first], zones.iloc[first], strict=True)
     ]
-    out = pairs.merge(distinct, on=["at", "zone"], how="left")["text"].fillna("")
-    return pd.Series(out.to_numpy(dtype=object), index=send_at.index, dtype=object)
+    return pd.Series(np.asarray(text, dtype=object)[codes], index=send_at.index, dtype=object)
+
+
+def _render(
+    templates: Mapping[str, str], recip: pd.DataFrame, fills: Mapping[str, str]
+) -> tuple[list[str], np.ndarray]:
+    """The distinct messages and, per recipient, which one: each segment's template is
+    filled once per distinct combination of its fields."""
+    from rfvkit.sms import render_codes, template_fields
+
+    texts: list[str] = [""]
+    which = np.zeros(len(recip), dtype=np.int64)
+    segment = recip["segment"].to_numpy(dtype=object)
+    for name, template in templates.items():
+        rows = segment == name
+        if rows.any():
+            fields = recip.loc[rows, list(dict.fromkeys(template_fields(template)))]
+            codes, distinct = render_codes(template, fields, fallbacks=dict(fills))
+            which[rows] = codes + len(texts)
+            texts.extend(distinct)
+    return texts, which
 
 
 def _warn_messages(recipients: pd.DataFrame, templates: Mapping[str, str], max_parts: int) -> None:

@@ -21,15 +21,17 @@ def ledger(decisions: pd.DataFrame, reasons: Sequence[str]) -> pd.DataFrame:
     ``share`` is of all candidates; examples are masked customer ids.
     """
     total = max(len(decisions), 1)
+    codes, statuses = pd.factorize(decisions["status"])
+    position = {status: k for k, status in enumerate(statuses)}
     rows = []
     for reason in reasons:
-        ids = decisions.loc[decisions["status"] == reason, "customer_id"]
+        found = np.flatnonzero(codes == position.get(reason, -2))
         rows.append(
             {
                 "reason": reason,
-                "customers": len(ids),
-                "share": len(ids) / total,
-                "examples": ", ".join(mask_id(i) for i in ids.head(3)),
+                "customers": len(found),
+                "share": len(found) / total,
+                "examples": ", ".join(mask_id(i) for i in decisions["customer_id"].iloc[found[:3]]),
             }
         )
     return pd.DataFrame(rows, columns=["reason", "customers", "share", "examples"])
@@ -82,10 +84,10 @@ def segment_summary(
     Columns: ``segment, customers, excluded, <each reason>, treatment, holdout,
     reach_share, deferred, sms_parts, cost, min_detectable_lift``.
     """
-    counts = pd.crosstab(decisions["segment"], decisions["status"])
+    counts = _crosstab(decisions["segment"], decisions["status"])
     counts.loc["All"] = counts.sum()
     counts = counts.reindex(columns=[*reasons, "recipient"], fill_value=0)
-    treat = recipients[recipients["group"] == "treatment"]
+    treat = _treatment(recipients, ["segment", "deferred", "sms_parts", "cost"])
     sent = pd.DataFrame(
         {
             "treatment": treat.groupby("segment").size(),
@@ -116,12 +118,31 @@ def segment_summary(
     return pd.DataFrame(rows)
 
 
+def _crosstab(rows: pd.Series, columns: pd.Series) -> pd.DataFrame:
+    """``pd.crosstab(rows, columns)`` (counts, sorted labels, missing left out) by bincount."""
+    row, row_labels = pd.factorize(rows, sort=True)
+    col, col_labels = pd.factorize(columns, sort=True)
+    keep = (row >= 0) & (col >= 0)
+    flat = np.bincount(
+        row[keep] * len(col_labels) + col[keep], minlength=len(row_labels) * len(col_labels)
+    )
+    return pd.DataFrame(
+        flat.reshape(len(row_labels), len(col_labels)).astype(np.int64),
+        index=pd.Index(row_labels, name=rows.name),
+        columns=pd.Index(col_labels, name=columns.name),
+    )
+
+
+def _treatment(recipients: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    return recipients.loc[(recipients["group"] == "treatment").to_numpy(), columns]
+
+
 def deferral_table(recipients: pd.DataFrame, send_at: pd.Timestamp) -> pd.DataFrame:
     """Treatment recipients by local hour at ``send_at``: ``local_hour, customers, deferred``."""
-    treat = recipients[recipients["group"] == "treatment"]
-    hours = pd.Series(np.nan, index=treat.index)
-    for zone in pd.unique(treat["timezone"].dropna()):
-        hours[treat["timezone"] == zone] = send_at.tz_convert(zone).hour
+    treat = _treatment(recipients, ["timezone", "deferred"])
+    codes, zones = pd.factorize(treat["timezone"])
+    hour = np.array([send_at.tz_convert(zone).hour for zone in zones] + [np.nan], dtype=float)
+    hours = pd.Series(hour[codes], index=treat.index)  # code -1 (no zone) -> NaN
     table = (
         pd.DataFrame({"local_hour": hours, "deferred": treat["deferred"]})
         .dropna(subset=["local_hour"])
@@ -140,11 +161,12 @@ def previews(
 
     No customer's data shows: fields take ``fallbacks`` or ``<field>``.
     """
+    treat = _treatment(recipients, ["segment", "encoding", "sms_parts", "cost"])
     rows = []
     for name, template in templates.items():
         fields = {f: [fallbacks.get(f, f"<{f}>")] for f in template_fields(template)}
         sample = render_messages(template, pd.DataFrame(fields or {"_": [0]}))[0]
-        sent = recipients[(recipients["segment"] == name) & (recipients["group"] == "treatment")]
+        sent = treat[(treat["segment"] == name).to_numpy()]
         rows.append(
             {
                 "segment": name,

@@ -25,6 +25,7 @@ Examples
 from __future__ import annotations
 
 import gsm0338  # noqa: F401  (registers the "gsm03.38" codec)
+import numpy as np
 import pandas as pd
 
 __all__ = [
@@ -37,6 +38,7 @@ __all__ = [
     "split_sms",
     "sms_table",
     "template_fields",
+    "render_codes",
     "render_messages",
 ]
 
@@ -180,10 +182,49 @@ def template_fields(template: str) -> list[str]:
     return names
 
 
+def render_codes(
+    template: str, table: pd.DataFrame, *, fallbacks: dict[str, str] | None = None
+) -> tuple[np.ndarray, list[str]]:
+    """Fill ``{field}`` once per distinct combination of field values.
+
+    Returns a code per row and the distinct texts (``texts[codes]`` is the message of
+    each row). An empty or missing value takes ``fallbacks[field]`` (else an empty text).
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"first_name": ["Ann", None, "Ann", " "]})
+    >>> render_codes("Hi {first_name}!", t, fallbacks={"first_name": "there"})
+    (array([0, 1, 0, 1]), ['Hi Ann!', 'Hi there!'])
+    """
+    from string import Formatter
+
+    fallbacks = fallbacks or {}
+    parsed = list(Formatter().parse(template))
+    codes = np.zeros(len(table), dtype=np.int64)
+    fields = []
+    for _, name, _, _ in parsed:
+        if name is None:
+            continue
+        values = table[name].astype("string").str.strip()
+        values = values.where(values.fillna("").str.len() > 0, fallbacks.get(name, ""))
+        own, uniques = pd.factorize(values)
+        codes, _ = pd.factorize(codes * (len(uniques) + 1) + own + 1)
+        fields.append(values)
+    codes = codes.astype(np.int64)
+    first = np.unique(codes, return_index=True)[1] if len(table) else []
+    out = np.full(len(first), "", dtype=object)
+    column = iter(fields)
+    for literal, name, _, _ in parsed:
+        out = out + literal
+        if name is not None:
+            out = out + next(column).iloc[first].astype(object).to_numpy()
+    return codes, list(out)
+
+
 def render_messages(
     template: str, table: pd.DataFrame, *, fallbacks: dict[str, str] | None = None
 ) -> pd.Series:
-    """Fill ``{field}`` from the columns of ``table``, row by row (vectorised).
+    """Fill ``{field}`` from the columns of ``table``, once per distinct row (vectorised).
 
     An empty or missing value takes ``fallbacks[field]`` (else an empty text).
 
@@ -193,15 +234,5 @@ def render_messages(
     >>> render_messages("Hi {first_name}!", t, fallbacks={"first_name": "there"}).tolist()
     ['Hi Ann!', 'Hi there!', 'Hi there!']
     """
-    from string import Formatter
-
-    fallbacks = fallbacks or {}
-    out = pd.Series("", index=table.index, dtype=object)
-    for literal, name, _, _ in Formatter().parse(template):
-        out = out + literal
-        if name is None:
-            continue
-        values = table[name].astype("string").str.strip()
-        values = values.where(values.fillna("").str.len() > 0, fallbacks.get(name, ""))
-        out = out + values.astype(object)
-    return out
+    codes, texts = render_codes(template, table, fallbacks=fallbacks)
+    return pd.Series(np.asarray(texts + [""], dtype=object)[codes], index=table.index, dtype=object)
