@@ -20,6 +20,7 @@ import warnings
 
 import pandas as pd
 
+from rfvkit._fastpaths import fast_paths_enabled
 from rfvkit.quality import QualityLog, QualityReport, distinct_examples
 
 __all__ = [
@@ -255,23 +256,35 @@ def split_offsets(raw: pd.Series) -> tuple[pd.Series, list[str]]:
     if pd.api.types.is_datetime64_any_dtype(raw.dtype) or pd.api.types.is_numeric_dtype(raw.dtype):
         return raw, []
     text = raw.astype("str").str.strip()
-    # An offset ends the text, after at least "YYYY-MM-DD HH:MM" (16 characters): only text
-    # ending in Z or with a + or - past that point can hold one. Literal tests on every row,
-    # the regular expressions only on those candidates (most exports have none).
-    tail = text.str.slice(16)
-    maybe = text.str.endswith("Z") | tail.str.contains("+", regex=False)
-    maybe = (maybe | tail.str.contains("-", regex=False)).fillna(False).astype(bool)
-    if not maybe.any():
-        return raw, []
-    cand = text[maybe]
-    found = cand.str.match(_DATE_TIME) & cand.str.contains(_OFFSET) & raw[maybe].notna()
-    has = pd.Series(False, index=raw.index)
-    has[maybe] = found.fillna(False).astype(bool).to_numpy()
+    if fast_paths_enabled():
+        has = _offset_candidates(text)
+        if has is None:
+            return raw, []
+        cand = text[has]
+        found = cand.str.match(_DATE_TIME) & cand.str.contains(_OFFSET) & raw[has].notna()
+        has[has] = found.fillna(False).astype(bool).to_numpy()
+    else:
+        has = text.str.match(_DATE_TIME) & text.str.contains(_OFFSET) & raw.notna()
+        has = has.fillna(False).astype(bool)
     if not has.any():
         return raw, []
     offsets = text[has].str.extract(f"({_OFFSET.pattern})")[0]
     seen = sorted(offsets.unique().tolist())
     return raw.mask(has, text[has].str.replace(_OFFSET, "", regex=True).str.rstrip()), seen
+
+
+def _offset_candidates(text: pd.Series) -> pd.Series | None:
+    """Rows that may hold an offset (a superset, found with literal tests), or None.
+
+    An offset ends the text, after at least "YYYY-MM-DD H:MM" (15 characters: the hour
+    may have one digit), so only text ending in Z or with a + or - from the 16th
+    character on can hold one; most exports have none, and the regular expressions then
+    run on no row at all.
+    """
+    tail = text.str.slice(15)
+    maybe = text.str.endswith("Z") | tail.str.contains("+", regex=False)
+    maybe = (maybe | tail.str.contains("-", regex=False)).fillna(False).astype(bool)
+    return maybe if maybe.any() else None
 
 
 def net_negative(transactions: pd.DataFrame) -> pd.Series:

@@ -1,0 +1,90 @@
+"""rfvkit.checks: the single-column checks, their fast paths against the plain ones."""
+
+from __future__ import annotations
+
+import os
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from rfvkit.checks import _DATE_TIME, _OFFSET, split_offsets
+from rfvkit.parsing import careful_parsing
+
+
+def _plain_split_offsets(raw: pd.Series) -> tuple[pd.Series, list[str]]:
+    """split_offsets as it was before its literal prefilter: the regular expressions only."""
+    if pd.api.types.is_datetime64_any_dtype(raw.dtype) or pd.api.types.is_numeric_dtype(raw.dtype):
+        return raw, []
+    text = raw.astype("str").str.strip()
+    has = text.str.match(_DATE_TIME) & text.str.contains(_OFFSET) & raw.notna()
+    has = has.fillna(False).astype(bool)
+    if not has.any():
+        return raw, []
+    offsets = text[has].str.extract(f"({_OFFSET.pattern})")[0]
+    seen = sorted(offsets.unique().tolist())
+    return raw.mask(has, text[has].str.replace(_OFFSET, "", regex=True).str.rstrip()), seen
+
+
+def _same_as_plain(values: list[str | None]) -> None:
+    raw = pd.Series(values, dtype="str")
+    text, seen = split_offsets(raw)
+    plain_text, plain_seen = _plain_split_offsets(raw)
+    pd.testing.assert_series_equal(text, plain_text)
+    assert seen == plain_seen
+    with careful_parsing():
+        careful_text, careful_seen = split_offsets(raw)
+    pd.testing.assert_series_equal(careful_text, plain_text)
+    assert careful_seen == plain_seen
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "2024-01-05 7:03+01:00",  # one-digit hour, no seconds: the offset starts at character 16
+        "2024-01-05 7:03-05:00",
+        "2024-01-05T7:03+0100",
+        "2024-01-05 7:03-05",
+        "2024-01-05 7:03Z",
+        "2024-01-05 7:03:00+01:00",
+        " 2024-01-05 7:03+01:00 ",
+        "2024-01-05 07:03+01:00",
+        "2024-01-05 07:03",
+    ],
+)
+def test_split_offsets_one_digit_hours(value):
+    _same_as_plain([value, "2024-01-05 10:00:00", None])
+
+
+def test_split_offsets_strips_an_offset_after_a_one_digit_hour():
+    text, seen = split_offsets(pd.Series(["2024-01-05 7:03+01:00", "2024-01-05 8:00"], dtype="str"))
+    assert text.tolist() == ["2024-01-05 7:03", "2024-01-05 8:00"]
+    assert seen == ["+01:00"]
+
+
+_stamp = st.builds(
+    lambda y, mo, d, sep, h, pad, mi, sec, off, space: (
+        f"{y:04d}-{mo:02d}-{d:02d}{sep}{h:0{2 if pad else 1}d}:{mi:02d}{sec}{space}{off}"
+    ),
+    st.integers(1900, 2100),
+    st.integers(1, 12),
+    st.integers(1, 28),
+    st.sampled_from([" ", "T"]),
+    st.integers(0, 23),
+    st.booleans(),
+    st.integers(0, 59),
+    st.sampled_from(["", ":00", ":59", ":07.5"]),
+    st.sampled_from(["", "Z", "+01:00", "-05:00", "+0530", "-03", "+1", "z", "+01:0"]),
+    st.sampled_from(["", " "]),
+)
+
+
+@settings(
+    max_examples=int(os.environ.get("RFVKIT_FASTPATH_EXAMPLES", "200")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(st.lists(st.one_of(_stamp, st.none(), st.text(max_size=20)), min_size=1, max_size=20))
+def test_property_split_offsets_equals_plain_regex(values):
+    _same_as_plain(values)
