@@ -18,9 +18,10 @@ from __future__ import annotations
 import re
 import warnings
 
+import numpy as np
 import pandas as pd
 
-from rfvkit._fastpaths import fast_paths_enabled
+from rfvkit._fastpaths import _arrow_text, _text_bytes, fast_paths_enabled, no_digit_groups
 from rfvkit.quality import QualityLog, QualityReport, distinct_examples
 
 __all__ = [
@@ -236,7 +237,11 @@ def thousands_like(raw: pd.Series) -> pd.Series:
     """
     if pd.api.types.is_numeric_dtype(raw.dtype):
         return pd.Series(False, index=raw.index)
-    text = raw.astype("str").str.strip()
+    arrow = _arrow_text(raw)
+    if arrow is not None and no_digit_groups(arrow):
+        return pd.Series(False, index=raw.index)
+    edges = arrow is None or _text_bytes(arrow)[0]  # False: no value needs a strip
+    text = raw.astype("str").str.strip() if edges else raw
     return (text.str.match(_THOUSANDS) & raw.notna()).fillna(False).astype(bool)
 
 
@@ -299,7 +304,36 @@ def net_negative(transactions: pd.DataFrame) -> pd.Series:
     >>> net_negative(tx).tolist()
     [True, True, False]
     """
+    amount = transactions["amount"].to_numpy(dtype="float64")
+    if fast_paths_enabled() and np.isfinite(amount).all():
+        codes, _ = pd.factorize(transactions["customer_id"])
+        flags = _net_negative_codes(codes, amount)
+        return pd.Series(flags, index=transactions.index, name="amount", copy=False)
     groups = transactions.groupby("customer_id", sort=False)["amount"]
     net = groups.transform("sum")
     bought = groups.transform("max") > 0
     return ((net <= 0) & bought).fillna(False).astype(bool)
+
+
+def _net_negative_codes(codes: np.ndarray, amount: np.ndarray) -> np.ndarray:
+    """:func:`net_negative` on integer customer codes (-1: missing id) and finite amounts.
+
+    Sums with ``np.bincount``; where that plain sum is too close to zero for its rounding
+    to be sure of the sign, the customer's sum is taken again with pandas' own (Kahan)
+    group sum, so the answer is the one ``groupby(...).transform("sum")`` gives.
+    """
+    valid = codes >= 0
+    keys = np.where(valid, codes, 0)
+    size = int(keys.max()) + 1 if len(keys) else 0
+    weights = np.where(valid, amount, 0.0)
+    net = np.bincount(keys, weights=weights, minlength=size)
+    bought = np.bincount(keys, weights=valid & (amount > 0), minlength=size) > 0
+    scale = np.bincount(keys, weights=np.abs(weights), minlength=size)
+    lines = np.bincount(keys, minlength=size)
+    unsure = bought & (np.abs(net) <= scale * lines * 1e-15)
+    if unsure.any():
+        rows = unsure[keys] & valid
+        exact = pd.Series(amount[rows]).groupby(keys[rows], sort=False).sum()
+        net[exact.index.to_numpy()] = exact.to_numpy()
+    flag = (net <= 0) & bought
+    return flag[keys] & valid

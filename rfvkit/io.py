@@ -21,6 +21,7 @@ import narwhals as nw
 import numpy as np
 import pandas as pd
 
+from rfvkit._fastpaths import typed_iso_dates
 from rfvkit.checks import (
     cross_table_checks,
     late_outliers,
@@ -652,6 +653,10 @@ def _clean_dates(
     drop: bool,
 ) -> pd.DataFrame:
     raw = df[column]
+    typed = typed_iso_dates(raw) if date_format is None else None
+    if typed is not None:  # strict ISO throughout: no offsets, nothing left to read apart
+        df = df.assign(**{column: typed})
+        return log.drop(df, raw.isna(), f"missing {column}") if drop else df
     text, offsets = split_offsets(raw)
     if isinstance(raw.dtype, pd.DatetimeTZDtype):
         text = raw.dt.tz_localize(None)
@@ -812,6 +817,8 @@ def _maybe_repeated(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def _examples(df: pd.DataFrame, mask: pd.Series, *names: str) -> list[str]:
     """A few ``name=value`` strings identifying the rows in ``mask`` (first column found)."""
+    if not mask.any():
+        return []
     for name in names:
         if name in df:
             return [f"{name}={v}" for v in distinct_examples(df.loc[mask, name])]

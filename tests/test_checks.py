@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rfvkit.checks import _DATE_TIME, _OFFSET, split_offsets
+from rfvkit.checks import _DATE_TIME, _OFFSET, net_negative, split_offsets, thousands_like
 from rfvkit.parsing import careful_parsing
 
 
@@ -88,3 +88,66 @@ _stamp = st.builds(
 @given(st.lists(st.one_of(_stamp, st.none(), st.text(max_size=20)), min_size=1, max_size=20))
 def test_property_split_offsets_equals_plain_regex(values):
     _same_as_plain(values)
+
+
+def _fast_and_careful(fn, *args):
+    fast = fn(*args)
+    with careful_parsing():
+        careful = fn(*args)
+    pd.testing.assert_series_equal(fast, careful)
+    return fast
+
+
+@settings(
+    max_examples=int(os.environ.get("RFVKIT_FASTPATH_EXAMPLES", "200")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["a", "b", "c", None]),
+            st.one_of(
+                st.sampled_from([0.1, 0.2, -0.3, 0.3, -0.1, -0.2, 1e16, -1e16, 1.0, 0.0, -0.0]),
+                st.floats(-1e6, 1e6),
+            ),
+        ),
+        max_size=30,
+    )
+)
+def test_property_net_negative_fast_equals_careful(rows):
+    tx = pd.DataFrame(rows, columns=["customer_id", "amount"]).astype({"amount": "float64"})
+    _fast_and_careful(net_negative, tx)
+
+
+def test_net_negative_sums_near_zero():
+    tx = pd.DataFrame(
+        {
+            "customer_id": list("aaabbbccd"),
+            "amount": [0.1, 0.2, -0.3, 5, -5, 0.0, 3, -1, float("nan")],
+        }
+    )
+    # a: a plain sum gives 5.6e-17, pandas' compensated group sum 0.0 (net negative)
+    assert _fast_and_careful(net_negative, tx).tolist() == [True] * 6 + [False] * 3
+
+
+@settings(
+    max_examples=int(os.environ.get("RFVKIT_FASTPATH_EXAMPLES", "200")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(
+    st.lists(
+        st.one_of(
+            st.none(),
+            st.from_regex(r"\A\s?[$€]?\s?[+-]?[0-9]{0,4}([.,][0-9]{0,4})?\s?(EUR)?\Z"),
+            st.sampled_from(["7,990", "1.250", " 12,345 ", "٣.٢٥٠", "12.5,000", ""]),
+            st.text(max_size=8),
+        ),
+        min_size=1,
+        max_size=20,
+    )
+)
+def test_property_thousands_like_fast_equals_careful(values):
+    raw = pd.Series(values, dtype=pd.StringDtype("pyarrow", na_value=float("nan")))
+    _fast_and_careful(thousands_like, raw)
