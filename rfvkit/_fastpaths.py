@@ -107,8 +107,8 @@ def no_digit_groups(arrow: pa.ChunkedArray) -> bool:
     """True when no value can hold a ``.`` or ``,`` followed by three digits (``7,990``).
 
     Looks at the raw UTF-8 bytes of the whole column at once. Conservative: False (may
-    hold one) when a byte is not ASCII (other scripts have digits too), when the three
-    digits may run into the next value, or for another string layout.
+    hold one) when a byte is not ASCII (other scripts have digits too) or for another
+    string layout.
     """
     for chunk in arrow.chunks:
         layout = _chunk_bytes(chunk) if len(chunk) else (None, None)
@@ -121,9 +121,18 @@ def no_digit_groups(arrow: pa.ChunkedArray) -> bool:
         if (data >= 0x80).any():
             return False
         sep = np.flatnonzero((data == ord(".")) | (data == ord(",")))
-        sep = sep[sep + 3 < len(data)]
-        digits = [(data[sep + k] - np.uint8(ord("0"))) <= 9 for k in (1, 2, 3)]
-        if (digits[0] & digits[1] & digits[2]).any():
+        if not len(sep):
+            continue
+        starts = np.zeros(len(data) + 4, dtype=bool)  # where a value begins (or data ends)
+        starts[offsets[1:-1] - offsets[0]] = True
+        starts[len(data) :] = True
+        group = np.ones(len(sep), dtype=bool)
+        for k in (1, 2, 3):  # the k-th byte after the separator: a digit of the same value
+            inside = ~starts[sep + k]
+            digit = np.zeros(len(sep), dtype=bool)
+            digit[inside] = (data[(sep + k)[inside]] - np.uint8(ord("0"))) <= 9
+            group &= digit
+        if group.any():
             return False
     return True
 
