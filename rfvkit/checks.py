@@ -307,33 +307,28 @@ def net_negative(transactions: pd.DataFrame) -> pd.Series:
     amount = transactions["amount"].to_numpy(dtype="float64")
     if fast_paths_enabled() and np.isfinite(amount).all():
         codes, _ = pd.factorize(transactions["customer_id"])
-        flags = _net_negative_codes(codes, amount)
-        return pd.Series(flags, index=transactions.index, name="amount", copy=False)
+        flags = _net_negative_codes(codes, amount) if not len(codes) or codes.min() >= 0 else None
+        if flags is not None:
+            return pd.Series(flags, index=transactions.index, name="amount", copy=False)
     groups = transactions.groupby("customer_id", sort=False)["amount"]
     net = groups.transform("sum")
     bought = groups.transform("max") > 0
     return ((net <= 0) & bought).fillna(False).astype(bool)
 
 
-def _net_negative_codes(codes: np.ndarray, amount: np.ndarray) -> np.ndarray:
-    """:func:`net_negative` on integer customer codes (-1: missing id) and finite amounts.
+def _net_negative_codes(codes: np.ndarray, amount: np.ndarray) -> np.ndarray | None:
+    """:func:`net_negative` on customer codes (0, 1, ...) and finite amounts, or None.
 
-    Sums with ``np.bincount``; where that plain sum is too close to zero for its rounding
-    to be sure of the sign, the customer's sum is taken again with pandas' own (Kahan)
-    group sum, so the answer is the one ``groupby(...).transform("sum")`` gives.
+    Sums with ``np.bincount``. None when some customer's plain sum is too close to zero
+    for its rounding to be sure of the sign: pandas' compensated group sum may then read
+    the sign otherwise (it depends on the other groups' lines too), so the caller asks
+    pandas for the whole column.
     """
-    valid = codes >= 0
-    keys = np.where(valid, codes, 0)
-    size = int(keys.max()) + 1 if len(keys) else 0
-    weights = np.where(valid, amount, 0.0)
-    net = np.bincount(keys, weights=weights, minlength=size)
-    bought = np.bincount(keys, weights=valid & (amount > 0), minlength=size) > 0
-    scale = np.bincount(keys, weights=np.abs(weights), minlength=size)
-    lines = np.bincount(keys, minlength=size)
-    unsure = bought & (np.abs(net) <= scale * lines * 1e-15)
-    if unsure.any():
-        rows = unsure[keys] & valid
-        exact = pd.Series(amount[rows]).groupby(keys[rows], sort=False).sum()
-        net[exact.index.to_numpy()] = exact.to_numpy()
-    flag = (net <= 0) & bought
-    return flag[keys] & valid
+    size = int(codes.max()) + 1 if len(codes) else 0
+    net = np.bincount(codes, weights=amount, minlength=size)
+    bought = np.bincount(codes, weights=amount > 0, minlength=size) > 0
+    lines = np.bincount(codes, minlength=size)
+    scale = np.bincount(codes, weights=np.abs(amount), minlength=size)
+    if (bought & (np.abs(net) <= scale * lines * 1e-12)).any():
+        return None
+    return ((net <= 0) & bought)[codes]
