@@ -13,6 +13,7 @@ import warnings
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from contextvars import ContextVar
 
 import numpy as np
 import pandas as pd
@@ -42,6 +43,29 @@ def careful_parsing(careful: bool = True) -> Iterator[None]:
         yield
     finally:
         _FAST = before
+
+
+_TIMESTAMPS: ContextVar[frozenset[str]] = ContextVar("rfvkit_timestamps", default=frozenset())
+
+
+@contextmanager
+def reading_timestamps(*names: str) -> Iterator[None]:
+    """Inside the block, rfvkit's Arrow CSV reader reads these columns as timestamps.
+
+    A column Arrow cannot read strictly (ISO 8601, no zone, within datetime64[ns]) makes
+    it read the whole file again as text, for the careful parsers: the values and the
+    quality ledger come out the same either way.
+    """
+    token = _TIMESTAMPS.set(frozenset(names))
+    try:
+        yield
+    finally:
+        _TIMESTAMPS.reset(token)
+
+
+def timestamp_columns() -> frozenset[str]:
+    """The column names :func:`reading_timestamps` asks for (none with the fast paths off)."""
+    return _TIMESTAMPS.get() if _FAST else frozenset()
 
 
 def fast_paths_enabled() -> bool:

@@ -21,6 +21,7 @@ import narwhals as nw
 import pandas as pd
 
 from rfvkit._cleaning import clean_dates, duplicated_lines, note_late_outliers, note_thousands
+from rfvkit._fastpaths import reading_timestamps
 from rfvkit.checks import cross_table_checks, net_negative
 from rfvkit.columns import TRANSACTION_COLUMNS
 from rfvkit.config import Config, load_config, parse_as_of
@@ -142,7 +143,10 @@ def read_transactions(
     """
     if duplicates not in ("keep", "drop"):
         raise BadParameterError(f"duplicates: got {duplicates!r}; allowed: keep | drop.")
-    df, log = _read(source, columns, "transactions", read_options)
+    named = {new: old for old, new in columns.items()} if isinstance(columns, Mapping) else {}
+    stamps = [named.get("order_date", "order_date")] if date_format is None else []
+    with reading_timestamps(*stamps):  # strict ISO dates typed while reading (CSV files)
+        df, log = _read(source, columns, "transactions", read_options)
     numbers = {}
     for col in ("quantity", "unit_price"):
         if col in df and not pd.api.types.is_numeric_dtype(df[col].dtype):

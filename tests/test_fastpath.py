@@ -264,6 +264,29 @@ def test_checked_transactions_load_the_same(tmp_path, as_file, offsets):
     assert rules[rules.index.str.startswith("amount like '7,990'")].sum() == 2
 
 
+@pytest.mark.parametrize(
+    "dates, typed",
+    [
+        (["2024-01-02 10:11:12", "2024-01-03", "NA", '"2024-01-04T05"'], True),
+        (["2024-01-02 10:11:12"] * 3 + ["2024-01-05 7:03+01:00"], False),  # last line: again
+        (["2024-01-02", "3000-01-01", "2024-01-03"], False),  # beyond datetime64[ns]
+        (["2024-01-02", "2262-04-11 10:00:00", "1677-09-21 01:00:00", ""], True),  # its edges
+        (["2024-01-02", " 2024-01-03", "2024-01-04", "20240105"], False),
+    ],
+)
+def test_dates_read_while_reading_the_file_load_the_same(tmp_path, dates, typed):
+    from rfvkit._fastpaths import reading_timestamps
+    from rfvkit.readers import read_file
+
+    lines = [f"c{i},{d},{i + 1}.5" for i, d in enumerate(dates)]
+    path = tmp_path / "tx.csv"
+    path.write_text("id,when,amount\n" + "\n".join(lines) + "\n")
+    check(read_transactions, path, columns={"id": "customer_id", "when": "order_date"})
+    with reading_timestamps("when"):
+        frame, _ = read_file(path, "transactions")
+    assert pd.api.types.is_datetime64_dtype(frame["when"]) == typed
+
+
 @pytest.mark.parametrize("as_file", [False, True])
 def test_bad_transactions_load_the_same(tmp_path, as_file):
     raw = pd.DataFrame(BAD_TX, dtype="str")
