@@ -306,6 +306,8 @@ def net_negative(transactions: pd.DataFrame) -> pd.Series:
     """
     amount = transactions["amount"].to_numpy(dtype="float64")
     if fast_paths_enabled() and np.isfinite(amount).all():
+        if (amount > 0).all():  # no return, no zero: every customer's net is positive
+            return pd.Series(False, index=transactions.index, name="amount", dtype=bool)
         codes, _ = pd.factorize(transactions["customer_id"])
         flags = _net_negative_codes(codes, amount) if not len(codes) or codes.min() >= 0 else None
         if flags is not None:
