@@ -70,6 +70,7 @@ READERS = {
 }
 BASELINE = {"csv": "pyarrow read_csv (typed, timestamp)", "parquet": "pd.read_parquet"}
 # Too slow to repeat at 10M lines on a shared 2-core machine (minutes per run).
+_IMPORTS = ("import ", "from ", "types")  # the set-up lines of a reader's code, not timed
 SLOW = {"rfvkit read_transactions, careful path", "pandas read_csv (C), parse_dates"}
 
 _HARNESS = """
@@ -90,8 +91,8 @@ print(json.dumps({{"seconds": elapsed, "cpu": cpu_used, "peak_mb": peak}}))
 
 def run_once(code: str, path: Path) -> dict[str, float]:
     lines = code.splitlines()
-    imports = "\n".join(line for line in lines if line.startswith(("import ", "from ", "types")))
-    call = "\n".join(line for line in lines if not line.startswith(("import ", "from ", "types")))
+    imports = "\n".join(line for line in lines if line.startswith(_IMPORTS))
+    call = "\n".join(line for line in lines if not line.startswith(_IMPORTS))
     script = _HARNESS.format(path=str(path), imports=imports, call=call)
     env = {**os.environ, "RFVKIT_PROGRESS": "0"}
     proc = subprocess.run(
@@ -100,6 +101,67 @@ def run_once(code: str, path: Path) -> dict[str, float]:
     if proc.returncode != 0:
         raise SystemExit(f"reader failed:\n{script}\n{proc.stderr[-2000:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+_PAIRED = """
+import json, resource, time, warnings
+warnings.simplefilter("ignore")
+PATH = {path!r}
+{imports}
+def cpu():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+calls = {calls}
+runs = {{name: [] for name in calls}}
+for _ in range({repeats}):
+    for name, call in calls.items():
+        start, cpu_start = time.perf_counter(), cpu()
+        exec(call)
+        runs[name].append([time.perf_counter() - start, cpu() - cpu_start])
+print(json.dumps(runs))
+"""
+
+
+def paired(lines: int, fmt: str, repeats: int) -> None:
+    """The bare reader and rfvkit's loads in turn in one process: ratios per round."""
+    csv, parquet = export(lines)
+    names = [BASELINE[fmt], "rfvkit read_transactions", "rfvkit load_crm"]
+    codes = [READERS[fmt][name].splitlines() for name in names]
+    imports = sorted({line for code in codes for line in code if line.startswith(_IMPORTS)})
+    calls = {
+        name: "\n".join(line for line in code if not line.startswith(_IMPORTS))
+        for name, code in zip(names, codes, strict=True)
+    }
+    script = _PAIRED.format(
+        path=str(csv if fmt == "csv" else parquet),
+        imports="\n".join(sorted(imports, key=lambda line: line.startswith("types"))),
+        calls=repr(calls),
+        repeats=repeats,
+    )
+    load = os.getloadavg()
+    proc = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "RFVKIT_PROGRESS": "0"},
+        cwd=ROOT,
+    )
+    if proc.returncode != 0:
+        raise SystemExit(proc.stderr[-2000:])
+    runs = json.loads(proc.stdout.strip().splitlines()[-1])
+    base = runs[BASELINE[fmt]]
+    print(f"{fmt} {lines:,} lines, {repeats} rounds in one process; load average before {load}")
+    print("| reader | median s | CPU s | median ratio (wall) | median ratio (CPU) | rounds (s) |")
+    print("|---|---:|---:|---:|---:|---|")
+    for name, found in runs.items():
+        wall = [r[0] / b[0] for r, b in zip(found, base, strict=True)]
+        cpu = [r[1] / b[1] for r, b in zip(found, base, strict=True)]
+        print(
+            f"| {name} | {statistics.median(r[0] for r in found):.2f} | "
+            f"{statistics.median(r[1] for r in found):.2f} | {statistics.median(wall):.2f} | "
+            f"{statistics.median(cpu):.2f} | {', '.join(f'{r[0]:.2f}' for r in found)} |"
+        )
+    print(f"load average after: {os.getloadavg()}")
 
 
 def measure(lines: int, fmt: str, repeats: int, skip: set[str]) -> list[dict]:
@@ -234,7 +296,16 @@ def main() -> None:
     parser.add_argument("--format", choices=["csv", "parquet"], default="csv")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--skip", action="append", default=[], help="reader name to skip")
+    parser.add_argument(
+        "--paired",
+        action="store_true",
+        help="bare reader and rfvkit's loads in turn in one process (prints ratios per round; "
+        "first round included, nothing written)",
+    )
     args = parser.parse_args()
+    if args.paired:
+        paired(args.lines, args.format, args.repeats)
+        return
     new = measure(args.lines, args.format, args.repeats, set(args.skip))
     rows = json.loads(STORE.read_text()) if STORE.exists() else []
     done = {(r["format"], r["lines"], r["reader"]) for r in new}
