@@ -69,11 +69,11 @@ READERS = {
     },
 }
 BASELINE = {"csv": "pyarrow read_csv (typed, timestamp)", "parquet": "pd.read_parquet"}
-# Too slow to repeat at 10M lines on a shared 2-core machine (minutes per run).
 _IMPORTS = ("import ", "from ", "types")  # the set-up lines of a reader's code, not timed
+# Too slow to repeat at 10M lines on a shared 2-core machine (minutes per run).
 SLOW = {"rfvkit read_transactions, careful path", "pandas read_csv (C), parse_dates"}
 
-_HARNESS = """
+_PRELUDE = """
 import json, resource, time, warnings
 warnings.simplefilter("ignore")
 PATH = {path!r}
@@ -81,12 +81,16 @@ PATH = {path!r}
 def cpu():
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
-start, cpu_start = time.perf_counter(), cpu()
+"""
+_HARNESS = (
+    _PRELUDE
+    + """start, cpu_start = time.perf_counter(), cpu()
 {call}
 elapsed, cpu_used = time.perf_counter() - start, cpu() - cpu_start
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(json.dumps({{"seconds": elapsed, "cpu": cpu_used, "peak_mb": peak}}))
 """
+)
 
 
 def run_once(code: str, path: Path) -> dict[str, float]:
@@ -103,15 +107,9 @@ def run_once(code: str, path: Path) -> dict[str, float]:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-_PAIRED = """
-import json, resource, time, warnings
-warnings.simplefilter("ignore")
-PATH = {path!r}
-{imports}
-def cpu():
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
-calls = {calls}
+_PAIRED = (
+    _PRELUDE
+    + """calls = {calls}
 runs = {{name: [] for name in calls}}
 for _ in range({repeats}):
     for name, call in calls.items():
@@ -120,6 +118,7 @@ for _ in range({repeats}):
         runs[name].append([time.perf_counter() - start, cpu() - cpu_start])
 print(json.dumps(runs))
 """
+)
 
 
 def paired(lines: int, fmt: str, repeats: int) -> None:
