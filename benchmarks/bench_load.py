@@ -69,10 +69,11 @@ READERS = {
     },
 }
 BASELINE = {"csv": "pyarrow read_csv (typed, timestamp)", "parquet": "pd.read_parquet"}
+_IMPORTS = ("import ", "from ", "types")  # the set-up lines of a reader's code, not timed
 # Too slow to repeat at 10M lines on a shared 2-core machine (minutes per run).
 SLOW = {"rfvkit read_transactions, careful path", "pandas read_csv (C), parse_dates"}
 
-_HARNESS = """
+_PRELUDE = """
 import json, resource, time, warnings
 warnings.simplefilter("ignore")
 PATH = {path!r}
@@ -80,18 +81,22 @@ PATH = {path!r}
 def cpu():
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
-start, cpu_start = time.perf_counter(), cpu()
+"""
+_HARNESS = (
+    _PRELUDE
+    + """start, cpu_start = time.perf_counter(), cpu()
 {call}
 elapsed, cpu_used = time.perf_counter() - start, cpu() - cpu_start
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(json.dumps({{"seconds": elapsed, "cpu": cpu_used, "peak_mb": peak}}))
 """
+)
 
 
 def run_once(code: str, path: Path) -> dict[str, float]:
     lines = code.splitlines()
-    imports = "\n".join(line for line in lines if line.startswith(("import ", "from ", "types")))
-    call = "\n".join(line for line in lines if not line.startswith(("import ", "from ", "types")))
+    imports = "\n".join(line for line in lines if line.startswith(_IMPORTS))
+    call = "\n".join(line for line in lines if not line.startswith(_IMPORTS))
     script = _HARNESS.format(path=str(path), imports=imports, call=call)
     env = {**os.environ, "RFVKIT_PROGRESS": "0"}
     proc = subprocess.run(
@@ -100,6 +105,62 @@ def run_once(code: str, path: Path) -> dict[str, float]:
     if proc.returncode != 0:
         raise SystemExit(f"reader failed:\n{script}\n{proc.stderr[-2000:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+_PAIRED = (
+    _PRELUDE
+    + """calls = {calls}
+runs = {{name: [] for name in calls}}
+for _ in range({repeats}):
+    for name, call in calls.items():
+        start, cpu_start = time.perf_counter(), cpu()
+        exec(call)
+        runs[name].append([time.perf_counter() - start, cpu() - cpu_start])
+print(json.dumps(runs))
+"""
+)
+
+
+def paired(lines: int, fmt: str, repeats: int) -> None:
+    """The bare reader and rfvkit's loads in turn in one process: ratios per round."""
+    csv, parquet = export(lines)
+    names = [BASELINE[fmt], "rfvkit read_transactions", "rfvkit load_crm"]
+    codes = [READERS[fmt][name].splitlines() for name in names]
+    imports = sorted({line for code in codes for line in code if line.startswith(_IMPORTS)})
+    calls = {
+        name: "\n".join(line for line in code if not line.startswith(_IMPORTS))
+        for name, code in zip(names, codes, strict=True)
+    }
+    script = _PAIRED.format(
+        path=str(csv if fmt == "csv" else parquet),
+        imports="\n".join(sorted(imports, key=lambda line: line.startswith("types"))),
+        calls=repr(calls),
+        repeats=repeats,
+    )
+    load = os.getloadavg()
+    proc = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "RFVKIT_PROGRESS": "0"},
+        cwd=ROOT,
+    )
+    if proc.returncode != 0:
+        raise SystemExit(proc.stderr[-2000:])
+    runs = json.loads(proc.stdout.strip().splitlines()[-1])
+    base = runs[BASELINE[fmt]]
+    print(f"{fmt} {lines:,} lines, {repeats} rounds in one process; load average before {load}")
+    print("| reader | median s | CPU s | median ratio (wall) | median ratio (CPU) | rounds (s) |")
+    print("|---|---:|---:|---:|---:|---|")
+    for name, found in runs.items():
+        wall = [r[0] / b[0] for r, b in zip(found, base, strict=True)]
+        cpu = [r[1] / b[1] for r, b in zip(found, base, strict=True)]
+        print(
+            f"| {name} | {statistics.median(r[0] for r in found):.2f} | "
+            f"{statistics.median(r[1] for r in found):.2f} | {statistics.median(wall):.2f} | "
+            f"{statistics.median(cpu):.2f} | {', '.join(f'{r[0]:.2f}' for r in found)} |"
+        )
+    print(f"load average after: {os.getloadavg()}")
 
 
 def measure(lines: int, fmt: str, repeats: int, skip: set[str]) -> list[dict]:
@@ -181,33 +242,64 @@ def write_markdown(rows: list[dict]) -> None:
 NOTES = """
 ## Notes
 
-- rfvkit's CSV path reads every column as text with Arrow's multi-threaded reader
-  (`rfvkit.io._read_csv_arrow`, pandas' missing-value markers; newlines inside values
-  are allowed only when the file has a quote after its header, which costs ~1.5x on the
-  read), then validates with vectorised fast paths (`rfvkit.parsing`): Arrow's strict
-  ISO-8601 cast for dates, Arrow's float cast for amounts, a look at the raw UTF-8 bytes
-  of id columns (trim and regex only when some value needs it), and a duplicate-line
-  check that sorts a key of date and amount and compares whole rows only where it
-  repeats. Values the fast paths are not sure of go to the careful parsers, so frames
-  and quality ledgers are identical (`tests/test_fastpath.py`).
-- A typed Arrow read (timestamp and float64 columns) was measured against the all-text
-  read at 1M lines: 0.40 s vs 0.39 s, so the text read plus Arrow casts is as fast and
-  keeps the original text for the careful fallback and the ledger's examples. At 10M
-  lines a CPU profile of `read_transactions` (one run) gave: text read into pandas
-  ~3.0 s, date cast ~0.6 s, duplicate check ~0.3 s, ids ~0.14 s, amount ~0.2 s; the read
-  alone measured 1.6-1.8 s CPU on a quieter minute, so the read's share moves with load.
+- rfvkit's CSV path reads with Arrow's multi-threaded reader (`rfvkit.readers`, pandas'
+  missing-value markers; newlines inside values are allowed only when the file has a
+  quote after its header, which costs ~1.5x on the read). `read_transactions` asks it to
+  read the date column as `timestamp[ns]` during the read (no `date_format` given); a
+  value Arrow cannot read strictly (an offset, a one-digit hour, beyond datetime64[ns])
+  makes it read the file again with every column as text. Then vectorised fast paths:
+  Arrow's float cast for amounts, a look at the raw UTF-8 bytes of id columns, a date
+  column Arrow reads as strict ISO skips the offset split and the careful date parsers,
+  the '7,990' check looks at the bytes before any regex, `net_negative` sums on factorized
+  codes with `np.bincount` (nothing when no amount is <= 0; pandas' own group sum when a
+  sum is too close to 0 to be sure of its sign), and a duplicate-line check that sorts a
+  key of date and amount. Values the fast paths are not sure of go to the careful
+  parsers, so frames and quality ledgers are identical (`tests/test_fastpath.py`,
+  `tests/test_checks.py`).
 - The careful path is the loader before issue 14 (also reachable with
-  `rfvkit.parsing.careful_parsing()`); it is run only at 1M lines (about 14 s per run
-  before this issue on an idle machine).
+  `rfvkit.parsing.careful_parsing()`); it is run only at 1M lines.
 - Wall times on this shared 2-core machine move by 2-3x between rounds (other work);
   the `load` column and the CPU columns say how busy it was. Rows with the same `when`
   come from the same rounds (paired ratios); a later invocation replaces only the readers
   it ran, so rows with another `when` compare against a baseline from other rounds.
+- In the fresh-process rounds `read_transactions` runs right after polars and is
+  repeatedly slower than `load_crm` (which does more: it calls `read_transactions`);
+  run in turn in one process (`--paired`) the two cost the same, so read the gap as the
+  order, not the code.
 
-## 10M-line CSV, every invocation of the day (medians of that invocation's rounds)
+## 2026-12-03: second round (issue 14 redone)
 
-The table above keeps only the last invocation. The ratio to the bare pyarrow read swings
-with the machine's load, so here are all of them (2026-12-02, same file):
+A CPU profile of a 10M-line `read_transactions` on main (one run, busy machine) gave:
+CSV text read 3.1 s, `split_offsets` 2.0 s (a strip and literal tests on every row),
+`thousands_like` 0.7 s, `net_negative` 0.7 s (two group-by transforms on the string ids),
+example look-ups on empty masks 0.2 s, duplicate check 0.3 s. In a fresh process the
+system time (first touch of new memory) was as large as the user time, so reading less
+text matters too: the typed date read takes peak memory from ~1.5 GB to ~1.15 GB.
+
+`--paired` (the bare pyarrow read and rfvkit's loads in turn in one process, median of
+the per-round ratios, first round included; command
+`.venv/bin/python benchmarks/bench_load.py --lines 10000000 --format csv --repeats 5 --paired`):
+
+| when (UTC) | code | load avg | rounds | pyarrow s (CPU) | `read_transactions` x wall / CPU | `load_crm` x wall / CPU |
+|---|---|---:|---:|---:|---:|---:|
+| 07:51 | main (9a8c8da) | 0.7 | 3 | 0.75 (1.49) | 6.67 / 3.84 | 6.84 / 4.04 |
+| 07:48 | this branch | 3.6 | 5 | 1.36 (1.02) | 2.39 / 2.39 | 2.84 / 2.61 |
+| 07:52 | this branch | 1.3 | 5 | 1.50 (1.14) | 2.30 / 2.20 | 2.52 / 2.22 |
+| 07:49 | this branch, parquet vs `pd.read_parquet` | 3.7 | 3 | 1.04 (0.90) | 2.74 / 2.73 | 2.16 / 2.44 |
+
+Fresh processes (the table above, 07:47 and 07:48 groups, load average 3.6-3.8): CSV
+`read_transactions` 2.64x wall / 2.96x CPU, `load_crm` 2.10x / 2.28x; parquet
+`read_transactions` 3.37x / 3.76x, `load_crm` 1.73x / 2.10x; peak 1.15-1.18 GB (CSV),
+1.31-1.35 GB (parquet).
+
+Target (issue 14): validated CSV load within 2.5x of the bare pyarrow read at 10M lines;
+parquet within 3x of `read_parquet`; peak under 3 GB. Met by `load_crm` and, paired, by
+`read_transactions` at 2.2x-2.4x; not met by `read_transactions` in the fresh-process
+rounds (2.64x CSV, 3.37x parquet, see the order note above). Peak: met. Still
+single-threaded after the read: the factorize of 10M ids (when some amount is <= 0),
+the duplicate-line sort, the float cast's copy.
+
+## 2026-12-02: 10M-line CSV, every invocation of the day (first round)
 
 | when (UTC) | code | rounds | pyarrow s | `read_transactions` s (x) | `load_crm` s (x) | CPU x (rt / crm) |
 |---|---|---:|---:|---:|---:|---:|
@@ -215,16 +307,10 @@ with the machine's load, so here are all of them (2026-12-02, same file):
 | 15:48 | + sorted duplicate check, large_string read | 2 | 5.90 | 17.07 (2.89) | 17.77 (3.01) | 2.35 / 2.50 |
 | 15:56 | + byte check for ids, no Series copies | 2 | 6.78 | 18.04 (2.66) | 17.58 (2.59) | 2.61 / 2.46 |
 | 16:04 | + no newline scan without quotes | 2 | 4.16 | 11.94 (2.87) | 12.49 (3.00) | 2.46 / 2.61 |
-| 16:07 | + parallel casts (final code) | 2 | 3.22 | 7.82 (2.43) | 6.32 (1.96) | 2.62 / 2.20 |
-| 16:16 | final code | 2 | 1.47 | 3.78 (2.58) | 2.35 (1.60) | 2.79 / 1.87 |
-| 16:18 | final code | 4 | 2.71 | 8.40 (3.10) | 8.80 (3.24) | 3.31 / 3.31 |
-
-Target (issue 14): validated CSV load within 2.5x of the bare pyarrow read at 10M lines.
-With the final code the median ratio per invocation ranged 1.6x-3.2x by wall time and
-1.9x-3.3x by CPU time (before this issue: ~65x at 5M lines): met in some invocations,
-not reliably. Peak memory 1.2-1.5 GB (target < 3 GB: met). Parquet at 10M lines:
-1.4x-1.7x of `pd.read_parquet` (target 3x: met). Property tests (fast == careful) also
-ran with 400-1,500 examples each (`RFVKIT_FASTPATH_EXAMPLES=400`).
+| 16:07 | + parallel casts | 2 | 3.22 | 7.82 (2.43) | 6.32 (1.96) | 2.62 / 2.20 |
+| 16:16 | same | 2 | 1.47 | 3.78 (2.58) | 2.35 (1.60) | 2.79 / 1.87 |
+| 16:18 | same | 4 | 2.71 | 8.40 (3.10) | 8.80 (3.24) | 3.31 / 3.31 |
+| 17:21 | main after merging issue 8's checks (quiet machine, load 1.1) | 3 | 1.03 | 7.01 (6.80) | 7.19 (6.97) | 5.00 / 4.88 |
 """
 
 
@@ -234,7 +320,16 @@ def main() -> None:
     parser.add_argument("--format", choices=["csv", "parquet"], default="csv")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--skip", action="append", default=[], help="reader name to skip")
+    parser.add_argument(
+        "--paired",
+        action="store_true",
+        help="bare reader and rfvkit's loads in turn in one process (prints ratios per round; "
+        "first round included, nothing written)",
+    )
     args = parser.parse_args()
+    if args.paired:
+        paired(args.lines, args.format, args.repeats)
+        return
     new = measure(args.lines, args.format, args.repeats, set(args.skip))
     rows = json.loads(STORE.read_text()) if STORE.exists() else []
     done = {(r["format"], r["lines"], r["reader"]) for r in new}

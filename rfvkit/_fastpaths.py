@@ -13,6 +13,7 @@ import warnings
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from contextvars import ContextVar
 
 import numpy as np
 import pandas as pd
@@ -44,6 +45,29 @@ def careful_parsing(careful: bool = True) -> Iterator[None]:
         _FAST = before
 
 
+_TIMESTAMPS: ContextVar[frozenset[str]] = ContextVar("rfvkit_timestamps", default=frozenset())
+
+
+@contextmanager
+def reading_timestamps(*names: str) -> Iterator[None]:
+    """Inside the block, rfvkit's Arrow CSV reader reads these columns as timestamps.
+
+    A column Arrow cannot read strictly (ISO 8601, no zone, within datetime64[ns]) makes
+    it read the whole file again as text, for the careful parsers: the values and the
+    quality ledger come out the same either way.
+    """
+    token = _TIMESTAMPS.set(frozenset(names))
+    try:
+        yield
+    finally:
+        _TIMESTAMPS.reset(token)
+
+
+def timestamp_columns() -> frozenset[str]:
+    """The column names :func:`reading_timestamps` asks for (none with the fast paths off)."""
+    return _TIMESTAMPS.get() if _FAST else frozenset()
+
+
 def fast_paths_enabled() -> bool:
     """Whether the vectorised fast paths are on (see :func:`careful_parsing`)."""
     return _FAST
@@ -71,14 +95,10 @@ def _text_bytes(arrow: pa.ChunkedArray) -> tuple[bool, bool, bool]:
     for chunk in arrow.chunks:
         if len(chunk) == 0:
             continue
-        if not (pa.types.is_string(chunk.type) or pa.types.is_large_string(chunk.type)):
+        layout = _chunk_bytes(chunk)
+        if layout is None:
             return True, True, True  # another layout (string views): assume the worst
-        width = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
-        _, offsets_buffer, data_buffer = chunk.buffers()
-        offsets = np.frombuffer(offsets_buffer, dtype=width)[
-            chunk.offset : chunk.offset + len(chunk) + 1
-        ]
-        data = np.frombuffer(data_buffer, dtype=np.uint8) if data_buffer is not None else None
+        offsets, data = layout
         start, end = offsets[:-1], offsets[1:]
         filled = end > start
         if not filled.all():
@@ -92,6 +112,53 @@ def _text_bytes(arrow: pa.ChunkedArray) -> tuple[bool, bool, bool]:
         )
         dot = dot or bool((data[offsets[0] : offsets[-1]] == ord(".")).any())
     return edges, empty, dot
+
+
+def _chunk_bytes(chunk: pa.Array) -> tuple[np.ndarray, np.ndarray | None] | None:
+    """The value offsets and the UTF-8 data buffer of a string chunk (no copies), or None."""
+    if not (pa.types.is_string(chunk.type) or pa.types.is_large_string(chunk.type)):
+        return None
+    width = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
+    _, offsets_buffer, data_buffer = chunk.buffers()
+    offsets = np.frombuffer(offsets_buffer, dtype=width)[
+        chunk.offset : chunk.offset + len(chunk) + 1
+    ]
+    data = np.frombuffer(data_buffer, dtype=np.uint8) if data_buffer is not None else None
+    return offsets, data
+
+
+def no_digit_groups(arrow: pa.ChunkedArray) -> bool:
+    """True when no value can hold a ``.`` or ``,`` followed by three digits (``7,990``).
+
+    Looks at the raw UTF-8 bytes of the whole column at once. Conservative: False (may
+    hold one) when a byte is not ASCII (other scripts have digits too) or for another
+    string layout.
+    """
+    for chunk in arrow.chunks:
+        layout = _chunk_bytes(chunk) if len(chunk) else (None, None)
+        if layout is None:
+            return False
+        offsets, data = layout
+        if data is None or offsets is None:
+            continue
+        data = data[offsets[0] : offsets[-1]]
+        if (data >= 0x80).any():
+            return False
+        sep = np.flatnonzero((data == ord(".")) | (data == ord(",")))
+        if not len(sep):
+            continue
+        starts = np.zeros(len(data) + 4, dtype=bool)  # where a value begins (or data ends)
+        starts[offsets[1:-1] - offsets[0]] = True
+        starts[len(data) :] = True
+        group = np.ones(len(sep), dtype=bool)
+        for k in (1, 2, 3):  # the k-th byte after the separator: a digit of the same value
+            inside = ~starts[sep + k]
+            digit = np.zeros(len(sep), dtype=bool)
+            digit[inside] = (data[(sep + k)[inside]] - np.uint8(ord("0"))) <= 9
+            group &= digit
+        if group.any():
+            return False
+    return True
 
 
 def _cast(arrow: pa.ChunkedArray, to: pa.DataType) -> pa.ChunkedArray:
@@ -132,14 +199,12 @@ _NS_MIN, _NS_MAX = np.datetime64("1677-09-22", "s"), np.datetime64("2262-04-11",
 def _fast_dates(values: pd.Series, arrow: pa.ChunkedArray, date_format: str | None) -> np.ndarray:
     """Dates the careful parser would read the same way; NaT for rows left to it."""
     if date_format is None:
-        try:  # Arrow's strict ISO-8601 reading ("2024-01-02", "2024-01-02 10:11:12", no zone)
-            stamps = _cast(arrow, pa.timestamp("s"))
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        stamps = _strict_iso(arrow)
+        if stamps is None:
             return _fast_iso_rows(values, arrow)
-        bounds = pc.min_max(stamps)
-        low, high = bounds["min"].value, bounds["max"].value  # seconds (None: all missing)
-        if low is None or (low >= _NS_MIN.astype(np.int64) and high <= _NS_MAX.astype(np.int64)):
-            return pc.cast(stamps, pa.timestamp("ns")).to_numpy()
+        inside = _ns_or_none(stamps)
+        if inside is not None:
+            return inside
         got = stamps.to_numpy()
     else:  # the careful parser's own call, on the whole column
         with warnings.catch_warnings():
@@ -147,6 +212,40 @@ def _fast_dates(values: pd.Series, arrow: pa.ChunkedArray, date_format: str | No
             got = pd.to_datetime(values, format=date_format, errors="coerce", utc=True, cache=False)
         got = got.dt.tz_localize(None).to_numpy()
     return _inside_ns(got)
+
+
+def typed_iso_dates(values: pd.Series) -> pd.Series | None:
+    """``values`` as datetime64[ns] when Arrow reads every one as strict ISO 8601, else None.
+
+    Strict means ``YYYY-MM-DD`` with an optional ``[ T]HH:MM[:SS]`` and no zone offset,
+    no white space: the careful parsers read such a column the same way (no offset to
+    strip, no day/month order to infer, nothing unparsable), so a loader that gets a
+    column here may skip those steps. Also None when the fast paths are off, when the
+    column is not Arrow text, or when a date falls outside what nanoseconds can hold.
+    """
+    arrow = _arrow_text(values)
+    stamps = None if arrow is None else _strict_iso(arrow)
+    inside = None if stamps is None else _ns_or_none(stamps)
+    if inside is None:
+        return None
+    return pd.Series(_owned(inside), index=values.index, copy=False)
+
+
+def _strict_iso(arrow: pa.ChunkedArray) -> pa.ChunkedArray | None:
+    """Arrow's strict ISO-8601 reading ("2024-01-02", "2024-01-02 10:11:12", no zone)."""
+    try:
+        return _cast(arrow, pa.timestamp("s"))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+
+
+def _ns_or_none(stamps: pa.ChunkedArray) -> np.ndarray | None:
+    """``stamps`` as datetime64[ns] (NaT for nulls), or None when some fall outside ns."""
+    bounds = pc.min_max(stamps)
+    low, high = bounds["min"].value, bounds["max"].value  # seconds (None: all missing)
+    if low is None or (low >= _NS_MIN.astype(np.int64) and high <= _NS_MAX.astype(np.int64)):
+        return pc.cast(stamps, pa.timestamp("ns")).to_numpy()
+    return None
 
 
 def _fast_iso_rows(values: pd.Series, arrow: pa.ChunkedArray) -> np.ndarray:

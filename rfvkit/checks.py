@@ -18,8 +18,10 @@ from __future__ import annotations
 import re
 import warnings
 
+import numpy as np
 import pandas as pd
 
+from rfvkit._fastpaths import _arrow_text, _text_bytes, fast_paths_enabled, no_digit_groups
 from rfvkit.quality import QualityLog, QualityReport, distinct_examples
 
 __all__ = [
@@ -235,7 +237,11 @@ def thousands_like(raw: pd.Series) -> pd.Series:
     """
     if pd.api.types.is_numeric_dtype(raw.dtype):
         return pd.Series(False, index=raw.index)
-    text = raw.astype("str").str.strip()
+    arrow = _arrow_text(raw)
+    if arrow is not None and no_digit_groups(arrow):
+        return pd.Series(False, index=raw.index)
+    edges = arrow is None or _text_bytes(arrow)[0]  # False: no value needs a strip
+    text = raw.astype("str").str.strip() if edges else raw
     return (text.str.match(_THOUSANDS) & raw.notna()).fillna(False).astype(bool)
 
 
@@ -255,23 +261,35 @@ def split_offsets(raw: pd.Series) -> tuple[pd.Series, list[str]]:
     if pd.api.types.is_datetime64_any_dtype(raw.dtype) or pd.api.types.is_numeric_dtype(raw.dtype):
         return raw, []
     text = raw.astype("str").str.strip()
-    # An offset ends the text, after at least "YYYY-MM-DD HH:MM" (16 characters): only text
-    # ending in Z or with a + or - past that point can hold one. Literal tests on every row,
-    # the regular expressions only on those candidates (most exports have none).
-    tail = text.str.slice(16)
-    maybe = text.str.endswith("Z") | tail.str.contains("+", regex=False)
-    maybe = (maybe | tail.str.contains("-", regex=False)).fillna(False).astype(bool)
-    if not maybe.any():
-        return raw, []
-    cand = text[maybe]
-    found = cand.str.match(_DATE_TIME) & cand.str.contains(_OFFSET) & raw[maybe].notna()
-    has = pd.Series(False, index=raw.index)
-    has[maybe] = found.fillna(False).astype(bool).to_numpy()
+    if fast_paths_enabled():
+        has = _offset_candidates(text)
+        if has is None:
+            return raw, []
+        cand = text[has]
+        found = cand.str.match(_DATE_TIME) & cand.str.contains(_OFFSET) & raw[has].notna()
+        has[has] = found.fillna(False).astype(bool).to_numpy()
+    else:
+        has = text.str.match(_DATE_TIME) & text.str.contains(_OFFSET) & raw.notna()
+        has = has.fillna(False).astype(bool)
     if not has.any():
         return raw, []
     offsets = text[has].str.extract(f"({_OFFSET.pattern})")[0]
     seen = sorted(offsets.unique().tolist())
     return raw.mask(has, text[has].str.replace(_OFFSET, "", regex=True).str.rstrip()), seen
+
+
+def _offset_candidates(text: pd.Series) -> pd.Series | None:
+    """Rows that may hold an offset (a superset, found with literal tests), or None.
+
+    An offset ends the text, after at least "YYYY-MM-DD H:MM" (15 characters: the hour
+    may have one digit), so only text ending in Z or with a + or - from the 16th
+    character on can hold one; most exports have none, and the regular expressions then
+    run on no row at all.
+    """
+    tail = text.str.slice(15)
+    maybe = text.str.endswith("Z") | tail.str.contains("+", regex=False)
+    maybe = (maybe | tail.str.contains("-", regex=False)).fillna(False).astype(bool)
+    return maybe if maybe.any() else None
 
 
 def net_negative(transactions: pd.DataFrame) -> pd.Series:
@@ -286,7 +304,33 @@ def net_negative(transactions: pd.DataFrame) -> pd.Series:
     >>> net_negative(tx).tolist()
     [True, True, False]
     """
+    amount = transactions["amount"].to_numpy(dtype="float64")
+    if fast_paths_enabled() and np.isfinite(amount).all():
+        if (amount > 0).all():  # no return, no zero: every customer's net is positive
+            return pd.Series(False, index=transactions.index, name="amount", dtype=bool)
+        codes, _ = pd.factorize(transactions["customer_id"])
+        flags = _net_negative_codes(codes, amount) if not len(codes) or codes.min() >= 0 else None
+        if flags is not None:
+            return pd.Series(flags, index=transactions.index, name="amount", copy=False)
     groups = transactions.groupby("customer_id", sort=False)["amount"]
     net = groups.transform("sum")
     bought = groups.transform("max") > 0
     return ((net <= 0) & bought).fillna(False).astype(bool)
+
+
+def _net_negative_codes(codes: np.ndarray, amount: np.ndarray) -> np.ndarray | None:
+    """:func:`net_negative` on customer codes (0, 1, ...) and finite amounts, or None.
+
+    Sums with ``np.bincount``. None when some customer's plain sum is too close to zero
+    for its rounding to be sure of the sign: pandas' compensated group sum may then read
+    the sign otherwise (it depends on the other groups' lines too), so the caller asks
+    pandas for the whole column.
+    """
+    size = int(codes.max()) + 1 if len(codes) else 0
+    net = np.bincount(codes, weights=amount, minlength=size)
+    bought = np.bincount(codes, weights=amount > 0, minlength=size) > 0
+    lines = np.bincount(codes, minlength=size)
+    scale = np.bincount(codes, weights=np.abs(amount), minlength=size)
+    if (bought & (np.abs(net) <= scale * lines * 1e-12)).any():
+        return None
+    return ((net <= 0) & bought)[codes]

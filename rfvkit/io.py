@@ -18,16 +18,11 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import narwhals as nw
-import numpy as np
 import pandas as pd
 
-from rfvkit.checks import (
-    cross_table_checks,
-    late_outliers,
-    net_negative,
-    split_offsets,
-    thousands_like,
-)
+from rfvkit._cleaning import clean_dates, duplicated_lines, note_late_outliers, note_thousands
+from rfvkit._fastpaths import reading_timestamps
+from rfvkit.checks import cross_table_checks, net_negative
 from rfvkit.columns import TRANSACTION_COLUMNS
 from rfvkit.config import Config, load_config, parse_as_of
 from rfvkit.errors import (
@@ -39,11 +34,9 @@ from rfvkit.errors import (
 )
 from rfvkit.parsing import (
     SMS_TYPES,
-    fast_paths_enabled,
     normalise_ids,
     normalise_phones,
     parse_consent,
-    parse_dates,
     parse_numbers,
 )
 from rfvkit.privacy import mask_phone
@@ -150,13 +143,16 @@ def read_transactions(
     """
     if duplicates not in ("keep", "drop"):
         raise BadParameterError(f"duplicates: got {duplicates!r}; allowed: keep | drop.")
-    df, log = _read(source, columns, "transactions", read_options)
+    named = {new: old for old, new in columns.items()} if isinstance(columns, Mapping) else {}
+    stamps = [named.get("order_date", "order_date")] if date_format is None else []
+    with reading_timestamps(*stamps):  # strict ISO dates typed while reading (CSV files)
+        df, log = _read(source, columns, "transactions", read_options)
     numbers = {}
     for col in ("quantity", "unit_price"):
         if col in df and not pd.api.types.is_numeric_dtype(df[col].dtype):
             numbers[col], rewritten = parse_numbers(df[col], col, decimal=decimal)
             log.note(f"{col} parsed from text", rewritten.sum(), "changed", df[col][rewritten])
-            _note_thousands(log, df[col], numbers[col], col, decimal)
+            note_thousands(log, df[col], numbers[col], col, decimal)
     df = df.assign(**numbers)
     if "amount" not in df and "quantity" in df and "unit_price" in df:
         df = df.assign(amount=df["quantity"] * df["unit_price"])
@@ -177,22 +173,22 @@ def read_transactions(
         df = df.assign(order_id=normalise_ids(df["order_id"]))
     shown, label = (df["order_id"], "order_id") if "order_id" in df else (None, "")
     df = _clean_ids(df, "customer_id", log, shown, label)
-    df = _clean_dates(df, "order_date", log, date_format, dayfirst, drop=True)
+    df = clean_dates(df, "order_date", log, date_format, dayfirst, drop=True)
     amount, rewritten = parse_numbers(df["amount"], "amount", decimal=decimal)
     log.note("amount parsed from text", rewritten.sum(), "changed", df["amount"][rewritten])
-    _note_thousands(log, df["amount"], amount, "amount", decimal)
+    note_thousands(log, df["amount"], amount, "amount", decimal)
     df = log.drop(df.assign(amount=amount), amount.isna(), "missing amount", shown, label)
     cutoff = parse_as_of(as_of)
     if cutoff is not None:
         late = df["order_date"] >= cutoff + pd.Timedelta(days=1)
         df = log.drop(df, late, f"after as_of {cutoff:%Y-%m-%d}", df["order_date"])
     else:
-        _note_late_outliers(log, df["order_date"])
+        note_late_outliers(log, df["order_date"])
     if "line_id" in df:
         line_id = normalise_ids(df["line_id"])
         df = log.drop(df, line_id.notna() & line_id.duplicated(), "duplicate line_id", line_id)
     else:
-        dup = _duplicated_lines(df)
+        dup = duplicated_lines(df)
         if duplicates == "drop":
             key = "order_id" if "order_id" in df else "customer_id"
             df = log.drop(df, dup, "exact duplicate line", df[key], key)
@@ -278,7 +274,7 @@ def read_customers(
         )
         df = df.assign(sms_consent=consent)
     if "consent_at" in df:
-        df = _clean_dates(df, "consent_at", log, date_format, dayfirst, drop=False)
+        df = clean_dates(df, "consent_at", log, date_format, dayfirst, drop=False)
     if "phone" in df:
         df = _clean_phones(df, log, default_region, per_customer=True)
     return Loaded(_finish(df, "customers"), log.report(len(df)))
@@ -351,7 +347,7 @@ def read_optouts(
     if "phone" in df:
         df = _clean_phones(df, log, default_region, per_customer=False)
     if "opted_out_at" in df:
-        df = _clean_dates(df, "opted_out_at", log, date_format, dayfirst, drop=False)
+        df = clean_dates(df, "opted_out_at", log, date_format, dayfirst, drop=False)
     dup = df.duplicated()
     log.note("duplicate opt-out", dup.sum(), "kept", _examples(df, dup, "customer_id"))
     return Loaded(_finish(df, "optouts"), log.report(len(df)))
@@ -404,7 +400,7 @@ def read_campaigns(
     if "segment" in df:
         df = df.assign(segment=df["segment"].astype("str"))
     if "sent_at" in df:
-        df = _clean_dates(df, "sent_at", log, date_format, dayfirst, drop=False)
+        df = clean_dates(df, "sent_at", log, date_format, dayfirst, drop=False)
     return Loaded(_finish(df, "campaigns"), log.report(len(df)))
 
 
@@ -642,61 +638,6 @@ def _clean_ids(
     return log.drop(df.assign(**{column: ids}), ids.isna(), f"missing {column}", shown, label)
 
 
-def _clean_dates(
-    df: pd.DataFrame,
-    column: str,
-    log: QualityLog,
-    date_format: str | None,
-    dayfirst: bool | None,
-    *,
-    drop: bool,
-) -> pd.DataFrame:
-    raw = df[column]
-    text, offsets = split_offsets(raw)
-    if isinstance(raw.dtype, pd.DatetimeTZDtype):
-        text = raw.dt.tz_localize(None)
-        log.note(f"{column} time zone {raw.dt.tz} dropped (local time kept)", len(raw), "info")
-    elif len(offsets) > 1:
-        log.note(
-            f"{column} with mixed time-zone offsets (local time kept, offsets dropped)",
-            (raw.ne(text) & raw.notna()).sum(),
-            "flagged",
-            offsets,
-        )
-    elif offsets:
-        log.note(
-            f"{column} offset {offsets[0]} dropped (local time kept)",
-            (raw.ne(text) & raw.notna()).sum(),
-            "info",
-        )
-    dates, inferred = parse_dates(text, column, date_format=date_format, dayfirst=dayfirst)
-    if inferred:
-        order, _, shown = inferred.partition(", as in ")
-        log.note(
-            f"{column} read {order} (inferred from the data)", raw.notna().sum(), "info", shown
-        )
-    blank = raw.isna()
-    unread = dates.isna() & ~blank  # blanks are among the unread values: look only there
-    if unread.any() and not pd.api.types.is_datetime64_any_dtype(raw.dtype):
-        text = raw[unread].astype("str").str.strip()
-        blank[unread] = text.eq("").fillna(True).astype(bool)
-    bad = dates.isna() & ~blank
-    if dayfirst is not None and date_format is None and bad.any():
-        swapped, _ = parse_dates(text[bad], column, dayfirst=not dayfirst)
-        log.note(
-            f"{column} contradicts dayfirst={dayfirst} (reads only with dayfirst={not dayfirst})",
-            swapped.notna().sum(),
-            "flagged",
-            raw[bad][swapped.notna()],
-        )
-    df = df.assign(**{column: dates})
-    if drop:
-        df = log.drop(df, blank, f"missing {column}")
-        return log.drop(df, bad, f"unparsable {column}", raw)
-    log.note(f"unparsable {column} (set to NaT)", bad.sum(), "changed", raw[bad])
-    return df
-
-
 def _clean_phones(
     df: pd.DataFrame, log: QualityLog, default_region: str | None, *, per_customer: bool
 ) -> pd.DataFrame:
@@ -736,82 +677,10 @@ def _clean_phones(
     return df.assign(phone_e164=e164, phone_type=kind)[cols]
 
 
-def _note_thousands(
-    log: QualityLog, raw: pd.Series, numbers: pd.Series, column: str, decimal: str
-) -> None:
-    """Flag text like ``7,990``: a thousands group or three decimals, depending on ``decimal``."""
-    like = thousands_like(raw)
-    if like.any():
-        other = "," if decimal == "." else "."
-        shown = [
-            f"{v!r} read as {n:g}" for v, n in zip(raw[like][:3], numbers[like][:3], strict=True)
-        ]
-        log.note(
-            f"{column} like '7,990' (thousands separator or 3 decimals? decimal={decimal!r}; "
-            f"the other reading needs decimal: {other!r})",
-            like.sum(),
-            "flagged",
-            ", ".join(shown),
-        )
-
-
-def _note_late_outliers(log: QualityLog, dates: pd.Series) -> None:
-    """Without ``as_of``, flag dates far after the rest (they would move the analysis date)."""
-    late, suggested = late_outliers(dates)
-    if late.any():
-        last = dates.max()
-        log.note(
-            f"order_date far after the rest (as_of would become {last + pd.Timedelta(days=1):%Y-%m-%d}; "
-            f"set as_of: {suggested:%Y-%m-%d} or fix these lines)",
-            late.sum(),
-            "flagged",
-            dates[late],
-        )
-        warnings.warn(
-            f"transactions: {int(late.sum())} line(s) dated far after the rest (e.g. {last:%Y-%m-%d}) "
-            f"would move the analysis date; set as_of: {suggested:%Y-%m-%d} or fix those lines.",
-            stacklevel=4,
-        )
-    future = (dates > pd.Timestamp.now().normalize() + pd.Timedelta(days=1)) & ~late
-    log.note("order_date after today", future.sum(), "flagged", dates[future])
-
-
-def _duplicated_lines(df: pd.DataFrame) -> pd.Series:
-    """``df.duplicated()``, comparing whole rows only where date and amount may repeat."""
-    if not fast_paths_enabled():
-        return df.duplicated()
-    date, amount = df["order_date"].to_numpy(), df["amount"].to_numpy(dtype="float64")
-    if np.isnat(date).any() or np.isnan(amount).any():
-        maybe = df.duplicated(["order_date", "amount"], keep=False).to_numpy()
-    else:
-        maybe = _maybe_repeated(date.view("int64"), (amount + 0.0).view("int64"))  # -0.0 == 0.0
-    dup = np.zeros(len(df), dtype=bool)
-    rows = np.flatnonzero(maybe)
-    if len(rows):
-        dup[rows] = df.iloc[rows].duplicated().to_numpy()
-    return pd.Series(dup, index=df.index, copy=False)
-
-
-def _maybe_repeated(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """True for every row whose ``(a, b)`` pair may occur twice (never misses one).
-
-    Rows are keyed by a mix of the two int64 columns; keys that repeat are found by
-    sorting (several times cheaper than hashing 10M keys), and the few rows with such a
-    key are then checked exactly.
-    """
-    key = a * np.int64(1_000_003) ^ b
-    ordered = np.sort(key)
-    repeated = ordered[1:][ordered[1:] == ordered[:-1]]
-    if not len(repeated):
-        return np.zeros(len(a), dtype=bool)
-    maybe = pd.Series(key, copy=False).isin(np.unique(repeated)).to_numpy().copy()
-    rows = np.flatnonzero(maybe)
-    maybe[rows] = pd.DataFrame({"a": a[rows], "b": b[rows]}).duplicated(keep=False).to_numpy()
-    return maybe
-
-
 def _examples(df: pd.DataFrame, mask: pd.Series, *names: str) -> list[str]:
     """A few ``name=value`` strings identifying the rows in ``mask`` (first column found)."""
+    if not mask.any():
+        return []
     for name in names:
         if name in df:
             return [f"{name}={v}" for v in distinct_examples(df.loc[mask, name])]

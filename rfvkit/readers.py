@@ -25,6 +25,7 @@ from typing import Any
 import pandas as pd
 
 from rfvkit import _progress
+from rfvkit._fastpaths import timestamp_columns
 from rfvkit.errors import EmptyDataError, RfvkitError
 from rfvkit.parsing import fast_paths_enabled
 
@@ -416,22 +417,37 @@ def _read_csv_arrow(path: Path, options: dict[str, Any]) -> pd.DataFrame | None:
         if len(set(header)) < len(header) or any(not name.strip() for name in header):
             return None  # pandas renames these ("a.1", "Unnamed: 0")
         quoted = _quoted_after_header(path)  # no quotes: no newline inside a value either
-        with _progress.reading(path, path.name) as source:
-            table = pacsv.read_csv(
-                source,
-                read_options=pacsv.ReadOptions(column_names=header, skip_rows=1),
-                parse_options=pacsv.ParseOptions(delimiter=sep, newlines_in_values=quoted),
-                convert_options=pacsv.ConvertOptions(
-                    column_types={name: pa.large_string() for name in header},
-                    null_values=_NA_VALUES,
-                    strings_can_be_null=True,
-                    quoted_strings_can_be_null=True,
-                ),
-            )
+        text = {name: pa.large_string() for name in header}
+        stamps = [name for name in header if name.strip() in timestamp_columns()]
+        for types in ({**text, **dict.fromkeys(stamps, pa.timestamp("ns"))}, text)[not stamps :]:
+            try:
+                table = _read_arrow(path, header, sep, quoted, types)
+                break
+            except pa.ArrowInvalid:  # a date Arrow cannot read strictly: read it as text
+                if types is text:
+                    raise
     except (pa.ArrowException, OSError, UnicodeDecodeError, ValueError):
         return None
     text = pd.StringDtype("pyarrow", na_value=float("nan"))
     return table.to_pandas(types_mapper=lambda t: text if t == pa.large_string() else None)
+
+
+def _read_arrow(path: Path, header: list[str], sep: str, quoted: bool, types: dict) -> Any:
+    """Arrow's multi-threaded CSV read with pandas' missing-value markers."""
+    import pyarrow.csv as pacsv
+
+    with _progress.reading(path, path.name) as source:
+        return pacsv.read_csv(
+            source,
+            read_options=pacsv.ReadOptions(column_names=header, skip_rows=1),
+            parse_options=pacsv.ParseOptions(delimiter=sep, newlines_in_values=quoted),
+            convert_options=pacsv.ConvertOptions(
+                column_types=types,
+                null_values=_NA_VALUES,
+                strings_can_be_null=True,
+                quoted_strings_can_be_null=True,
+            ),
+        )
 
 
 def _quoted_after_header(path: Path) -> bool:

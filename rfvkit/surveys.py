@@ -14,8 +14,9 @@ from typing import Any
 
 import pandas as pd
 
+from rfvkit._cleaning import clean_dates
 from rfvkit.errors import MissingColumnsError
-from rfvkit.io import Loaded, _clean_dates, _clean_phones, _finish, _read
+from rfvkit.io import Loaded, _clean_phones, _finish, _read
 from rfvkit.parsing import normalise_ids
 from rfvkit.privacy import mask_phone
 from rfvkit.quality import QualityLog, distinct_examples
@@ -95,7 +96,7 @@ def read_survey(
         known = df["customer_id"].isin(customers["customer_id"])
         df = log.drop(df, ~known, "unknown customer", df["customer_id"], "customer_id")
     if "answered_at" in df:
-        df = _clean_dates(df, "answered_at", log, date_format, dayfirst, drop=False)
+        df = clean_dates(df, "answered_at", log, date_format, dayfirst, drop=False)
         df = df.sort_values("answered_at", kind="stable", na_position="first")
     older = df["customer_id"].duplicated(keep="last")
     df = log.drop(df, older, "older answer (latest kept)", df["customer_id"], "customer_id")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -82,6 +83,27 @@ def test_sample_and_ci_load_the_same(params):
 )
 def test_csv_reader_matches_pandas(path):
     check(_read_csv, ROOT / path, {})
+
+
+def test_sample_transactions_file_loads_the_same():
+    assert check(read_transactions, ROOT / "data/sample/transactions.csv")[0] == "ok"
+
+
+@pytest.mark.parametrize(
+    "name, columns",
+    [
+        ("lifetimes_example_transactions.csv", {"date": "order_date", "id": "customer_id"}),
+        ("rfm_data_orders.csv", {"revenue": "amount"}),
+    ],
+)
+def test_fixture_transaction_files_load_the_same(name, columns):
+    source = ROOT / "tests/data" / name
+    if "amount" not in columns.values():  # the lifetimes file has no amounts: give each line 1
+        frame = pd.read_csv(source, dtype="str").assign(amount="1")
+        for tx in (frame, frame.astype(pd.StringDtype("pyarrow", na_value=np.nan))):
+            assert check(read_transactions, tx, columns=columns)[0] == "ok"
+        return
+    assert check(read_transactions, source, columns=columns)[0] == "ok"
 
 
 def test_fixture_orders_file_loads_the_same():
@@ -185,6 +207,84 @@ BAD_TX = {
         None,
     ],
 }
+
+
+# Each value below trips one of the issue 8 checks (offsets, thousands, net negative ...).
+CHECKED_TX = {
+    "customer_id": ["a", "a", "b", "b", "b", "c", "c", "d", "d", "e", "e", "e"],
+    "order_date": [
+        "2024-01-05 7:03+01:00",  # one-digit hour with an offset
+        "2024-01-05 07:03:00-05:00",
+        "2024-01-06T10:00Z",
+        "2024-01-06 10:00:00",
+        "2024-01-06 10:00:00",
+        "2024-01-07",
+        "2099-01-01",  # far after the rest
+        "2024-01-08 9:15",
+        "2024-01-08 09:15:00",
+        "2024-01-09",
+        "2024-01-09",
+        "2024-01-10",
+    ],
+    "amount": [
+        "7,990",  # thousands separator?
+        "1.250",
+        "0.1",
+        "0.2",
+        "0.2",
+        "-0.3",
+        "5",
+        "3",
+        "-3",  # net zero: flagged
+        "0.1",
+        "0.2",
+        "-0.3",  # net 5.6e-17: a sum that close to 0 is taken again the careful way
+    ],
+}
+
+
+@pytest.mark.parametrize("as_file", [False, True])
+@pytest.mark.parametrize("offsets", [True, False])
+def test_checked_transactions_load_the_same(tmp_path, as_file, offsets):
+    raw = pd.DataFrame(CHECKED_TX, dtype="str")
+    if not offsets:  # strict ISO dates: the typed date path
+        raw["order_date"] = "2024-01-0" + pd.Series(range(1, 10)).astype(str).reindex(
+            range(len(raw)), fill_value="9"
+        )
+    source = raw
+    if as_file:
+        raw.to_csv(tmp_path / "tx.csv", index=False)
+        source = tmp_path / "tx.csv"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # the 2099 line warns (both paths)
+        result = check(read_transactions, source)
+    assert result[0] == "ok"
+    rules = result[1].quality.frame.set_index("rule")["rows"]
+    assert rules[rules.index.str.startswith("customer net negative")].sum() == 2  # d
+    assert rules[rules.index.str.startswith("amount like '7,990'")].sum() == 2
+
+
+@pytest.mark.parametrize(
+    "dates, typed",
+    [
+        (["2024-01-02 10:11:12", "2024-01-03", "NA", '"2024-01-04T05"'], True),
+        (["2024-01-02 10:11:12"] * 3 + ["2024-01-05 7:03+01:00"], False),  # last line: again
+        (["2024-01-02", "3000-01-01", "2024-01-03"], False),  # beyond datetime64[ns]
+        (["2024-01-02", "2262-04-11 10:00:00", "1677-09-21 01:00:00", ""], True),  # its edges
+        (["2024-01-02", " 2024-01-03", "2024-01-04", "20240105"], False),
+    ],
+)
+def test_dates_read_while_reading_the_file_load_the_same(tmp_path, dates, typed):
+    from rfvkit._fastpaths import reading_timestamps
+    from rfvkit.readers import read_file
+
+    lines = [f"c{i},{d},{i + 1}.5" for i, d in enumerate(dates)]
+    path = tmp_path / "tx.csv"
+    path.write_text("id,when,amount\n" + "\n".join(lines) + "\n")
+    check(read_transactions, path, columns={"id": "customer_id", "when": "order_date"})
+    with reading_timestamps("when"):
+        frame, _ = read_file(path, "transactions")
+    assert pd.api.types.is_datetime64_dtype(frame["when"]) == typed
 
 
 @pytest.mark.parametrize("as_file", [False, True])

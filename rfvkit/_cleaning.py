@@ -1,0 +1,167 @@
+"""Column cleaners of the loaders that write what they find to the quality ledger.
+
+Dates (time-zone offsets, day/month order, unparsable text), amounts that look like a
+misread thousands separator, dates far after the rest, and exact duplicate lines. Used by
+:mod:`rfvkit.io`; each has a vectorised fast path (see :mod:`rfvkit._fastpaths`) and
+gives the same frame and ledger as the careful one.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from rfvkit._fastpaths import typed_iso_dates
+from rfvkit.checks import late_outliers, split_offsets, thousands_like
+from rfvkit.parsing import fast_paths_enabled, parse_dates
+from rfvkit.quality import QualityLog
+
+__all__ = ["clean_dates", "duplicated_lines", "note_late_outliers", "note_thousands"]
+
+
+def clean_dates(
+    df: pd.DataFrame,
+    column: str,
+    log: QualityLog,
+    date_format: str | None,
+    dayfirst: bool | None,
+    *,
+    drop: bool,
+) -> pd.DataFrame:
+    """``df`` with ``column`` read as naive datetime64[ns]; offsets, inferred order and
+    unreadable values noted in ``log``. Missing and unparsable rows are dropped (``drop``)
+    or set to NaT.
+
+    Examples
+    --------
+    >>> log = QualityLog("t", 2)
+    >>> df = pd.DataFrame({"d": pd.Series(["2024-01-02 7:03+01:00", "x"], dtype="str")})
+    >>> clean_dates(df, "d", log, None, None, drop=True)["d"].tolist()
+    [Timestamp('2024-01-02 07:03:00')]
+    >>> log.report(1).frame["rule"].tolist()
+    ['d offset +01:00 dropped (local time kept)', 'unparsable d']
+    """
+    raw = df[column]
+    typed = typed_iso_dates(raw) if date_format is None else None
+    if typed is not None:  # strict ISO throughout: no offsets, nothing left to read apart
+        df = df.assign(**{column: typed})
+        return log.drop(df, raw.isna(), f"missing {column}") if drop else df
+    text, offsets = split_offsets(raw)
+    if isinstance(raw.dtype, pd.DatetimeTZDtype):
+        text = raw.dt.tz_localize(None)
+        log.note(f"{column} time zone {raw.dt.tz} dropped (local time kept)", len(raw), "info")
+    elif len(offsets) > 1:
+        log.note(
+            f"{column} with mixed time-zone offsets (local time kept, offsets dropped)",
+            (raw.ne(text) & raw.notna()).sum(),
+            "flagged",
+            offsets,
+        )
+    elif offsets:
+        log.note(
+            f"{column} offset {offsets[0]} dropped (local time kept)",
+            (raw.ne(text) & raw.notna()).sum(),
+            "info",
+        )
+    dates, inferred = parse_dates(text, column, date_format=date_format, dayfirst=dayfirst)
+    if inferred:
+        order, _, shown = inferred.partition(", as in ")
+        log.note(
+            f"{column} read {order} (inferred from the data)", raw.notna().sum(), "info", shown
+        )
+    blank = raw.isna()
+    unread = dates.isna() & ~blank  # blanks are among the unread values: look only there
+    if unread.any() and not pd.api.types.is_datetime64_any_dtype(raw.dtype):
+        text = raw[unread].astype("str").str.strip()
+        blank[unread] = text.eq("").fillna(True).astype(bool)
+    bad = dates.isna() & ~blank
+    if dayfirst is not None and date_format is None and bad.any():
+        swapped, _ = parse_dates(text[bad], column, dayfirst=not dayfirst)
+        log.note(
+            f"{column} contradicts dayfirst={dayfirst} (reads only with dayfirst={not dayfirst})",
+            swapped.notna().sum(),
+            "flagged",
+            raw[bad][swapped.notna()],
+        )
+    df = df.assign(**{column: dates})
+    if drop:
+        df = log.drop(df, blank, f"missing {column}")
+        return log.drop(df, bad, f"unparsable {column}", raw)
+    log.note(f"unparsable {column} (set to NaT)", bad.sum(), "changed", raw[bad])
+    return df
+
+
+def note_thousands(
+    log: QualityLog, raw: pd.Series, numbers: pd.Series, column: str, decimal: str
+) -> None:
+    """Flag text like ``7,990``: a thousands group or three decimals, depending on ``decimal``."""
+    like = thousands_like(raw)
+    if like.any():
+        other = "," if decimal == "." else "."
+        shown = [
+            f"{v!r} read as {n:g}" for v, n in zip(raw[like][:3], numbers[like][:3], strict=True)
+        ]
+        log.note(
+            f"{column} like '7,990' (thousands separator or 3 decimals? decimal={decimal!r}; "
+            f"the other reading needs decimal: {other!r})",
+            like.sum(),
+            "flagged",
+            ", ".join(shown),
+        )
+
+
+def note_late_outliers(log: QualityLog, dates: pd.Series) -> None:
+    """Without ``as_of``, flag dates far after the rest (they would move the analysis date)."""
+    late, suggested = late_outliers(dates)
+    if late.any():
+        last = dates.max()
+        log.note(
+            f"order_date far after the rest (as_of would become {last + pd.Timedelta(days=1):%Y-%m-%d}; "
+            f"set as_of: {suggested:%Y-%m-%d} or fix these lines)",
+            late.sum(),
+            "flagged",
+            dates[late],
+        )
+        warnings.warn(
+            f"transactions: {int(late.sum())} line(s) dated far after the rest (e.g. {last:%Y-%m-%d}) "
+            f"would move the analysis date; set as_of: {suggested:%Y-%m-%d} or fix those lines.",
+            stacklevel=4,
+        )
+    future = (dates > pd.Timestamp.now().normalize() + pd.Timedelta(days=1)) & ~late
+    log.note("order_date after today", future.sum(), "flagged", dates[future])
+
+
+def duplicated_lines(df: pd.DataFrame) -> pd.Series:
+    """``df.duplicated()``, comparing whole rows only where date and amount may repeat."""
+    if not fast_paths_enabled():
+        return df.duplicated()
+    date, amount = df["order_date"].to_numpy(), df["amount"].to_numpy(dtype="float64")
+    if np.isnat(date).any() or np.isnan(amount).any():
+        maybe = df.duplicated(["order_date", "amount"], keep=False).to_numpy()
+    else:
+        maybe = _maybe_repeated(date.view("int64"), (amount + 0.0).view("int64"))  # -0.0 == 0.0
+    dup = np.zeros(len(df), dtype=bool)
+    rows = np.flatnonzero(maybe)
+    if len(rows):
+        dup[rows] = df.iloc[rows].duplicated().to_numpy()
+    return pd.Series(dup, index=df.index, copy=False)
+
+
+def _maybe_repeated(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """True for every row whose ``(a, b)`` pair may occur twice (never misses one).
+
+    Rows are keyed by a mix of the two int64 columns; keys that repeat are found by
+    sorting (several times cheaper than hashing 10M keys), and the few rows with such a
+    key are then checked exactly.
+    """
+    key = a * np.int64(1_000_003) ^ b
+    ordered = np.sort(key)
+    repeated = ordered[1:][ordered[1:] == ordered[:-1]]
+    if not len(repeated):
+        return np.zeros(len(a), dtype=bool)
+    maybe = pd.Series(key, copy=False).isin(np.unique(repeated)).to_numpy().copy()
+    rows = np.flatnonzero(maybe)
+    maybe[rows] = pd.DataFrame({"a": a[rows], "b": b[rows]}).duplicated(keep=False).to_numpy()
+    return maybe
