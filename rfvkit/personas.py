@@ -28,10 +28,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from statsmodels.stats.proportion import proportions_ztest
+from scipy.stats import norm
+from statsmodels.stats.proportion import proportions_ztest  # noqa: F401  (doctest)
 
-from rfvkit.attributes import OTHER, customer_attributes, positions, segment_spend
+from rfvkit.attributes import customer_attributes
 from rfvkit.errors import BadParameterError, require_columns
+from rfvkit.purchases import OTHER, OrderLines, positions, segment_spend
 from rfvkit.surveys import answer_kinds
 
 __all__ = ["Personas", "build_personas", "vip_group", "suppress"]
@@ -161,21 +163,23 @@ def build_personas(
                 f"{', '.join([*_available(customers, transactions), *answers.columns])}. "
                 "Map the column or drop it from the list."
             )
-    codes = None
+    lines = None
     if transactions is not None and len(transactions):
-        codes = positions(segmented.index, transactions["customer_id"])
+        lines = OrderLines(transactions, segmented.index)  # ids looked up, columns coded once
     frame, base_kinds = customer_attributes(
         customers, transactions, index=segmented.index, as_of=as_of, attributes=wanted,
-        codes=codes,
+        lines=lines,
     )  # fmt: skip
     kinds = {**base_kinds, **kinds}
-    frame = frame.join(answers)
+    frame = pd.concat([frame, answers], axis=1) if len(answers.columns) else frame
     if attributes is not None:
         frame, kinds = frame[list(attributes)], {a: kinds[a] for a in attributes}
     sizes = labels.value_counts().reindex(order)
     big = [seg for seg in order if sizes[seg] >= min_group]
     seg_codes = pd.Index(big, dtype="object").get_indexer(labels).astype(np.int64)  # -1: tiny
-    groups = {seg: np.flatnonzero(labels.to_numpy() == seg) for seg in order}
+    label_codes, label_names = pd.factorize(labels)
+    at = dict(zip(label_names, range(len(label_names)), strict=True))
+    groups = {seg: np.flatnonzero(label_codes == at[seg]) for seg in order}
     extra = _vip_extra(segmented, cfg, vip)
     groups.update({name: pos for name, (pos, _) in extra.items()})
     index = [
@@ -194,7 +198,7 @@ def build_personas(
     index = index[INDEX_COLUMNS].reset_index(drop=True)
     coverage = _coverage(frame, kinds, groups, min_group)
     numeric = _numeric(frame, kinds, groups, min_group)
-    spend = segment_spend(transactions, codes, seg_codes, big, extra, min_group)
+    spend = segment_spend(lines, seg_codes, big, extra, min_group)
     options = {"min_group": min_group, "band": band, "alpha": alpha, "vip": list(extra)}
     from rfvkit.narrative.personas import persona_cards
 
@@ -220,22 +224,36 @@ def _survey_attributes(surveys: dict[str, pd.DataFrame], index: pd.Index):
         answers = answers.drop_duplicates("customer_id", keep="last")
         if not len(answers):
             continue
-        pos = pd.Index(answers["customer_id"]).get_indexer(index)  # one hash join per survey
+        pos = positions(pd.Index(answers["customer_id"]), index)  # one hash join per survey
         found = pos >= 0
+        at = np.maximum(pos, 0)
         for col, kind in answer_kinds(answers).items():
             label = f"{name}: {col}"
-            values = answers[col].to_numpy(dtype=object)
-            column = pd.Series(np.where(found, values[np.maximum(pos, 0)], None), index=index)
-            column = column.where(column.notna(), np.nan)
-            if kind == "numeric":
-                column = pd.to_numeric(column, errors="coerce")
             if kind == "free_text":
-                free.append((name, col, int(column.notna().sum())))
+                known = answers[col].notna().to_numpy()
+                free.append((name, col, int((found & known[at]).sum())))
                 continue
             kinds[label] = kind
-            parts.append(column.rename(label))
+            parts.append(_answer_column(answers[col], found, at, kind, index).rename(label))
     answers = pd.concat(parts, axis=1) if parts else pd.DataFrame(index=index)
     return answers, kinds, pd.DataFrame(free, columns=["survey", "question", "responses"])
+
+
+def _answer_column(values: pd.Series, found, at, kind: str, index: pd.Index) -> pd.Series:
+    """One survey column on ``index`` (``at``: row of each customer's answer, if ``found``):
+    numbers for numeric answers, else a categorical with sorted categories (codes taken,
+    not strings: 1M customers are grouped on integers later)."""
+    if kind != "numeric":
+        try:
+            codes, uniques = pd.factorize(values, sort=True)
+        except TypeError:  # values that cannot be sorted together: grouped as objects
+            pass
+        else:
+            taken = np.where(found, codes[at], -1)
+            return pd.Series(pd.Categorical.from_codes(taken, categories=uniques), index=index)
+    column = pd.Series(np.where(found, values.to_numpy(dtype=object)[at], None), index=index)
+    column = column.where(column.notna(), np.nan)
+    return pd.to_numeric(column, errors="coerce") if kind == "numeric" else column
 
 
 def _vip_extra(segmented: pd.DataFrame, cfg, vip) -> dict[str, tuple[np.ndarray, list | None]]:
@@ -459,17 +477,32 @@ def _index_rows(
                                       "share_in_segment", "share_in_population", "pop_count",
                                       "known", "folded"])  # fmt: skip
     out["index"] = 100 * out["share_in_segment"] / out["share_in_population"]
-    out["p_value"] = [
-        _p_value(r.customers, r.known, r.pop_count, base) if r.value != OTHER else np.nan
-        for r in out.itertuples()
-    ]
+    p_value = p_values(out["customers"], out["known"], out["pop_count"], base)
+    out["p_value"] = np.where(out["value"] != OTHER, p_value, np.nan)
     return out
 
 
-def _p_value(count: int, nobs: int, pop_count: int, pop_nobs: int) -> float:
-    """Two-proportion z-test, segment vs the rest of the base (statsmodels
-    ``proportions_ztest``, pooled variance; Agresti 2013, *Categorical Data Analysis* §3.1)."""
-    rest_n, rest_c = pop_nobs - nobs, pop_count - count
-    if rest_n <= 0 or nobs <= 0 or (count + rest_c) in (0, nobs + rest_n):
-        return np.nan
-    return float(proportions_ztest([count, rest_c], [nobs, rest_n])[1])
+def p_values(count, nobs, pop_count, pop_nobs: int) -> np.ndarray:
+    """Two-proportion z-test of each cell, segment vs the rest of the base, on arrays.
+
+    The pooled-variance test of statsmodels' ``proportions_ztest`` (Agresti 2013,
+    *Categorical Data Analysis* §3.1), written on arrays with its operations in its order so
+    the p-values are the same to the last bit; the normal tail is scipy's ``norm.sf``. NaN
+    where the test is undefined (no rest of the base, or every/no customer has the value).
+
+    Examples
+    --------
+    >>> expected = proportions_ztest([40, 10], [60, 40])[1]
+    >>> bool(p_values([40], [60], [50], 100)[0] == expected)
+    True
+    """
+    count, nobs = np.asarray(count, dtype=np.int64), np.asarray(nobs, dtype=np.int64)
+    rest_c, rest_n = np.asarray(pop_count, dtype=np.int64) - count, pop_nobs - nobs
+    pooled = count + rest_c
+    defined = (rest_n > 0) & (nobs > 0) & (pooled != 0) & (pooled != nobs + rest_n)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        diff = count * 1.0 / nobs - rest_c * 1.0 / rest_n
+        p_pooled = pooled * 1.0 / (nobs + rest_n)
+        std = np.sqrt(p_pooled * (1 - p_pooled) * (1.0 / nobs + 1.0 / rest_n))
+        p = norm.sf(np.abs(diff / std)) * 2
+    return np.where(defined, p, np.nan)

@@ -8,9 +8,10 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from statsmodels.stats.proportion import proportions_ztest
 
 from rfvkit.attributes import customer_attributes
-from rfvkit.personas import build_personas
+from rfvkit.personas import build_personas, p_values
 
 PURCHASE = ["top_category", "channel", "order_daypart", "order_day", "discount_share"]
 DAYPARTS = ["night (0-5h)", "morning (6-11h)", "afternoon (12-17h)", "evening (18-23h)"]
@@ -196,3 +197,16 @@ def test_purchase_attributes_match_a_pandas_reference(case, min_group):
         assert p.spend.empty
     else:
         pd.testing.assert_frame_equal(_sorted(p.spend), _sorted(want), check_dtype=False)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, 60), st.integers(1, 60), st.integers(0, 200), st.integers(1, 200))
+def test_p_values_are_statsmodels_to_the_bit(count, nobs, pop_count, pop_nobs):
+    count, pop_count = min(count, nobs), max(pop_count, count)
+    pop_nobs = max(pop_nobs, nobs, pop_count)
+    got = p_values([count], [nobs], [pop_count], pop_nobs)[0]
+    rest_n, rest_c = pop_nobs - nobs, pop_count - count
+    if rest_n <= 0 or (count + rest_c) in (0, pop_nobs):
+        assert np.isnan(got)
+    else:
+        assert got == float(proportions_ztest([count, rest_c], [nobs, rest_n])[1])
