@@ -29,12 +29,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 from scipy.stats import norm
-from statsmodels.stats.proportion import proportions_ztest  # noqa: F401  (doctest)
 
 from rfvkit.attributes import customer_attributes
 from rfvkit.errors import BadParameterError, require_columns
-from rfvkit.purchases import OTHER, OrderLines, positions, segment_spend
-from rfvkit.surveys import answer_kinds
+from rfvkit.purchases import OTHER, OrderLines, pandas_lines, segment_spend
+from rfvkit.surveys import survey_attributes
 
 __all__ = ["Personas", "build_personas", "vip_group", "suppress"]
 
@@ -97,7 +96,9 @@ def build_personas(
         ``recency_days``, ``frequency``, ``monetary`` (``analysis.segmented``).
     crm : CRM, optional
         Source of ``customers``, ``transactions``, ``surveys`` and the config (``min_group``,
-        ``vip``, ``rules``); the keyword arguments override it.
+        ``vip``, ``rules``); the keyword arguments override it. Order lines on another
+        engine (``engine: duckdb`` ...) are not read: a warning says so and the personas
+        use the customer table, surveys and scores.
     attributes : list of str, optional
         Attributes to describe; default every non-personal customer column, the purchase
         attributes and every survey answer (named ``"<survey>: <column>"``).
@@ -140,6 +141,7 @@ def build_personas(
         customers = crm.customers
     if transactions is None and crm is not None:
         transactions = crm.transactions
+    transactions = pandas_lines(transactions, stacklevel=2)  # lazy engine lines: skipped
     if surveys is None:
         surveys = dict(getattr(crm, "surveys", None) or {})
     as_of = as_of if as_of is not None else getattr(cfg, "as_of", None)
@@ -153,7 +155,7 @@ def build_personas(
     if isinstance(segmented["segment"].dtype, pd.CategoricalDtype) and not first:
         first = [c for c in segmented["segment"].cat.categories if c in present]
     order = first + [n for n in present if n not in first]
-    answers, kinds, free = _survey_attributes(surveys, segmented.index)
+    answers, kinds, free = survey_attributes(surveys, segmented.index)
     wanted = None if attributes is None else [a for a in attributes if a not in answers]
     if attributes is not None:
         unknown = [a for a in wanted if a not in _available(customers, transactions)]
@@ -215,45 +217,6 @@ def _available(customers, transactions) -> list[str]:
         index=pd.Index([], dtype="object"),
     )  # fmt: skip
     return list(cols.columns)
-
-
-def _survey_attributes(surveys: dict[str, pd.DataFrame], index: pd.Index):
-    """Answer columns named ``"<survey>: <column>"``, their kinds, and free-text counts."""
-    parts, kinds, free = [], {}, []
-    for name, answers in surveys.items():
-        answers = answers.drop_duplicates("customer_id", keep="last")
-        if not len(answers):
-            continue
-        pos = positions(pd.Index(answers["customer_id"]), index)  # one hash join per survey
-        found = pos >= 0
-        at = np.maximum(pos, 0)
-        for col, kind in answer_kinds(answers).items():
-            label = f"{name}: {col}"
-            if kind == "free_text":
-                known = answers[col].notna().to_numpy()
-                free.append((name, col, int((found & known[at]).sum())))
-                continue
-            kinds[label] = kind
-            parts.append(_answer_column(answers[col], found, at, kind, index).rename(label))
-    answers = pd.concat(parts, axis=1) if parts else pd.DataFrame(index=index)
-    return answers, kinds, pd.DataFrame(free, columns=["survey", "question", "responses"])
-
-
-def _answer_column(values: pd.Series, found, at, kind: str, index: pd.Index) -> pd.Series:
-    """One survey column on ``index`` (``at``: row of each customer's answer, if ``found``):
-    numbers for numeric answers, else a categorical with sorted categories (codes taken,
-    not strings: 1M customers are grouped on integers later)."""
-    if kind != "numeric":
-        try:
-            codes, uniques = pd.factorize(values, sort=True)
-        except TypeError:  # values that cannot be sorted together: grouped as objects
-            pass
-        else:
-            taken = np.where(found, codes[at], -1)
-            return pd.Series(pd.Categorical.from_codes(taken, categories=uniques), index=index)
-    column = pd.Series(np.where(found, values.to_numpy(dtype=object)[at], None), index=index)
-    column = column.where(column.notna(), np.nan)
-    return pd.to_numeric(column, errors="coerce") if kind == "numeric" else column
 
 
 def _vip_extra(segmented: pd.DataFrame, cfg, vip) -> dict[str, tuple[np.ndarray, list | None]]:
@@ -492,6 +455,7 @@ def p_values(count, nobs, pop_count, pop_nobs: int) -> np.ndarray:
 
     Examples
     --------
+    >>> from statsmodels.stats.proportion import proportions_ztest
     >>> expected = proportions_ztest([40, 10], [60, 40])[1]
     >>> bool(p_values([40], [60], [50], 100)[0] == expected)
     True

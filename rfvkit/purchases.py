@@ -10,12 +10,22 @@ the lines are grouped.
 
 from __future__ import annotations
 
+import warnings
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["OrderLines", "positions", "purchase_attributes", "segment_spend", "spend_shares"]
+__all__ = [
+    "OrderLines",
+    "pandas_lines",
+    "positions",
+    "purchase_attributes",
+    "segment_spend",
+    "spend_shares",
+]
 
 #: Attributes derived from transactions when their source column exists.
 PURCHASE = ("top_category", "channel", "order_daypart", "order_day", "discount_share")
@@ -48,6 +58,42 @@ def positions(index: pd.Index, keys: pd.Series) -> np.ndarray:
     if not len(where):
         return np.full(len(keys), -1, dtype=np.int64)
     return np.where(key_codes >= 0, where[np.maximum(key_codes, 0)], -1)
+
+
+def pandas_lines(transactions: Any, *, stacklevel: int = 2) -> pd.DataFrame | None:
+    """``transactions`` if it is a pandas frame (or None); lazy order lines on another
+    engine give None and one warning: purchase attributes are skipped there.
+
+    Grouping every line per customer needs the lines in memory; a DuckDB relation, polars
+    LazyFrame, Dask or Spark frame (``engine:`` in params) is left where it is.
+    ``stacklevel`` is the one the caller would give :func:`warnings.warn`.
+
+    Examples
+    --------
+    >>> import duckdb
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     out = pandas_lines(duckdb.sql("select 'a' as customer_id, 1.0 as amount"))
+    >>> out is None, "engine 'duckdb'" in str(caught[0].message)
+    (True, True)
+    """
+    if transactions is None or isinstance(transactions, pd.DataFrame):
+        return transactions
+    try:
+        import narwhals as nw
+
+        engine = str(nw.from_native(transactions).implementation.name).lower()
+    except TypeError:  # not a frame narwhals knows: name its type
+        engine = type(transactions).__module__.split(".")[0]
+    warnings.warn(
+        f"build_personas: order lines on engine {engine!r} are not read: purchase-history "
+        "attributes (top category, channel, order daypart/day, discount share) and spend "
+        "shares are skipped, because they group every order line in pandas and collecting "
+        "the lines could exceed memory. The personas use the customer table, surveys and "
+        "scores; load with engine: pandas to include purchase history.",
+        stacklevel=stacklevel + 1,
+    )
+    return None
 
 
 class OrderLines:
