@@ -155,6 +155,9 @@ def build_personas(
     if isinstance(segmented["segment"].dtype, pd.CategoricalDtype) and not first:
         first = [c for c in segmented["segment"].cat.categories if c in present]
     order = first + [n for n in present if n not in first]
+    lines = None
+    if transactions is not None and len(transactions):  # ids looked up while surveys are read
+        lines = OrderLines(transactions, segmented.index, background=True)
     answers, kinds, free = survey_attributes(surveys, segmented.index)
     wanted = None if attributes is None else [a for a in attributes if a not in answers]
     if attributes is not None:
@@ -165,9 +168,6 @@ def build_personas(
                 f"{', '.join([*_available(customers, transactions), *answers.columns])}. "
                 "Map the column or drop it from the list."
             )
-    lines = None
-    if transactions is not None and len(transactions):
-        lines = OrderLines(transactions, segmented.index)  # ids looked up, columns coded once
     frame, base_kinds = customer_attributes(
         customers, transactions, index=segmented.index, as_of=as_of, attributes=wanted,
         lines=lines,

@@ -11,6 +11,7 @@ the lines are grouped.
 from __future__ import annotations
 
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -101,7 +102,9 @@ class OrderLines:
 
     ``codes`` is each line's position in ``index`` (-1 = not there); :meth:`factorize`
     gives a column's value codes (-1 = missing) and sorted distinct values; :attr:`spend`
-    is the amount with returns counted as 0.
+    is the amount with returns counted as 0. With ``background=True`` the customer lookup
+    and the text columns' codes are computed in a worker thread (Arrow's hashing releases
+    the GIL), so the caller can describe the customer table meanwhile; reading them waits.
 
     Examples
     --------
@@ -112,12 +115,29 @@ class OrderLines:
     ([1, 0, -1], [1, 0, 0], [5.0, 0.0, 1.0])
     """
 
-    def __init__(self, transactions: pd.DataFrame, index: pd.Index, codes=None) -> None:
+    def __init__(self, transactions, index, codes=None, *, background: bool = False) -> None:
         self.frame = transactions
         self.index = index
-        self.codes = positions(index, transactions["customer_id"]) if codes is None else codes
+        self._codes = codes
         self._factorized: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._spend: np.ndarray | None = None
+        self._pending = None
+        if background:
+            pool = ThreadPoolExecutor(1, thread_name_prefix="rfvkit-lines")
+            self._pending = pool.submit(self._prepare)
+            pool.shutdown(wait=False)
+
+    def _prepare(self) -> None:
+        if self._codes is None:
+            self._codes = positions(self.index, self.frame["customer_id"])
+        for column in ("category", "channel", "product"):
+            if column in self.frame:
+                self._factorize(column)
+
+    def _wait(self) -> None:
+        if self._pending is not None:
+            pending, self._pending = self._pending, None
+            pending.result()  # re-raises what the worker raised
 
     def __contains__(self, column: str) -> bool:
         return column in self.frame
@@ -126,12 +146,23 @@ class OrderLines:
         return len(self.frame)
 
     @property
+    def codes(self) -> np.ndarray:
+        self._wait()
+        if self._codes is None:
+            self._codes = positions(self.index, self.frame["customer_id"])
+        return self._codes
+
+    @property
     def spend(self) -> np.ndarray:
         if self._spend is None:
             self._spend = np.clip(self.frame["amount"].to_numpy(dtype="float64"), 0, None)
         return self._spend
 
     def factorize(self, column: str) -> tuple[np.ndarray, np.ndarray]:
+        self._wait()
+        return self._factorize(column)
+
+    def _factorize(self, column: str) -> tuple[np.ndarray, np.ndarray]:
         if column not in self._factorized:
             values, labels = pd.factorize(self.frame[column], sort=True)
             self._factorized[column] = (values, np.asarray(labels, dtype=object))
@@ -216,7 +247,10 @@ def segment_spend(lines, seg_codes, names, extra, min_group) -> pd.DataFrame:
         member[seg_codes < 0] = -1
         if (member >= 0).sum() >= min_group:
             group_sets.append((member, [name]))
-    line_groups = [np.where(known, g[np.maximum(codes, 0)], -1) for g, _ in group_sets]
+    safe = np.maximum(codes, 0)
+    line_groups = [  # small ints: the per-customer table stays in cache while 10M lines read it
+        np.where(known, g.astype(np.min_scalar_type(-len(n) - 1))[safe], -1) for g, n in group_sets
+    ]
     outside = [lg < 0 for lg in line_groups]
     buy = known & (spend > 0)
     key = np.empty(len(codes), dtype=np.int64)  # one scratch array for every grouping key
@@ -267,7 +301,7 @@ def _keys(key, skip, spare, values, groups, k) -> np.ndarray:
     if groups is None:
         np.copyto(key, values)
     else:
-        np.multiply(groups, k, out=key)
+        np.multiply(groups, k, out=key, dtype=np.int64)
         key += values
     key[skip] = spare
     return key
