@@ -4,8 +4,8 @@
 text column once; :func:`purchase_attributes` (main category by spend, main channel, usual
 daypart and day type, discount share per customer) and :func:`segment_spend` (spend shares
 by category and product per segment) then group 10M lines with integer arithmetic instead
-of string group-bys. Sums run over the lines in their order, so they do not depend on how
-the lines are grouped.
+of string group-bys. Each ``np.bincount`` adds a bin's lines in line order (the order a
+group-by adds them), so sums and shares are reproducible to the last bit.
 """
 
 from __future__ import annotations
@@ -249,7 +249,7 @@ def segment_spend(lines, seg_codes, names, extra, min_group) -> pd.DataFrame:
             group_sets.append((member, [name]))
     safe = np.maximum(codes, 0)
     line_groups = [  # small ints: the per-customer table stays in cache while 10M lines read it
-        np.where(known, g.astype(np.min_scalar_type(-len(n) - 1))[safe], -1) for g, n in group_sets
+        np.where(known, g.astype(np.min_scalar_type(-len(gn) - 1))[safe], -1) for g, gn in group_sets
     ]
     outside = [lg < 0 for lg in line_groups]
     buy = known & (spend > 0)
