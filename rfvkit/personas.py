@@ -1,14 +1,16 @@
 """Buyer personas: who each segment's customers are, against everyone, with privacy kept.
 
 :func:`build_personas` describes every segment (and the VIP group) by its customers'
-attributes (:mod:`rfvkit.attributes`) and survey answers (:mod:`rfvkit.surveys`):
+attributes (:mod:`rfvkit.attributes`, purchase history in :mod:`rfvkit.purchases`) and
+survey answers (:mod:`rfvkit.surveys`):
 
 - ``index``: for each categorical value, its share in the segment and in the whole base and
   the audience index ``100 x share_in_segment / share_in_population`` (the convention of
   Kantar TGI and Google Ads audience composition: ~120+ over-, ~80- under-represented);
   ``p_value`` of the two-proportion z-test of segment against the rest of the base
-  (:func:`statsmodels.stats.proportion.proportions_ztest`); ``notable`` is True when the cell
-  has at least ``min_group`` customers, an index outside ``band`` and ``p_value < alpha``.
+  (statsmodels' ``proportions_ztest``, all cells at once in :func:`p_values`); ``notable``
+  is True when the cell has at least ``min_group`` customers, an index outside ``band`` and
+  ``p_value < alpha``.
 - ``numeric``: median and IQR of numeric attributes; ``spend``: spend share by category;
 - ``coverage``: share of each segment's customers with a known value of each attribute;
 - ``cards``: one row per segment with a computed portrait.
@@ -35,7 +37,7 @@ from rfvkit.errors import BadParameterError, require_columns
 from rfvkit.purchases import OTHER, OrderLines, pandas_lines, segment_spend
 from rfvkit.surveys import survey_attributes
 
-__all__ = ["Personas", "build_personas", "vip_group", "suppress"]
+__all__ = ["Personas", "build_personas", "vip_group", "suppress", "p_values"]
 
 INDEX_COLUMNS = [
     "segment", "attribute", "value", "customers", "share_in_segment", "share_in_population",

@@ -248,9 +248,10 @@ def segment_spend(lines, seg_codes, names, extra, min_group) -> pd.DataFrame:
         if (member >= 0).sum() >= min_group:
             group_sets.append((member, [name]))
     safe = np.maximum(codes, 0)
-    line_groups = [  # small ints: the per-customer table stays in cache while 10M lines read it
-        np.where(known, g.astype(np.min_scalar_type(-len(gn) - 1))[safe], -1) for g, gn in group_sets
-    ]
+    line_groups = []  # each line's group; small ints keep the per-customer table in cache
+    for cust_group, gnames in group_sets:
+        small = cust_group.astype(np.min_scalar_type(-len(gnames) - 1))
+        line_groups.append(np.where(known, small[safe], -1))
     outside = [lg < 0 for lg in line_groups]
     buy = known & (spend > 0)
     key = np.empty(len(codes), dtype=np.int64)  # one scratch array for every grouping key
