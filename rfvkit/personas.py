@@ -1,14 +1,16 @@
 """Buyer personas: who each segment's customers are, against everyone, with privacy kept.
 
 :func:`build_personas` describes every segment (and the VIP group) by its customers'
-attributes (:mod:`rfvkit.attributes`) and survey answers (:mod:`rfvkit.surveys`):
+attributes (:mod:`rfvkit.attributes`, purchase history in :mod:`rfvkit.purchases`) and
+survey answers (:mod:`rfvkit.surveys`):
 
 - ``index``: for each categorical value, its share in the segment and in the whole base and
   the audience index ``100 x share_in_segment / share_in_population`` (the convention of
   Kantar TGI and Google Ads audience composition: ~120+ over-, ~80- under-represented);
   ``p_value`` of the two-proportion z-test of segment against the rest of the base
-  (:func:`statsmodels.stats.proportion.proportions_ztest`); ``notable`` is True when the cell
-  has at least ``min_group`` customers, an index outside ``band`` and ``p_value < alpha``.
+  (statsmodels' ``proportions_ztest``, all cells at once in :func:`p_values`); ``notable``
+  is True when the cell has at least ``min_group`` customers, an index outside ``band`` and
+  ``p_value < alpha``.
 - ``numeric``: median and IQR of numeric attributes; ``spend``: spend share by category;
 - ``coverage``: share of each segment's customers with a known value of each attribute;
 - ``cards``: one row per segment with a computed portrait.
@@ -28,13 +30,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from statsmodels.stats.proportion import proportions_ztest
+from scipy.stats import norm
 
-from rfvkit.attributes import OTHER, customer_attributes, positions, segment_spend
+from rfvkit.attributes import customer_attributes
 from rfvkit.errors import BadParameterError, require_columns
-from rfvkit.surveys import answer_kinds
+from rfvkit.purchases import OTHER, OrderLines, pandas_lines, segment_spend
+from rfvkit.surveys import survey_attributes
 
-__all__ = ["Personas", "build_personas", "vip_group", "suppress"]
+__all__ = ["Personas", "build_personas", "vip_group", "suppress", "p_values"]
 
 INDEX_COLUMNS = [
     "segment", "attribute", "value", "customers", "share_in_segment", "share_in_population",
@@ -95,7 +98,9 @@ def build_personas(
         ``recency_days``, ``frequency``, ``monetary`` (``analysis.segmented``).
     crm : CRM, optional
         Source of ``customers``, ``transactions``, ``surveys`` and the config (``min_group``,
-        ``vip``, ``rules``); the keyword arguments override it.
+        ``vip``, ``rules``); the keyword arguments override it. Order lines on another
+        engine (``engine: duckdb`` ...) are not read: a warning says so and the personas
+        use the customer table, surveys and scores.
     attributes : list of str, optional
         Attributes to describe; default every non-personal customer column, the purchase
         attributes and every survey answer (named ``"<survey>: <column>"``).
@@ -138,6 +143,7 @@ def build_personas(
         customers = crm.customers
     if transactions is None and crm is not None:
         transactions = crm.transactions
+    transactions = pandas_lines(transactions, stacklevel=2)  # lazy engine lines: skipped
     if surveys is None:
         surveys = dict(getattr(crm, "surveys", None) or {})
     as_of = as_of if as_of is not None else getattr(cfg, "as_of", None)
@@ -151,7 +157,10 @@ def build_personas(
     if isinstance(segmented["segment"].dtype, pd.CategoricalDtype) and not first:
         first = [c for c in segmented["segment"].cat.categories if c in present]
     order = first + [n for n in present if n not in first]
-    answers, kinds, free = _survey_attributes(surveys, segmented.index)
+    lines = None
+    if transactions is not None and len(transactions):  # ids looked up while surveys are read
+        lines = OrderLines(transactions, segmented.index, background=True)
+    answers, kinds, free = survey_attributes(surveys, segmented.index)
     wanted = None if attributes is None else [a for a in attributes if a not in answers]
     if attributes is not None:
         unknown = [a for a in wanted if a not in _available(customers, transactions)]
@@ -161,21 +170,20 @@ def build_personas(
                 f"{', '.join([*_available(customers, transactions), *answers.columns])}. "
                 "Map the column or drop it from the list."
             )
-    codes = None
-    if transactions is not None and len(transactions):
-        codes = positions(segmented.index, transactions["customer_id"])
     frame, base_kinds = customer_attributes(
         customers, transactions, index=segmented.index, as_of=as_of, attributes=wanted,
-        codes=codes,
+        lines=lines,
     )  # fmt: skip
     kinds = {**base_kinds, **kinds}
-    frame = frame.join(answers)
+    frame = pd.concat([frame, answers], axis=1) if len(answers.columns) else frame
     if attributes is not None:
         frame, kinds = frame[list(attributes)], {a: kinds[a] for a in attributes}
     sizes = labels.value_counts().reindex(order)
     big = [seg for seg in order if sizes[seg] >= min_group]
     seg_codes = pd.Index(big, dtype="object").get_indexer(labels).astype(np.int64)  # -1: tiny
-    groups = {seg: np.flatnonzero(labels.to_numpy() == seg) for seg in order}
+    label_codes, label_names = pd.factorize(labels)
+    at = dict(zip(label_names, range(len(label_names)), strict=True))
+    groups = {seg: np.flatnonzero(label_codes == at[seg]) for seg in order}
     extra = _vip_extra(segmented, cfg, vip)
     groups.update({name: pos for name, (pos, _) in extra.items()})
     index = [
@@ -194,7 +202,7 @@ def build_personas(
     index = index[INDEX_COLUMNS].reset_index(drop=True)
     coverage = _coverage(frame, kinds, groups, min_group)
     numeric = _numeric(frame, kinds, groups, min_group)
-    spend = segment_spend(transactions, codes, seg_codes, big, extra, min_group)
+    spend = segment_spend(lines, seg_codes, big, extra, min_group)
     options = {"min_group": min_group, "band": band, "alpha": alpha, "vip": list(extra)}
     from rfvkit.narrative.personas import persona_cards
 
@@ -211,31 +219,6 @@ def _available(customers, transactions) -> list[str]:
         index=pd.Index([], dtype="object"),
     )  # fmt: skip
     return list(cols.columns)
-
-
-def _survey_attributes(surveys: dict[str, pd.DataFrame], index: pd.Index):
-    """Answer columns named ``"<survey>: <column>"``, their kinds, and free-text counts."""
-    parts, kinds, free = [], {}, []
-    for name, answers in surveys.items():
-        answers = answers.drop_duplicates("customer_id", keep="last")
-        if not len(answers):
-            continue
-        pos = pd.Index(answers["customer_id"]).get_indexer(index)  # one hash join per survey
-        found = pos >= 0
-        for col, kind in answer_kinds(answers).items():
-            label = f"{name}: {col}"
-            values = answers[col].to_numpy(dtype=object)
-            column = pd.Series(np.where(found, values[np.maximum(pos, 0)], None), index=index)
-            column = column.where(column.notna(), np.nan)
-            if kind == "numeric":
-                column = pd.to_numeric(column, errors="coerce")
-            if kind == "free_text":
-                free.append((name, col, int(column.notna().sum())))
-                continue
-            kinds[label] = kind
-            parts.append(column.rename(label))
-    answers = pd.concat(parts, axis=1) if parts else pd.DataFrame(index=index)
-    return answers, kinds, pd.DataFrame(free, columns=["survey", "question", "responses"])
 
 
 def _vip_extra(segmented: pd.DataFrame, cfg, vip) -> dict[str, tuple[np.ndarray, list | None]]:
@@ -459,17 +442,33 @@ def _index_rows(
                                       "share_in_segment", "share_in_population", "pop_count",
                                       "known", "folded"])  # fmt: skip
     out["index"] = 100 * out["share_in_segment"] / out["share_in_population"]
-    out["p_value"] = [
-        _p_value(r.customers, r.known, r.pop_count, base) if r.value != OTHER else np.nan
-        for r in out.itertuples()
-    ]
+    p_value = p_values(out["customers"], out["known"], out["pop_count"], base)
+    out["p_value"] = np.where(out["value"] != OTHER, p_value, np.nan)
     return out
 
 
-def _p_value(count: int, nobs: int, pop_count: int, pop_nobs: int) -> float:
-    """Two-proportion z-test, segment vs the rest of the base (statsmodels
-    ``proportions_ztest``, pooled variance; Agresti 2013, *Categorical Data Analysis* §3.1)."""
-    rest_n, rest_c = pop_nobs - nobs, pop_count - count
-    if rest_n <= 0 or nobs <= 0 or (count + rest_c) in (0, nobs + rest_n):
-        return np.nan
-    return float(proportions_ztest([count, rest_c], [nobs, rest_n])[1])
+def p_values(count, nobs, pop_count, pop_nobs: int) -> np.ndarray:
+    """Two-proportion z-test of each cell, segment vs the rest of the base, on arrays.
+
+    The pooled-variance test of statsmodels' ``proportions_ztest`` (Agresti 2013,
+    *Categorical Data Analysis* §3.1), written on arrays with its operations in its order so
+    the p-values are the same to the last bit; the normal tail is scipy's ``norm.sf``. NaN
+    where the test is undefined (no rest of the base, or every/no customer has the value).
+
+    Examples
+    --------
+    >>> from statsmodels.stats.proportion import proportions_ztest
+    >>> expected = proportions_ztest([40, 10], [60, 40])[1]
+    >>> bool(p_values([40], [60], [50], 100)[0] == expected)
+    True
+    """
+    count, nobs = np.asarray(count, dtype=np.int64), np.asarray(nobs, dtype=np.int64)
+    rest_c, rest_n = np.asarray(pop_count, dtype=np.int64) - count, pop_nobs - nobs
+    pooled = count + rest_c
+    defined = (rest_n > 0) & (nobs > 0) & (pooled != 0) & (pooled != nobs + rest_n)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        diff = count * 1.0 / nobs - rest_c * 1.0 / rest_n
+        p_pooled = pooled * 1.0 / (nobs + rest_n)
+        std = np.sqrt(p_pooled * (1 - p_pooled) * (1.0 / nobs + 1.0 / rest_n))
+        p = norm.sf(np.abs(diff / std)) * 2
+    return np.where(defined, p, np.nan)

@@ -4,7 +4,8 @@ A response file is keyed by ``customer_id`` or by ``phone`` (matched to customer
 E.164, like opt-outs). Every row is accounted for in the quality ledger: rows without a
 key, answers of unknown customers and older answers of a customer who answered again are
 dropped and counted. Answer columns are kept as they are; :func:`answer_kinds` tells
-categorical answers (summarised by personas) from free text (only counted).
+categorical answers (summarised by personas) from free text (only counted);
+:func:`survey_attributes` puts each survey's answers on the segmented customers for personas.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from rfvkit._cleaning import clean_dates
@@ -19,9 +21,10 @@ from rfvkit.errors import MissingColumnsError
 from rfvkit.io import Loaded, _clean_phones, _finish, _read
 from rfvkit.parsing import normalise_ids
 from rfvkit.privacy import mask_phone
+from rfvkit.purchases import positions
 from rfvkit.quality import QualityLog, distinct_examples
 
-__all__ = ["read_survey", "answer_kinds"]
+__all__ = ["read_survey", "answer_kinds", "survey_attributes"]
 
 #: Columns of a response file that are keys or metadata, never answers.
 META = ("customer_id", "phone", "phone_e164", "phone_type", "answered_at", "country")
@@ -159,3 +162,51 @@ def _match_phones(df: pd.DataFrame, customers: pd.DataFrame | None, log: Quality
     )
     log.note("customer matched by phone", (need & found.notna()).sum(), "changed")
     return df.assign(customer_id=df["customer_id"].where(~need, found))
+
+
+def survey_attributes(surveys: dict[str, pd.DataFrame], index: pd.Index):
+    """Answers on ``index`` (one row per customer): columns named ``"<survey>: <column>"``,
+    their kinds, and free-text columns with their response counts (not summarised).
+
+    Examples
+    --------
+    >>> poll = pd.DataFrame({"customer_id": ["b", "a"], "likes": ["SMS", "Email"]})
+    >>> answers, kinds, free = survey_attributes({"poll": poll}, pd.Index(["a", "b", "c"]))
+    >>> answers["poll: likes"].tolist(), kinds
+    (['Email', 'SMS', nan], {'poll: likes': 'categorical'})
+    """
+    parts, kinds, free = [], {}, []
+    for name, answers in surveys.items():
+        answers = answers.drop_duplicates("customer_id", keep="last")
+        if not len(answers):
+            continue
+        pos = positions(pd.Index(answers["customer_id"]), index)  # one hash join per survey
+        found = pos >= 0
+        at = np.maximum(pos, 0)
+        for col, kind in answer_kinds(answers).items():
+            label = f"{name}: {col}"
+            if kind == "free_text":
+                known = answers[col].notna().to_numpy()
+                free.append((name, col, int((found & known[at]).sum())))
+                continue
+            kinds[label] = kind
+            parts.append(_answer_column(answers[col], found, at, kind, index).rename(label))
+    answers = pd.concat(parts, axis=1) if parts else pd.DataFrame(index=index)
+    return answers, kinds, pd.DataFrame(free, columns=["survey", "question", "responses"])
+
+
+def _answer_column(values: pd.Series, found, at, kind: str, index: pd.Index) -> pd.Series:
+    """One survey column on ``index`` (``at``: row of each customer's answer, if ``found``):
+    numbers for numeric answers, else a categorical with sorted categories (codes taken,
+    not strings: 1M customers are grouped on integers later)."""
+    if kind != "numeric":
+        try:
+            codes, uniques = pd.factorize(values, sort=True)
+        except TypeError:  # values that cannot be sorted together: grouped as objects
+            pass
+        else:
+            taken = np.where(found, codes[at], -1)
+            return pd.Series(pd.Categorical.from_codes(taken, categories=uniques), index=index)
+    column = pd.Series(np.where(found, values.to_numpy(dtype=object)[at], None), index=index)
+    column = column.where(column.notna(), np.nan)
+    return pd.to_numeric(column, errors="coerce") if kind == "numeric" else column

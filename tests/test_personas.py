@@ -367,3 +367,40 @@ def test_vip_card_takes_the_angle_of_its_first_segment():
     )  # fmt: skip
     assert p.card("VIP")["action"] == load_rules("default").rules[0].action  # Champions
     assert p.card("VIP")["customers"] == 100
+
+
+def test_lazy_engine_lines_skip_purchase_attributes_with_one_warning():
+    duckdb = pytest.importorskip("duckdb")
+    segmented, customers, tx = _case()
+    relation = duckdb.from_df(tx)  # lazy order lines, as load_crm gives with engine: duckdb
+    with pytest.warns(UserWarning, match="engine 'duckdb'.*purchase-history") as caught:
+        p = build_personas(segmented, customers=customers, transactions=relation, vip=False)
+    assert len(caught) == 1 and caught[0].filename == __file__
+    want = build_personas(segmented, customers=customers, vip=False)
+    for table in ("cards", "index", "coverage", "numeric"):
+        pd.testing.assert_frame_equal(getattr(p, table), getattr(want, table))
+    assert p.spend.empty and "top_category" not in set(p.index["attribute"])
+
+
+def test_duckdb_crm_gives_personas_from_customers_and_surveys():
+    pytest.importorskip("duckdb")
+    import warnings
+
+    import yaml
+
+    from rfvkit.pipeline import analyse
+
+    root = __import__("pathlib").Path(__file__).resolve().parents[1]
+    params = yaml.safe_load((root / "params" / "sample.yaml").read_text())
+    for source in params["data"].values():
+        for item in source if isinstance(source, list) else [source]:
+            item["path"] = str((root / "params" / item["path"]).resolve())
+    params.update(engine="duckdb", predict=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        analysis = analyse(params)
+    assert not isinstance(analysis.crm.transactions, pd.DataFrame)
+    with pytest.warns(UserWarning, match="engine 'duckdb'"):
+        p = build_personas(analysis.segmented, analysis.crm)
+    assert {"region", "age_band", "poll: contact"} <= set(p.index["attribute"])
+    assert "channel" not in set(p.index["attribute"]) and len(p.cards) == 12
