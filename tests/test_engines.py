@@ -7,7 +7,6 @@ teardown. Spark is skipped, with the reason printed, only when Java is missing.
 
 from __future__ import annotations
 
-import shutil
 import socket
 import sys
 import time
@@ -345,16 +344,11 @@ def test_report_runs_on_an_engine(tmp_path, engine):
     """`rfvkit report -p engine=...`: notebooks, manifest and index from lazy order lines."""
     from rfvkit.report.runner import run_report
 
-    # chapters 01-02 run on an engine today; 03-06 still read pandas order lines (issue 13)
-    chapters = tmp_path / "notebooks"
-    chapters.mkdir()
-    for name in ("01_explore_rfv.ipynb", "02_segments.ipynb"):
-        shutil.copy(ROOT / "notebooks" / name, chapters / name)
     result = run_report(
         CI,
         name="ci",
         reports_dir=tmp_path,
-        notebooks_dir=chapters,
+        notebooks_dir=ROOT / "notebooks",  # all six chapters
         jobs=1,
         log=lambda line: None,
         engine=engine,
@@ -364,3 +358,5 @@ def test_report_runs_on_an_engine(tmp_path, engine):
     assert result.manifest["rows"] == want
     assert result.manifest["parameters"]["engine"] == engine
     assert sum(result.manifest["segments"].values()) == result.manifest["customers_scored"]
+    runs = {run["notebook"][:2]: run["status"] for run in result.manifest["notebooks"]}
+    assert runs == dict.fromkeys(["01", "02", "03", "04", "05", "06"], "ok")
