@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import warnings
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -26,6 +27,7 @@ from rfvkit.quality import QualityLog, QualityReport, distinct_examples
 
 __all__ = [
     "MIN_MATCH",
+    "NET_NEGATIVE",
     "cross_table_checks",
     "id_key",
     "loose_duplicates",
@@ -35,6 +37,8 @@ __all__ = [
     "net_negative",
 ]
 
+#: The ledger rule of :func:`net_negative`.
+NET_NEGATIVE = "customer net negative (returns exceed purchases; 'Net returners' in clustering)"
 #: Share of transaction customers that should be found in the customers table.
 MIN_MATCH = 0.9
 _OFFSET = re.compile(r"(?:Z|[+-]\d{2}(?::?\d{2})?)$")
@@ -77,7 +81,7 @@ def loose_duplicates(ids: pd.Series) -> tuple[pd.Series, list[str]]:
 
 
 def cross_table_checks(
-    transactions: pd.DataFrame,
+    transactions: Any,
     customers: pd.DataFrame | None,
     optouts: pd.DataFrame | None = None,
     *,
@@ -87,6 +91,10 @@ def cross_table_checks(
 
     Warns (``UserWarning``) when fewer than ``min_match`` of the transaction customers
     are in the customers table, naming the likely cause when ids match loosely.
+    ``transactions`` may be a pandas frame or order lines lazy on an engine (DuckDB,
+    polars, Dask, Spark): the engine counts lines per customer and only one row per
+    customer comes back; the counts are the same, examples are then the first ids in
+    sorted order.
 
     Examples
     --------
@@ -101,31 +109,33 @@ def cross_table_checks(
     """
     reports = []
     tx_log = QualityLog("transactions", 0)
-    tx_ids = transactions["customer_id"]
-    _within(tx_log, tx_ids)
+    ids, lines, net_negative_ids = _buyers(transactions)
+    if net_negative_ids is not None:  # the pandas loader writes this rule while reading
+        flagged = ids.isin(net_negative_ids).to_numpy()
+        tx_log.note(NET_NEGATIVE, int(lines[flagged].sum()), "flagged", ids[flagged], "customer_id")
+    _within(tx_log, ids, lines)
     if customers is not None:
         cust_log = QualityLog("customers", 0)
         cust_ids = customers["customer_id"]
-        _within(cust_log, cust_ids)
+        _within(cust_log, cust_ids, np.ones(len(cust_ids), dtype=np.int64))
         known = set(cust_ids.dropna())
-        found = tx_ids.isin(known)
-        buyers = pd.Series(tx_ids.unique())
-        share = float(buyers.isin(known).mean()) if len(buyers) else 1.0
-        matched = int(buyers.isin(known).sum())
+        found = ids.isin(known).to_numpy()
+        share = float(found.mean()) if len(ids) else 1.0
+        matched = int(found.sum())
         rule = (
-            f"transaction customers found in customers: {share:.1%} "
-            f"({matched:,} of {len(buyers):,})"
+            f"transaction customers found in customers: {share:.1%} ({matched:,} of {len(ids):,})"
         )
         low = share < min_match
-        tx_log.note(rule, int(found.sum()), "flagged" if low else "info")
+        tx_log.note(rule, int(lines[found].sum()), "flagged" if low else "info")
+        orphans = ids[~found]
         tx_log.note(
             "transaction customer not in customers",
-            int((~found).sum()),
+            int(lines[~found].sum()),
             "flagged",
-            tx_ids[~found],
+            orphans,
             "customer_id",
         )
-        idle = ~cust_ids.isin(set(tx_ids))
+        idle = ~cust_ids.isin(set(ids))
         cust_log.note(
             "customer with no transactions",
             int(idle.sum()),
@@ -133,10 +143,10 @@ def cross_table_checks(
             cust_ids[idle],
             "customer_id",
         )
-        loose, pairs, cause = _loose_matches(tx_ids[~found], cust_ids[idle])
+        loose, pairs, cause = _loose_matches(orphans, cust_ids[idle])
         tx_log.note(
             "customer_id matches a customer only after stripping leading zeros or case",
-            int(loose.sum()),
+            int(lines[~found][loose.to_numpy()].sum()),
             "flagged",
             ", ".join(pairs),
         )
@@ -149,7 +159,7 @@ def cross_table_checks(
                 "maps the right id column."
             )
             warnings.warn(
-                f"only {share:.0%} of the transaction customers ({matched:,} of {len(buyers):,}) "
+                f"only {share:.0%} of the transaction customers ({matched:,} of {len(ids):,}) "
                 f"are in the customers table, so their attributes will be missing.{hint}",
                 stacklevel=3,
             )
@@ -159,11 +169,43 @@ def cross_table_checks(
     return QualityReport.combine([tx_log.report(0), *reports])
 
 
-def _within(log: QualityLog, ids: pd.Series) -> None:
+def _buyers(transactions: Any) -> tuple[pd.Series, np.ndarray, pd.Series | None]:
+    """The distinct customer ids of the order lines, the number of lines of each and, for
+    lines on an engine, the ids of the net-negative customers (see :func:`net_negative`).
+
+    A pandas frame gives its ids in order of first appearance (so examples are the first
+    offending lines' ids). Order lines lazy on an engine (:mod:`rfvkit.engines`) are
+    counted there and only one row per customer comes back, sorted by id. The engine adds
+    up each customer's amounts in its own order: a net within rounding noise of zero can
+    fall on the other side of 0 than pandas' sum puts it.
+    """
+    if isinstance(transactions, pd.DataFrame):
+        codes, uniques = pd.factorize(transactions["customer_id"], use_na_sentinel=False)
+        lines = np.bincount(codes, minlength=len(uniques)).astype(np.int64)
+        return pd.Series(uniques, dtype=transactions["customer_id"].dtype), lines, None
+    import narwhals as nw
+
+    from rfvkit.engines import collect_all
+
+    amount = nw.col("amount")
+    per = (
+        nw.from_native(transactions)
+        .lazy()
+        .group_by("customer_id")
+        .agg(nw.len().alias("_lines"), amount.sum().alias("_net"), amount.max().alias("_max"))
+    )
+    (per,) = collect_all(per.to_native())
+    per["customer_id"] = per["customer_id"].astype("str")
+    per = per.sort_values("customer_id", kind="stable", na_position="last", ignore_index=True)
+    negative = (per["_net"] <= 0) & (per["_max"] > 0)
+    return per["customer_id"], per["_lines"].to_numpy(np.int64), per.loc[negative, "customer_id"]
+
+
+def _within(log: QualityLog, ids: pd.Series, lines: np.ndarray) -> None:
     mask, shown = loose_duplicates(ids)
     log.note(
         "customer_id differing from another only by case or leading zeros",
-        int(mask.sum()),
+        int(lines[mask.to_numpy()].sum()),
         "flagged",
         ", ".join(shown),
     )

@@ -22,7 +22,7 @@ import pandas as pd
 
 from rfvkit._cleaning import clean_dates, duplicated_lines, note_late_outliers, note_thousands
 from rfvkit._fastpaths import reading_timestamps
-from rfvkit.checks import cross_table_checks, net_negative
+from rfvkit.checks import NET_NEGATIVE, cross_table_checks, net_negative
 from rfvkit.columns import TRANSACTION_COLUMNS
 from rfvkit.config import Config, load_config, parse_as_of
 from rfvkit.errors import (
@@ -197,7 +197,7 @@ def read_transactions(
             log.note("exact duplicate line", dup.sum(), "kept", shown)
     negative_net = net_negative(df)
     log.note(
-        "customer net negative (returns exceed purchases; 'Net returners' in clustering)",
+        NET_NEGATIVE,
         negative_net.sum(),
         "flagged",
         df["customer_id"][negative_net],
@@ -470,21 +470,12 @@ def load_crm(params: str | os.PathLike | Mapping | Config, **overrides: Any) -> 
         exc = EmptyDataError(_why_empty(quality, config.data["transactions"].path))
         exc.exit_code = 2
         raise exc
-    if config.engine == "pandas":
-        checks = cross_table_checks(
-            frames["transactions"],
-            frames.get("customers"),
-            frames.get("optouts"),
-            min_match=config.min_customer_match,
-        )
-    else:  # the order lines stay on the engine; these checks work on pandas frames
-        log = QualityLog("transactions", 0)
-        log.note(
-            f"cross-table checks not run on engine {config.engine} (they run with engine: pandas)",
-            0,
-            "info",
-        )
-        checks = log.report(0)
+    checks = cross_table_checks(  # on an engine, one row per customer comes back
+        frames["transactions"],
+        frames.get("customers"),
+        frames.get("optouts"),
+        min_match=config.min_customer_match,
+    )
     return CRM(
         transactions=frames["transactions"],
         customers=frames.get("customers"),

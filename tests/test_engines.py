@@ -10,6 +10,7 @@ from __future__ import annotations
 import socket
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -78,8 +79,8 @@ def big(tmp_path_factory) -> tuple[Path, pd.DataFrame]:
     return folder, frame
 
 
-#: Ledger rules only the pandas loader writes so far (issue 8's checks came after the engine
-#: loader): how the file was read, net-negative customers, and the cross-table checks.
+#: Rules the engine loader (engines.load_transactions) leaves to load_crm's cross-table pass
+#: (net-negative customers, customers found) or does not write (how a CSV file was read).
 PANDAS_ONLY = (
     "read as ",
     "customer net negative",
@@ -116,6 +117,54 @@ def test_ci_data_same_ledger_and_rfv_as_pandas(request, engine):
         rfv_table(got.transactions, as_of=got.config.as_of),
         rfv_table(want.transactions, as_of=want.config.as_of),
     )
+
+
+@pytest.mark.parametrize("engine", ENGINE_PARAMS)
+def test_load_crm_cross_table_checks_on_the_engine_as_pandas(request, engine):
+    """load_crm on an engine: the whole ledger (cross-table checks and net-negative customers
+    included) has the rules and counts of the pandas load; only one row per customer came
+    back for them."""
+    cluster = cluster_for(request, engine)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        want = load_crm(CI).quality.frame
+        got = load_crm(CI, engine=engine, cluster=cluster).quality.frame
+    want = want[~((want["table"] == "transactions") & want["rule"].str.startswith("read as "))]
+    key = ["table", "rule"]
+    pairs = want.merge(got, on=key, how="outer", suffixes=("_pandas", "_engine"), indicator=True)
+    assert (pairs["_merge"] == "both").all(), pairs.loc[pairs["_merge"] != "both", key]
+    assert pairs["rows_pandas"].tolist() == pairs["rows_engine"].tolist()
+    cross = pairs[pairs["table"].isin(["customers", "optouts"])]
+    assert len(cross) and (cross["examples_pandas"] == cross["examples_engine"]).all()
+    assert "customer with no transactions" in set(got["rule"])
+
+
+@pytest.mark.parametrize("engine", ["polars", "duckdb"])
+def test_cross_table_checks_on_engine_lines_by_hand(engine):
+    from rfvkit.checks import NET_NEGATIVE, cross_table_checks
+
+    tx = pd.DataFrame(
+        {
+            "customer_id": ["007", "007", "A1", "b", "b", "zz"],
+            "order_date": pd.to_datetime(["2024-01-02"] * 6),
+            "amount": [10.5, -10.5, 3.0, 4.0, -5.0, 1.0],
+        }
+    )
+    customers = pd.DataFrame({"customer_id": ["7", "a1", "b", "c"]})
+    native = {"polars": lambda f: __import__("polars").from_pandas(f).lazy()}
+    native["duckdb"] = lambda f: __import__("duckdb").from_df(f)
+    with pytest.warns(UserWarning, match="only 25%"):
+        want = cross_table_checks(tx, customers).frame
+    with pytest.warns(UserWarning, match="only 25%"):
+        got = cross_table_checks(native[engine](tx), customers).frame
+    rows = got.set_index("rule")["rows"]
+    assert rows["transaction customer not in customers"] == 4  # 007 x2, A1, zz
+    assert rows["customer_id matches a customer only after stripping leading zeros or case"] == 3
+    assert rows["customer with no transactions"] == 3  # 7, a1, c
+    assert rows[NET_NEGATIVE] == 4  # 007 (net 0) and b (net -1); zz and A1 positive
+    assert NET_NEGATIVE not in set(want["rule"])  # the pandas loader writes it while reading
+    shared = want.merge(got, on=["table", "rule"], suffixes=("", "_engine"))
+    assert len(shared) == len(want) and (shared["rows"] == shared["rows_engine"]).all()
 
 
 @pytest.mark.parametrize("engine", ENGINE_PARAMS)
