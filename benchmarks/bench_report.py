@@ -48,7 +48,7 @@ def big_csv_params(folder: Path) -> str:
     return str(path)
 
 
-def run_once(params: str, reports: Path) -> tuple[float, dict[str, float]]:
+def run_once(params: str, reports: Path, name: str) -> tuple[float, dict[str, float]]:
     start = time.perf_counter()
     proc = subprocess.run(
         [
@@ -59,7 +59,7 @@ def run_once(params: str, reports: Path) -> tuple[float, dict[str, float]]:
             "--params",
             params,
             "--name",
-            "bench",
+            name,  # one report per case: a rerun starts its longest notebooks first
             "--reports-dir",
             str(reports),
         ],
@@ -95,7 +95,7 @@ def main() -> None:
         for case, params in cases.items():
             walls, per_nb = [], {}
             for _ in range(args.repeats):
-                wall, notebooks = run_once(params, Path(tmp))
+                wall, notebooks = run_once(params, Path(tmp), case)
                 walls.append(wall)
                 for name, seconds in notebooks.items():
                     per_nb.setdefault(name, []).append(seconds)
