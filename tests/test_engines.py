@@ -17,6 +17,8 @@ import numpy as np
 import pandas as pd
 import pytest
 from engine_fixtures import cluster_for
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from rfvkit import engines
 from rfvkit.config import load_config
@@ -409,3 +411,38 @@ def test_report_runs_on_an_engine(tmp_path, engine):
     assert sum(result.manifest["segments"].values()) == result.manifest["customers_scored"]
     runs = {run["notebook"][:2]: run["status"] for run in result.manifest["notebooks"]}
     assert runs == dict.fromkeys(["01", "02", "03", "04", "05", "06"], "ok")
+
+
+_ids = st.sampled_from(["7", "007", "A1", "a1", "b", "B", "0", "00", "x9"])
+
+
+@given(
+    tx_ids=st.lists(_ids, min_size=1, max_size=30),
+    cust_ids=st.lists(_ids, max_size=10),
+    amounts=st.lists(st.sampled_from([-5.0, 0.0, 2.5, 5.0]), min_size=30, max_size=30),
+)
+@settings(max_examples=40, deadline=None)
+def test_property_cross_table_counts_same_on_duckdb(tx_ids, cust_ids, amounts):
+    """Any ids (zeros, case variants, orphans): the engine pass counts what pandas counts."""
+    import duckdb
+
+    from rfvkit.checks import NET_NEGATIVE, cross_table_checks, net_negative
+
+    tx = pd.DataFrame(
+        {
+            "customer_id": tx_ids,
+            "order_date": pd.Timestamp("2024-01-02"),
+            "amount": amounts[: len(tx_ids)],
+        }
+    )
+    customers = pd.DataFrame({"customer_id": pd.Series(cust_ids, dtype="str")})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        want = cross_table_checks(tx, customers).frame
+        got = cross_table_checks(duckdb.from_df(tx), customers).frame
+    got_rows = got.set_index(["table", "rule"])["rows"]
+    assert (
+        want.set_index(["table", "rule"])["rows"].to_dict()
+        == got_rows.drop(("transactions", NET_NEGATIVE), errors="ignore").to_dict()
+    )
+    assert got_rows.get(("transactions", NET_NEGATIVE), 0) == int(net_negative(tx).sum())
