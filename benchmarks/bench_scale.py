@@ -46,6 +46,7 @@ PART = 5_000_000  # lines per parquet file
 TASKS = {
     "rfvkit_duckdb": "rfvkit: load_transactions(glob, engine='duckdb') + rfv_table + score",
     "rfvkit_polars": "rfvkit: load_transactions(glob, engine='polars'), streaming + rfv_table + score",
+    "rfvkit_duckdb_2gb": "rfvkit: the same on DuckDB with cluster: {conf: {memory_limit: 2GB}}",
     "duckdb_sql": "DuckDB: one hand-written SQL query over the same files (no validation)",
     "rfvkit_dask": "rfvkit: engine='dask' on a LocalCluster (2 workers x 1 thread; start-up untimed)",
     "rfvkit_spark": "rfvkit: engine='spark', local[2] SparkSession (start-up untimed)",
@@ -190,7 +191,9 @@ def run_task(name: str, folder: Path) -> dict:
         from rfvkit.rfv import rfv_table
         from rfvkit.scoring import score
 
-        engine = name.removeprefix("rfvkit_")
+        engine = name.removeprefix("rfvkit_").removesuffix("_2gb")
+        if name == "rfvkit_duckdb_2gb":
+            cluster = {"conf": {"memory_limit": "2GB"}}
         if engine == "polars":
             import polars as pl
 

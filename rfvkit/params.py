@@ -388,7 +388,7 @@ def _cluster(key: str, value: object, base: Path) -> dict[str, Any] | None:
         if value.get(name) is not None and not isinstance(value[name], str):
             raise _bad(f"{key}.{name}", value[name], "an address like 'tcp://host:8786'")
     if value.get("conf") is not None and not isinstance(value["conf"], Mapping):
-        raise _bad(f"{key}.conf", value["conf"], "a mapping of Spark settings")
+        raise _bad(f"{key}.conf", value["conf"], "a mapping of Spark or DuckDB settings")
     timeout = value.get("timeout", 10)
     if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
         raise _bad(f"{key}.timeout", timeout, "seconds above 0")

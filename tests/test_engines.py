@@ -446,3 +446,22 @@ def test_property_cross_table_counts_same_on_duckdb(tx_ids, cust_ids, amounts):
         == got_rows.drop(("transactions", NET_NEGATIVE), errors="ignore").to_dict()
     )
     assert got_rows.get(("transactions", NET_NEGATIVE), 0) == int(net_negative(tx).sum())
+
+
+def test_duckdb_settings_from_cluster_conf(tmp_path):
+    """`cluster: {conf: {memory_limit: ...}}` reaches DuckDB's connection; bad ones are named."""
+    import duckdb
+
+    con = duckdb.default_connection()
+    before = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+    try:
+        cfg = load_config(CI, engine="duckdb", cluster={"conf": {"memory_limit": "1GB"}})
+        load_crm(cfg)
+        limit = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+        assert limit.startswith(("953.", "1.0 GiB", "1000.0 MiB", "1GB")), limit
+        with pytest.raises(BadParameterError, match="memory_limit"):
+            engines.connect("duckdb", {"conf": {"memory_limit": "lots"}})
+        with pytest.raises(BadParameterError, match="not a DuckDB setting name"):
+            engines.connect("duckdb", {"conf": {"x; DROP": "1"}})
+    finally:
+        con.execute(f"SET memory_limit = '{before}'")
