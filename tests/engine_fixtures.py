@@ -62,3 +62,29 @@ def cluster_for(request, engine: str):
     if engine == "spark":
         return request.getfixturevalue("spark_cluster")
     return None
+
+
+#: Every lazy engine: polars and DuckDB in the quick run, Dask and Spark (real local
+#: clusters through :func:`cluster_for`) among the slow tests.
+ENGINES = [
+    "polars",
+    "duckdb",
+    pytest.param("dask", marks=pytest.mark.slow),
+    pytest.param("spark", marks=pytest.mark.slow),
+]
+
+
+def _polars_lazy(frame):
+    import polars as pl
+
+    return pl.from_pandas(frame).lazy()
+
+
+def _duckdb_relation(frame):
+    import duckdb
+
+    return duckdb.from_df(frame)
+
+
+#: A pandas frame as lazy order lines of an engine that needs no cluster.
+LOCAL = {"polars": _polars_lazy, "duckdb": _duckdb_relation}

@@ -12,7 +12,7 @@ import warnings
 import pandas as pd
 import pytest
 from conftest import ROOT
-from engine_fixtures import cluster_for
+from engine_fixtures import ENGINES, LOCAL, cluster_for
 from test_campaigns import small_crm
 
 from rfvkit.campaigns import _window_lines, measure_campaign
@@ -20,16 +20,6 @@ from rfvkit.errors import MissingColumnsError
 from rfvkit.io import load_crm
 
 CI = ROOT / "params" / "ci.yaml"
-ENGINES = [
-    "polars",
-    "duckdb",
-    pytest.param("dask", marks=pytest.mark.slow),
-    pytest.param("spark", marks=pytest.mark.slow),
-]
-LOCAL = {
-    "polars": lambda f: __import__("polars").from_pandas(f).lazy(),
-    "duckdb": lambda f: __import__("duckdb").from_df(f),
-}
 
 
 def _same(got, want) -> None:

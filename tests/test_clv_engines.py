@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import ROOT
-from engine_fixtures import cluster_for
+from engine_fixtures import ENGINES, LOCAL, cluster_for
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_clv import _cdnow
@@ -25,14 +25,6 @@ from rfvkit.errors import EmptyDataError
 from rfvkit.io import load_crm
 
 CI = ROOT / "params" / "ci.yaml"
-ENGINES = [
-    "polars",
-    "duckdb",
-    pytest.param("dask", marks=pytest.mark.slow),
-    pytest.param("spark", marks=pytest.mark.slow),
-]
-LOCAL = {"polars": lambda f: __import__("polars").from_pandas(f).lazy()}
-LOCAL["duckdb"] = lambda f: __import__("duckdb").from_df(f)
 
 
 def _same(got: pd.DataFrame, want: pd.DataFrame) -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from engine_fixtures import cluster_for
+from engine_fixtures import LOCAL, cluster_for
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -153,12 +153,10 @@ def test_cross_table_checks_on_engine_lines_by_hand(engine):
         }
     )
     customers = pd.DataFrame({"customer_id": ["7", "a1", "b", "c"]})
-    native = {"polars": lambda f: __import__("polars").from_pandas(f).lazy()}
-    native["duckdb"] = lambda f: __import__("duckdb").from_df(f)
     with pytest.warns(UserWarning, match="only 25%"):
         want = cross_table_checks(tx, customers).frame
     with pytest.warns(UserWarning, match="only 25%"):
-        got = cross_table_checks(native[engine](tx), customers).frame
+        got = cross_table_checks(LOCAL[engine](tx), customers).frame
     rows = got.set_index("rule")["rows"]
     assert rows["transaction customer not in customers"] == 4  # 007 x2, A1, zz
     assert rows["customer_id matches a customer only after stripping leading zeros or case"] == 3
