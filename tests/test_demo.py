@@ -546,3 +546,22 @@ def test_invariants_hold_for_any_seed(seed: int) -> None:
     for c in demo.truth["campaigns"]:
         assert c["holdout"] == round(0.2 * c["audience"])
         assert c["treatment"] + c["holdout"] == c["audience"]
+
+
+def test_written_demo_files_hold_no_formula_cells(tmp_path) -> None:
+    """Demo CSVs are input data, written with plain to_csv so amounts and phones stay as
+    they are; none of their cells may start a spreadsheet formula (=, @, tab, CR, or +/-
+    before something that is not a number: OWASP CSV injection)."""
+    import re
+
+    risky = re.compile(r"^[=@\t\r]|^[+-](?![\d.])")
+    paths = write_demo(tmp_path, n_customers=400, seed=5)
+    checked = 0
+    for name, path in paths.items():
+        if path.suffix != ".csv":
+            continue
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        cells = [v for column in frame for v in frame[column] if risky.match(v)]
+        assert cells == [], f"{name}: {cells[:3]}"
+        checked += frame.size
+    assert checked > 1000
