@@ -4,9 +4,10 @@ A params file that says ``engine: dask`` (or ``polars``, ``duckdb``, ``spark``) 
 :func:`rfvkit.io.load_crm` call :func:`load_transactions`: the transaction files (a glob
 of parquet or CSV files, or a folder of partitioned parquet) are scanned lazily on that
 engine, renamed, typed and checked with the rules of :func:`rfvkit.io.read_transactions`,
-and the quality ledger is filled with counts computed on the engine (a check of ids and
-text numbers, two aggregation passes, and one distinct count for duplicate lines: global
-sums, one row back each). No order line is collected into
+and the quality ledger is filled with counts computed on the engine
+(:mod:`rfvkit.engine_counts`: one aggregation pass for typed files, up to three for text
+files, and one pass for duplicate lines; global sums, one row back each). No order line
+is collected into
 pandas: the frame handed back is the engine's own lazy frame, and
 :func:`rfvkit.rfv.rfv_table` brings back one row per customer.
 
@@ -40,6 +41,7 @@ import pandas as pd
 
 from rfvkit.columns import ENGINES, TRANSACTION_COLUMNS
 from rfvkit.config import parse_as_of
+from rfvkit.engine_counts import amount_counts, count_lines, duplicate_lines, ledger_rules, one_row
 from rfvkit.engine_sessions import (  # noqa: F401  (_SESSIONS: the test fixtures close them)
     _SESSIONS,
     ClusterUnreachableError,
@@ -180,10 +182,14 @@ def load_transactions(
         )
     session = connect(engine, cluster)
     native = scan(path, engine=engine, session=session)
-    frame = _rename(nw.from_native(native), columns)
-    frame, rules, derived = _typed(frame, date_format, decimal, return_prefix)
+    renamed = _rename(nw.from_native(native), columns)
     cutoff = parse_as_of(as_of)
-    counts, kept_frame = _count(frame, rules, cutoff, return_prefix, date_format)
+    frame, rules, derived, checks = _typed(renamed, date_format, decimal, return_prefix)
+    counts, kept_frame = count_lines(frame, rules, cutoff, return_prefix, date_format, checks)
+    untidy = {c for c in ("customer_id", "order_id") if counts.pop(f"_untidy_{c}", 0)}
+    if untidy:  # ids with blanks or spaces around them: trim those columns, count again
+        frame, rules, derived, _ = _typed(renamed, date_format, decimal, return_prefix, untidy)
+        counts, kept_frame = count_lines(frame, rules, cutoff, return_prefix, date_format)
     kept = counts["kept"]
     if "line_id" in kept_frame.collect_schema():  # pandas keeps the first of each line_id
         line_id = nw.col("line_id")
@@ -194,19 +200,19 @@ def load_transactions(
             ]
         )
         no_late = nw.col("amount").is_null()  # never true here: amounts are checked
-        after = _one_row(
-            kept_frame.select(*_amount_counts(return_prefix, no_late), nw.len().alias("n"))
+        after = one_row(
+            kept_frame.select(*amount_counts(return_prefix, no_late), nw.len().alias("n"))
         )
         counts.update(after)
         counts["duplicates"], kept = kept - after["n"], after["n"]
         duplicate = ("duplicate line_id", "dropped")
     else:
-        counts["duplicates"] = kept - _distinct_rows(kept_frame)
+        counts["duplicates"] = duplicate_lines(kept_frame, kept)
         duplicate = ("exact duplicate line", "kept")
     log = QualityLog("transactions", counts["input"])
     for rule, action in derived:
         log.note(rule, counts["input"], action)
-    for rule, key, action in _LEDGER(cutoff, return_prefix, duplicate):
+    for rule, key, action in ledger_rules(cutoff, return_prefix, duplicate):
         log.note(rule, counts.get(key, 0), action)
     order = [c for c in TRANSACTION_COLUMNS if c in kept_frame.collect_schema()]
     rest = [c for c in kept_frame.collect_schema() if c not in order]
@@ -231,9 +237,21 @@ def _rename(frame: nw.LazyFrame, columns: Mapping[str, str] | None) -> nw.LazyFr
 
 
 def _typed(
-    frame: nw.LazyFrame, date_format: str | None, decimal: str, return_prefix: str | None
-) -> tuple[nw.LazyFrame, dict[str, nw.Expr], list[tuple[str, str]]]:
-    """Typed columns plus the row flags the ledger counts (``_bad_*``)."""
+    frame: nw.LazyFrame,
+    date_format: str | None,
+    decimal: str,
+    return_prefix: str | None,
+    untidy: set[str] | None = None,
+) -> tuple[nw.LazyFrame, dict[str, nw.Expr], list[tuple[str, str]], dict[str, nw.Expr]]:
+    """Typed columns, the row flags the ledger counts, derived columns, pending checks.
+
+    Trimming text ids costs a string pass on every later scan, so ids are trimmed only
+    when some need it. ``untidy=None``: not known yet. The returned checks
+    (``_untidy_<column>`` sums) then ride along in the ledger's counting pass, and the
+    caller types again with ``untidy={columns that need trimming}`` if any does. Text
+    numbers are checked (and ids with them) in a pass of their own first: a value that
+    is not a plain number must stop the load before any cast sees it.
+    """
     schema = frame.collect_schema()
     derived: list[tuple[str, str]] = []
     numbers = {
@@ -241,25 +259,26 @@ def _typed(
         for c in ("quantity", "unit_price", "amount")
         if c in schema
     }
-    checks = [
-        bad.cast(nw.Int64).sum().alias(c) for c, (_, bad) in numbers.items() if bad is not None
-    ]
-    # Trimming text ids costs a full string pass on every later scan: check once (in the
-    # same pass as the number checks) whether any id needs it, and trim only then.
+    bad_numbers = {c: bad for c, (_, bad) in numbers.items() if bad is not None}
     text_ids = [c for c in ("customer_id", "order_id") if c in schema and schema[c] == nw.String]
-    for c in text_ids:
-        raw = nw.col(c)
-        untidy = (raw != raw.str.strip_chars()) | (raw.str.len_chars() == 0)
-        checks.append(untidy.fill_null(False).cast(nw.Int64).sum().alias(f"_untidy_{c}"))
-    first = _one_row(frame.select(*checks)) if checks else {}
-    tidy = {c for c in text_ids if not first.pop(f"_untidy_{c}")}
-    for column, bad in first.items():
-        if bad:
-            raise BadValuesError(
-                f"transactions: {bad:,} value(s) of {column!r} are not plain numbers (such as "
-                "'£1.50' or '1,234.5'); on an engine write plain numbers (-12.5) or typed "
-                "parquet columns, or use engine: pandas, which reads them."
+    checks = {f"_untidy_{c}": _untidy(c) for c in text_ids} if untidy is None else {}
+    if bad_numbers:
+        first = one_row(
+            frame.select(
+                *(bad.cast(nw.Int64).sum().alias(c) for c, bad in bad_numbers.items()),
+                *(expr.alias(name) for name, expr in checks.items()),
             )
+        )
+        untidy = untidy or {c for c in text_ids if first.pop(f"_untidy_{c}", 0)}
+        checks = {}
+        for column, bad in first.items():
+            if bad:
+                raise BadValuesError(
+                    f"transactions: {bad:,} value(s) of {column!r} are not plain numbers "
+                    "(such as '£1.50' or '1,234.5'); on an engine write plain numbers (-12.5) "
+                    "or typed parquet columns, or use engine: pandas, which reads them."
+                )
+    tidy = {c for c in text_ids if c not in (untidy or set())}
     if numbers:
         frame = frame.with_columns(**{c: expr for c, (expr, _) in numbers.items()})
     if "amount" not in schema and "quantity" in schema and "unit_price" in schema:
@@ -298,7 +317,18 @@ def _typed(
             f"transactions: 'order_date' has type {date_type}; expected dates or ISO text."
         )
     flags["missing amount"] = nw.col("amount").is_null() | nw.col("amount").is_nan()
-    return frame, flags, derived
+    return frame, flags, derived, checks
+
+
+def _untidy(column: str) -> nw.Expr:
+    """How many ids are empty or have white space around them (that trimming changes).
+
+    A regular expression anchored at both ends: on DuckDB it costs a third of comparing
+    each id with its trimmed self (0.9 s against 3.0 s for two id columns at 10M lines).
+    """
+    raw = nw.col(column)
+    needs = raw.str.contains(r"^\s|\s$") | (raw.str.len_chars() == 0)
+    return needs.fill_null(False).cast(nw.Int64).sum()
 
 
 def _number(column: str, dtype: Any, decimal: str) -> tuple[nw.Expr, nw.Expr | None]:
@@ -322,109 +352,6 @@ def _identifier(column: str, dtype: Any) -> nw.Expr:
         return nw.col(column).cast(nw.Int64).cast(nw.String)
     text = nw.col(column).cast(nw.String).str.strip_chars()
     return nw.when(text.str.len_chars() > 0).then(text).alias(column)
-
-
-def _LEDGER(
-    cutoff: pd.Timestamp | None, return_prefix: str | None, duplicate: tuple[str, str]
-) -> list[tuple[str, str, str]]:
-    """(rule, count key, action) in the order the pandas loader writes them."""
-    rules = [
-        ("missing customer_id", "missing customer_id", "dropped"),
-        ("missing order_date", "missing order_date", "dropped"),
-        ("unparsable order_date", "unparsable order_date", "dropped"),
-        ("missing amount", "missing amount", "dropped"),
-    ]
-    if cutoff is not None:
-        rules.append((f"after as_of {cutoff:%Y-%m-%d}", "after as_of", "dropped"))
-    rules += [
-        (duplicate[0], "duplicates", duplicate[1]),
-        ("negative amount (return)", "negative", "kept as return"),
-        ("zero amount", "zero", "kept"),
-    ]
-    if return_prefix is not None:
-        rules += [
-            (f"cancellation (order_id starts with {return_prefix!r})", "cancel", "kept"),
-            ("cancellation with positive amount", "cancel positive", "flagged"),
-        ]
-    return rules
-
-
-def _count(
-    frame: nw.LazyFrame,
-    flags: dict[str, nw.Expr],
-    cutoff: pd.Timestamp | None,
-    return_prefix: str | None,
-    date_format: str | None,
-) -> tuple[dict[str, int], nw.LazyFrame]:
-    """The ledger counts in two aggregation passes; the kept lines as a lazy frame."""
-    alive = nw.lit(True)
-    sums: list[nw.Expr] = [nw.len().alias("input")]
-    for rule, flag in flags.items():  # each rule counts the rows the earlier ones kept
-        sums.append((alive & flag).cast(nw.Int64).sum().alias(rule))
-        alive = alive & ~flag
-    kept = frame.filter(alive)
-    date_type = kept.collect_schema()["order_date"]
-    if date_type == nw.String:
-        text = nw.col("order_date")
-        parsed = _iso_datetime(text) if date_format is None else text.str.to_datetime(date_format)
-        kept = kept.with_columns(order_date=parsed)
-    elif date_type == nw.Date:
-        kept = kept.with_columns(nw.col("order_date").cast(nw.Datetime("us")))
-    late_flag = nw.col("order_date").is_null()  # no as_of: never true (dates are checked)
-    if cutoff is not None:
-        late_flag = nw.col("order_date") >= (cutoff + pd.Timedelta(days=1)).to_pydatetime()
-    stats = kept.select(
-        late_flag.cast(nw.Int64).sum().alias("after as_of"),
-        *_amount_counts(return_prefix, late_flag),
-        nw.len().alias("_survivors"),
-    )
-    first = _one_row(frame.select(*sums))
-    second = _one_row(stats)
-    counts = {**first, **second}
-    if cutoff is not None:
-        kept = kept.filter(~late_flag)
-    counts["kept"] = counts["_survivors"] - counts["after as_of"]
-    return counts, kept
-
-
-def _iso_datetime(text: nw.Expr) -> nw.Expr:
-    """ISO text (date, date + minutes, or date + seconds) as a datetime, on every engine."""
-    n = text.str.len_chars()
-    full = (
-        nw.when(n == 10)
-        .then(nw.concat_str(text, nw.lit(" 00:00:00")))
-        .otherwise(nw.when(n == 16).then(nw.concat_str(text, nw.lit(":00"))).otherwise(text))
-    )
-    return full.str.replace_all("T", " ", literal=True).str.to_datetime("%Y-%m-%d %H:%M:%S")
-
-
-def _amount_counts(return_prefix: str | None, late: nw.Expr) -> list[nw.Expr]:
-    """Returns, zero amounts and cancellations among the lines that are not ``late``."""
-    counts = [
-        ((nw.col("amount") < 0) & ~late).cast(nw.Int64).sum().alias("negative"),
-        ((nw.col("amount") == 0) & ~late).cast(nw.Int64).sum().alias("zero"),
-    ]
-    if return_prefix is None:
-        return counts
-    cancel = nw.col("order_id").str.starts_with(return_prefix).fill_null(False) & ~late
-    return [
-        *counts,
-        cancel.cast(nw.Int64).sum().alias("cancel"),
-        (cancel & (nw.col("amount") > 0)).cast(nw.Int64).sum().alias("cancel positive"),
-    ]
-
-
-def _one_row(frame: nw.LazyFrame) -> dict[str, int]:
-    row = frame.collect().to_pandas()
-    return {str(c): int(0 if pd.isna(row[c].iloc[0]) else row[c].iloc[0]) for c in row.columns}
-
-
-def _count_rows(frame: nw.LazyFrame) -> int:
-    return _one_row(frame.select(nw.len().alias("n")))["n"]
-
-
-def _distinct_rows(frame: nw.LazyFrame) -> int:
-    return _count_rows(frame.unique())
 
 
 def distinct_per_customer(lines: Any, column: str, *, name: str | None = None) -> Any:

@@ -1,0 +1,196 @@
+"""The quality ledger of order lines on an engine, counted where the lines live.
+
+:func:`rfvkit.engines.load_transactions` types and flags the lines lazily; this module
+turns the flags into the ledger's counts with as few passes over the files as the input
+allows, because at 100M lines every pass is a full scan (``docs/scale.md``):
+
+- **typed files** (parquet dates and amounts): ONE aggregation pass counts the id
+  tidiness, every drop rule, the ``as_of`` cut and the returns, zero amounts and
+  cancellations among the kept lines (global sums: one row comes back);
+- **text dates** (CSV): the drop rules first, then, on the kept lines once their dates
+  are parsed, the rest (a strict date parser must never see a line already dropped);
+- **duplicate lines**: one more pass. DuckDB groups a 64-bit hash of each whole line and
+  looks exactly at the few hash groups holding more than one line, so a hash collision
+  can never be counted as a duplicate; the other engines count distinct lines.
+
+Every count means what the pandas loader's count means: each drop rule counts the lines
+the earlier rules kept (``tests/test_engines.py`` compares the two ledgers).
+
+Examples
+--------
+>>> [rule for rule, _, _ in ledger_rules(None, None, ("exact duplicate line", "kept"))][:2]
+['missing customer_id', 'missing order_date']
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import narwhals as nw
+import pandas as pd
+
+__all__ = ["ledger_rules", "count_lines", "amount_counts", "duplicate_lines", "one_row"]
+
+
+def ledger_rules(
+    cutoff: pd.Timestamp | None, return_prefix: str | None, duplicate: tuple[str, str]
+) -> list[tuple[str, str, str]]:
+    """(rule, count key, action) in the order the pandas loader writes them."""
+    rules = [
+        ("missing customer_id", "missing customer_id", "dropped"),
+        ("missing order_date", "missing order_date", "dropped"),
+        ("unparsable order_date", "unparsable order_date", "dropped"),
+        ("missing amount", "missing amount", "dropped"),
+    ]
+    if cutoff is not None:
+        rules.append((f"after as_of {cutoff:%Y-%m-%d}", "after as_of", "dropped"))
+    rules += [
+        (duplicate[0], "duplicates", duplicate[1]),
+        ("negative amount (return)", "negative", "kept as return"),
+        ("zero amount", "zero", "kept"),
+    ]
+    if return_prefix is not None:
+        rules += [
+            (f"cancellation (order_id starts with {return_prefix!r})", "cancel", "kept"),
+            ("cancellation with positive amount", "cancel positive", "flagged"),
+        ]
+    return rules
+
+
+def count_lines(
+    frame: nw.LazyFrame,
+    flags: dict[str, nw.Expr],
+    cutoff: pd.Timestamp | None,
+    return_prefix: str | None,
+    date_format: str | None,
+    extra: dict[str, nw.Expr] | None = None,
+) -> tuple[dict[str, int], nw.LazyFrame]:
+    """The ledger counts (and the ``extra`` sums, e.g. id checks); the kept lines, lazily.
+
+    One aggregation pass when ``order_date`` is typed, two when it is text (see the
+    module docstring). ``counts["kept"]`` is the number of kept lines.
+    """
+    alive = nw.lit(True)
+    sums: list[nw.Expr] = [nw.len().alias("input")]
+    sums += [expr.alias(name) for name, expr in (extra or {}).items()]
+    for rule, flag in flags.items():  # each rule counts the rows the earlier ones kept
+        sums.append((alive & flag).cast(nw.Int64).sum().alias(rule))
+        alive = alive & ~flag
+    date_type = frame.collect_schema()["order_date"]
+    if date_type == nw.Date:
+        frame = frame.with_columns(nw.col("order_date").cast(nw.Datetime("us")))
+    if date_type == nw.String:
+        text = nw.col("order_date")
+        parsed = iso_datetime(text) if date_format is None else text.str.to_datetime(date_format)
+        kept = frame.filter(alive).with_columns(order_date=parsed)
+        late = _late(cutoff)
+        counts = one_row(frame.select(*sums))
+        counts.update(one_row(kept.select(*_after_drops(late, return_prefix, None))))
+    else:  # typed dates: nothing can fail to parse, so every count fits in one pass
+        late = _late(cutoff)
+        kept = frame.filter(alive)
+        counts = one_row(frame.select(*sums, *_after_drops(late, return_prefix, alive)))
+    if cutoff is not None:
+        kept = kept.filter(~late)
+    counts["kept"] = counts.pop("_survivors") - counts["after as_of"]
+    return counts, kept
+
+
+def _late(cutoff: pd.Timestamp | None) -> nw.Expr:
+    """Lines dated after ``as_of`` (never true without one: dates are checked by then)."""
+    if cutoff is None:
+        return nw.col("order_date").is_null()
+    return nw.col("order_date") >= (cutoff + pd.Timedelta(days=1)).to_pydatetime()
+
+
+def _after_drops(late: nw.Expr, return_prefix: str | None, alive: nw.Expr | None) -> list[nw.Expr]:
+    """Counts among the lines no drop rule took (``alive``; None: every line is kept)."""
+    if alive is None:
+        return [
+            late.cast(nw.Int64).sum().alias("after as_of"),
+            *amount_counts(return_prefix, late),
+            nw.len().alias("_survivors"),
+        ]
+    return [
+        (alive & late).cast(nw.Int64).sum().alias("after as_of"),
+        *amount_counts(return_prefix, late | ~alive),
+        alive.cast(nw.Int64).sum().alias("_survivors"),
+    ]
+
+
+def iso_datetime(text: nw.Expr) -> nw.Expr:
+    """ISO text (date, date + minutes, or date + seconds) as a datetime, on every engine."""
+    n = text.str.len_chars()
+    full = (
+        nw.when(n == 10)
+        .then(nw.concat_str(text, nw.lit(" 00:00:00")))
+        .otherwise(nw.when(n == 16).then(nw.concat_str(text, nw.lit(":00"))).otherwise(text))
+    )
+    return full.str.replace_all("T", " ", literal=True).str.to_datetime("%Y-%m-%d %H:%M:%S")
+
+
+def amount_counts(return_prefix: str | None, excluded: nw.Expr) -> list[nw.Expr]:
+    """Returns, zero amounts and cancellations among the lines that are not ``excluded``."""
+    counts = [
+        ((nw.col("amount") < 0) & ~excluded).cast(nw.Int64).sum().alias("negative"),
+        ((nw.col("amount") == 0) & ~excluded).cast(nw.Int64).sum().alias("zero"),
+    ]
+    if return_prefix is None:
+        return counts
+    cancel = nw.col("order_id").str.starts_with(return_prefix).fill_null(False) & ~excluded
+    return [
+        *counts,
+        cancel.cast(nw.Int64).sum().alias("cancel"),
+        (cancel & (nw.col("amount") > 0)).cast(nw.Int64).sum().alias("cancel positive"),
+    ]
+
+
+def one_row(frame: nw.LazyFrame) -> dict[str, int]:
+    """A one-row aggregation as ``{name: int}`` (a null sum of no rows counts 0)."""
+    row = frame.collect().to_pandas()
+    return {str(c): int(0 if pd.isna(row[c].iloc[0]) else row[c].iloc[0]) for c in row.columns}
+
+
+def count_rows(frame: nw.LazyFrame) -> int:
+    return one_row(frame.select(nw.len().alias("n")))["n"]
+
+
+def duplicate_lines(frame: nw.LazyFrame, lines: int | None = None) -> int:
+    """How many lines repeat an earlier line exactly (lines minus distinct lines).
+
+    ``lines``: the number of lines in ``frame`` when already known (saves a pass).
+
+    Examples
+    --------
+    >>> import duckdb
+    >>> rel = duckdb.sql("SELECT * FROM (VALUES ('a', 1.0), ('a', 1.0), ('b', 2.0)) t(customer_id, amount)")
+    >>> duplicate_lines(nw.from_native(rel))
+    1
+    """
+    if frame.implementation is nw.Implementation.DUCKDB:
+        return _duckdb_duplicates(frame.to_native())
+    return (count_rows(frame) if lines is None else lines) - count_rows(frame.unique())
+
+
+def _duckdb_duplicates(lines: Any) -> int:
+    """Duplicate lines on DuckDB: group a hash of each line, then compare the candidates.
+
+    A ``DISTINCT`` over every column keeps every line's values in a hash table (at 100M
+    lines it was the largest part of the peak memory, ``docs/scale.md``); grouping one
+    64-bit hash per line costs less, and only the lines whose hash occurs more than once
+    (the duplicates, and any pair of different lines that happen to share a hash) are
+    compared value by value, so a collision can never be counted as a duplicate.
+    """
+    quoted = ", ".join(_quote(c) for c in lines.columns)  # every column, as pandas does
+    sql = f"""
+        WITH hashed AS (SELECT hash({quoted}) AS _h, {quoted} FROM _lines),
+        repeated AS (SELECT _h FROM hashed GROUP BY _h HAVING count(*) > 1)
+        SELECT count(*) - count(DISTINCT ({quoted})) FROM hashed
+        WHERE _h IN (SELECT _h FROM repeated)
+    """
+    (row,) = lines.query("_lines", sql).fetchall()
+    return int(row[0] or 0)
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'

@@ -1,0 +1,128 @@
+"""The engine ledger's counting passes (rfvkit.engine_counts) against the pandas loader."""
+
+from __future__ import annotations
+
+import warnings
+
+import duckdb
+import narwhals as nw
+import pandas as pd
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from rfvkit import engine_counts, engines
+from rfvkit.io import read_transactions
+from rfvkit.rfv import rfv_table
+
+
+def _ledger(quality) -> pd.DataFrame:
+    rules = quality.frame
+    rules = rules[(rules["table"] == "transactions") & ~rules["rule"].str.startswith("read as")]
+    return rules[["rule", "rows", "action"]].reset_index(drop=True)
+
+
+def _lines(**columns) -> pd.DataFrame:
+    n = len(columns["customer_id"])
+    frame = pd.DataFrame(
+        {
+            "customer_id": pd.Series(columns["customer_id"], dtype="string"),
+            "order_id": pd.Series(
+                columns.get("order_id", [f"O{i}" for i in range(n)]), dtype="string"
+            ),
+            "order_date": pd.to_datetime(
+                columns.get("order_date", ["2024-03-01"] * n), format="ISO8601"
+            ),
+            "amount": columns.get("amount", [10.0] * n),
+        }
+    )
+    return frame.astype({"order_date": "datetime64[us]"})
+
+
+def test_duplicate_lines_known_answer_with_missing_values():
+    """Two copies of a line without order_id, three of another: 1 + 2 duplicates."""
+    frame = _lines(
+        customer_id=["a", "a", "b", "b", "b", "c", "c"],
+        order_id=[None, None, "O1", "O1", "O1", "O2", "O2"],
+        amount=[5.0, 5.0, 1.0, 1.0, 1.0, 2.0, 3.0],  # c's two lines differ by amount
+    )
+    want = int(frame.duplicated().sum())
+    assert want == 3
+    assert engine_counts.duplicate_lines(nw.from_native(duckdb.from_df(frame))) == want
+    assert engine_counts.duplicate_lines(nw.from_native(pl.from_pandas(frame).lazy())) == want
+
+
+_line = st.tuples(
+    st.sampled_from(["a", "b", "c"]),
+    st.sampled_from(["O1", "O2", None]),
+    st.sampled_from(["2024-01-01", "2024-01-01 10:00", "2024-02-01"]),
+    st.sampled_from([-1.5, 0.0, 2.25, 1e-9]),
+)
+
+
+@given(st.lists(_line, min_size=1, max_size=40))
+@settings(max_examples=60, deadline=None)
+def test_property_duplicate_lines_on_duckdb_as_pandas(rows):
+    """Whatever repeats (NULL order ids included), DuckDB's hash-and-check count is exact."""
+    customer, order, date, amount = map(list, zip(*rows, strict=True))
+    frame = _lines(customer_id=customer, order_id=order, order_date=date, amount=amount)
+    got = engine_counts.duplicate_lines(nw.from_native(duckdb.from_df(frame)))
+    assert got == int(frame.duplicated().sum())
+
+
+def test_hash_collision_is_not_a_duplicate(monkeypatch):
+    """Two different lines that share a hash group are compared by value, not counted."""
+    frame = _lines(customer_id=["a", "b", "b"], amount=[1.0, 2.0, 2.0], order_id=["O1", "O2", "O2"])
+    rel = duckdb.from_df(frame)
+    original = rel.query
+
+    def constant_hash(name, sql):  # every line lands in one hash group
+        return original(name, sql.replace("hash(", "0 * hash(", 1))
+
+    class Spy:
+        columns = rel.columns
+
+        def query(self, name, sql):
+            return constant_hash(name, sql)
+
+    assert engine_counts._duckdb_duplicates(Spy()) == 1
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "polars"])
+def test_typed_files_counted_in_one_pass(engine, tmp_path, monkeypatch):
+    """Parquet with typed dates and amounts: the ledger is one aggregation pass, plus one
+    for duplicate lines (DuckDB's runs as SQL, polars' distinct count via ``one_row``)."""
+    frame = _lines(customer_id=["a", "b", None, "c"], amount=[5.0, -2.0, 1.0, 0.0])
+    frame.to_parquet(tmp_path / "tx.parquet", index=False)
+    passes = []
+    counted = engine_counts.one_row
+
+    def spy(lazy):
+        passes.append(1)
+        return counted(lazy)
+
+    monkeypatch.setattr(engine_counts, "one_row", spy)
+    _, quality = engines.load_transactions(str(tmp_path / "*.parquet"), engine=engine)
+    assert len(passes) == {"duckdb": 1, "polars": 2}[engine]
+    assert quality.counts()["transactions"] == {"input": 4, "kept": 3, "dropped": 1}
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "polars"])
+def test_untidy_ids_in_typed_files_trimmed_and_counted_as_pandas(engine, tmp_path):
+    """Blank and space-padded ids found in the counting pass: trimmed, counted again."""
+    frame = _lines(
+        customer_id=[" a", "a ", "", "b", "\tb", "c"],
+        order_id=["O1", " O1", "O2", "O3 ", "O3", ""],
+        amount=[5.0, 5.0, 1.0, 2.0, 2.0, -1.0],
+    )
+    frame.to_parquet(tmp_path / "tx.parquet", index=False)
+    want_tx, want_q = read_transactions(frame)
+    got_tx, got_q = engines.load_transactions(str(tmp_path / "*.parquet"), engine=engine)
+    assert got_q.counts() == want_q.counts()
+    pd.testing.assert_frame_equal(_ledger(got_q), _ledger(want_q))
+    assert _ledger(got_q).set_index("rule").loc["exact duplicate line", "rows"] == 2
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        got, want = rfv_table(got_tx), rfv_table(want_tx)
+    pd.testing.assert_frame_equal(got, want, check_exact=False, rtol=1e-12)
