@@ -198,13 +198,18 @@ def run_task(name: str, folder: Path) -> dict:
             import polars as pl
 
             pl.Config.set_engine_affinity("streaming")
+        passes = _time_passes()
         tx, quality = load_transactions(glob, engine=engine, cluster=cluster)
-        scored = score(rfv_table(tx))
+        rfv = rfv_table(tx)
+        started = time.perf_counter()
+        scored = score(rfv)
+        passes["score"] = time.perf_counter() - started
         customers, lines = len(scored), quality.counts()["transactions"]["kept"]
         driver_bytes = scored.memory_usage(deep=True, index=True).sum() / len(scored)
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {
+        "passes": locals().get("passes"),
         "task": name,
         "wall_s": wall,
         "cpu_s": cpu,
@@ -214,6 +219,41 @@ def run_task(name: str, folder: Path) -> dict:
         "driver_bytes": driver_bytes,
         "parquet_bytes": sum(f.stat().st_size for f in folder.glob("*.parquet")),
     }
+
+
+def _time_passes() -> dict[str, float]:
+    """Wall seconds per pass over the files, filled in while the task runs.
+
+    Wraps (in this child process only) the functions that each run one engine query:
+    the ledger's aggregation passes, the duplicate-line count, ``rfv_table``'s check and
+    its aggregation (collect + finishing in pandas).
+    """
+    from rfvkit import engine_counts, engines, rfv
+
+    passes: dict[str, float] = {}
+    running: list[str] = []  # a pass inside another (polars' distinct count) is the outer's
+
+    def timed(module, attr: str, key: str) -> None:
+        inner = getattr(module, attr)
+
+        def wrapper(*args, **kwargs):
+            if running:
+                return inner(*args, **kwargs)
+            started = time.perf_counter()
+            running.append(key)
+            try:
+                return inner(*args, **kwargs)
+            finally:
+                running.pop()
+                passes[key] = passes.get(key, 0.0) + time.perf_counter() - started
+
+        setattr(module, attr, wrapper)
+
+    timed(engine_counts, "one_row", "ledger counts")
+    timed(engines, "duplicate_lines", "duplicate lines")
+    timed(rfv, "_inspect", "rfv_table check")
+    timed(rfv, "_aggregate_and_finish", "rfv_table group-bys + finish")
+    return passes
 
 
 def measure(name: str, folder: Path, rows: int) -> dict:
@@ -286,6 +326,20 @@ def write_results(results: list[dict], sizes: list[int], gen: dict[int, float]) 
     for task in TASKS:
         for a, b, e in exponent(results, task):
             lines.append(f"| {task} | {a:,} | {b:,} | {e:.2f} |")
+    timed = [r for r in results if r.get("passes")]
+    if timed:
+        keys = list(dict.fromkeys(k for r in timed for k in r["passes"]))
+        lines += [
+            "",
+            "Where the time goes: wall seconds per pass over the files (same runs as above; "
+            "the rest of the wall time is scanning set-up, typing and imports of the engine):",
+            "",
+            "| lines | task | " + " | ".join(keys) + " |",
+            "|---:|---|" + "---:|" * len(keys),
+        ]
+        for r in sorted(timed, key=lambda r: (r["rows"], r["task"])):
+            cells = " | ".join(f"{r['passes'].get(k, 0.0):.2f}" for k in keys)
+            lines.append(f"| {r['rows']:,} | {r['task']} | {cells} |")
     if clustering:
         lines += [
             "",

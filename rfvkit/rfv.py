@@ -99,8 +99,15 @@ def rfv_table(tx: Any, *, as_of: Any = None, engine: str = "auto") -> pd.DataFra
                 stacklevel=2,
             )
             lazy = lazy.filter(nw.col("order_date") < limit.to_pydatetime())
-    per_customer = _aggregate(lazy, has_order_id)
-    return _finish(per_customer.collect().to_pandas(), analysis_date)
+    return _aggregate_and_finish(lazy, has_order_id, analysis_date)
+
+
+def _aggregate_and_finish(
+    lines: nw.LazyFrame, has_order_id: bool, as_of: pd.Timestamp
+) -> pd.DataFrame:
+    """The engine's group-bys, one row per customer collected, finished in pandas."""
+    per_customer = _aggregate(lines, has_order_id)
+    return _finish(per_customer.collect().to_pandas(), as_of)
 
 
 def _prepare(tx: Any, engine: str) -> tuple[Any, bool]:
@@ -253,7 +260,7 @@ def _finish(agg: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
         warnings.warn(
             f"{len(idle):,} customer(s) have no purchase line (amount > 0), only returns "
             f"or zero amounts, and are left out of the RFV table: {examples(idle)}.",
-            stacklevel=3,
+            stacklevel=4,
         )
         agg, frequency = agg.loc[buyers], frequency[buyers]
 
