@@ -68,7 +68,8 @@ def count_lines(
     """The ledger counts (and the ``extra`` sums, e.g. id checks); the kept lines, lazily.
 
     One aggregation pass when ``order_date`` is typed, two when it is text (see the
-    module docstring). ``counts["kept"]`` is the number of kept lines.
+    module docstring). ``counts["kept"]`` is the number of kept lines and
+    ``counts["_last_line"]`` the date of the last one (None when none is kept).
     """
     alive = nw.lit(True)
     sums: list[nw.Expr] = [nw.len().alias("input")]
@@ -85,11 +86,13 @@ def count_lines(
         kept = frame.filter(alive).with_columns(order_date=parsed)
         late = _late(cutoff)
         counts = one_row(frame.select(*sums))
-        counts.update(one_row(kept.select(*_after_drops(late, return_prefix, None))))
+        last = nw.when(~late).then(nw.col("order_date")).max().alias("_last_line")
+        counts.update(one_row(kept.select(*_after_drops(late, return_prefix, None), last)))
     else:  # typed dates: nothing can fail to parse, so every count fits in one pass
         late = _late(cutoff)
         kept = frame.filter(alive)
-        counts = one_row(frame.select(*sums, *_after_drops(late, return_prefix, alive)))
+        last = nw.when(alive & ~late).then(nw.col("order_date")).max().alias("_last_line")
+        counts = one_row(frame.select(*sums, *_after_drops(late, return_prefix, alive), last))
     if cutoff is not None:
         kept = kept.filter(~late)
     counts["kept"] = counts.pop("_survivors") - counts["after as_of"]
@@ -145,10 +148,18 @@ def amount_counts(return_prefix: str | None, excluded: nw.Expr) -> list[nw.Expr]
     ]
 
 
-def one_row(frame: nw.LazyFrame) -> dict[str, int]:
-    """A one-row aggregation as ``{name: int}`` (a null sum of no rows counts 0)."""
+def one_row(frame: nw.LazyFrame) -> dict[str, Any]:
+    """A one-row aggregation as ``{name: int}`` (a null sum of no rows counts 0); dates
+    come back as Timestamps (None when there is no row)."""
     row = frame.collect().to_pandas()
-    return {str(c): int(0 if pd.isna(row[c].iloc[0]) else row[c].iloc[0]) for c in row.columns}
+    out: dict[str, Any] = {}
+    for name in row.columns:
+        value = row[name].iloc[0]
+        if pd.api.types.is_datetime64_any_dtype(row[name]):
+            out[str(name)] = None if pd.isna(value) else pd.Timestamp(value)
+        else:
+            out[str(name)] = int(0 if pd.isna(value) else value)
+    return out
 
 
 def count_rows(frame: nw.LazyFrame) -> int:

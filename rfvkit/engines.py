@@ -50,6 +50,7 @@ from rfvkit.engine_sessions import (  # noqa: F401  (_SESSIONS: the test fixture
 )
 from rfvkit.errors import BadParameterError, BadValuesError, MissingColumnsError, RfvkitError
 from rfvkit.quality import QualityLog
+from rfvkit.rfv import note_checked
 
 __all__ = [
     "ENGINES",
@@ -190,7 +191,7 @@ def load_transactions(
     if untidy:  # ids with blanks or spaces around them: trim those columns, count again
         frame, rules, derived, _ = _typed(renamed, date_format, decimal, return_prefix, untidy)
         counts, kept_frame = count_lines(frame, rules, cutoff, return_prefix, date_format)
-    kept = counts["kept"]
+    kept, last_line = counts["kept"], None
     if "line_id" in kept_frame.collect_schema():  # pandas keeps the first of each line_id
         line_id = nw.col("line_id")
         kept_frame = nw.concat(
@@ -209,6 +210,7 @@ def load_transactions(
     else:
         counts["duplicates"] = duplicate_lines(kept_frame, kept)
         duplicate = ("exact duplicate line", "kept")
+        last_line = counts.pop("_last_line")
     log = QualityLog("transactions", counts["input"])
     for rule, action in derived:
         log.note(rule, counts["input"], action)
@@ -216,7 +218,10 @@ def load_transactions(
         log.note(rule, counts.get(key, 0), action)
     order = [c for c in TRANSACTION_COLUMNS if c in kept_frame.collect_schema()]
     rest = [c for c in kept_frame.collect_schema() if c not in order]
-    return Loaded(kept_frame.select(*order, *rest).to_native(), log.report(kept))
+    native = kept_frame.select(*order, *rest).to_native()
+    if last_line is not None and last_line.tz is None:  # rfv_table can skip its check
+        note_checked(native, rows=kept, last_line=last_line)
+    return Loaded(native, log.report(kept))
 
 
 def _rename(frame: nw.LazyFrame, columns: Mapping[str, str] | None) -> nw.LazyFrame:

@@ -126,3 +126,43 @@ def test_untidy_ids_in_typed_files_trimmed_and_counted_as_pandas(engine, tmp_pat
         warnings.simplefilter("ignore")
         got, want = rfv_table(got_tx), rfv_table(want_tx)
     pd.testing.assert_frame_equal(got, want, check_exact=False, rtol=1e-12)
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "polars"])
+def test_rfv_table_skips_its_check_on_loaded_lines(engine, tmp_path, monkeypatch):
+    """The loader's counts stand in for rfv_table's check pass, with the same table."""
+    from rfvkit import rfv
+
+    frame = _lines(
+        customer_id=["a", "a", "b", None],
+        order_date=["2024-01-05", "2024-02-01 10:00", "2024-03-03", "2024-03-09"],
+        amount=[5.0, 7.5, -1.0, 3.0],
+    )
+    frame.to_parquet(tmp_path / "tx.parquet", index=False)
+    tx, _ = engines.load_transactions(str(tmp_path / "*.parquet"), engine=engine)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        want = rfv_table(read_transactions(frame).frame)
+    checks = []
+    inspect = rfv._inspect
+    monkeypatch.setattr(rfv, "_inspect", lambda *a: checks.append(1) or inspect(*a))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        got = rfv_table(tx)
+        assert not checks
+        # the day after the last kept line (b's return), not after the dropped 03-09 line
+        assert got.attrs["as_of"] == pd.Timestamp("2024-03-04")
+        pd.testing.assert_frame_equal(got, want)
+        rfv_table(tx, as_of="2024-01-31")  # a line after as_of: checked and counted again
+    assert checks == [1]
+
+
+def test_facts_forgotten_with_the_frame(tmp_path):
+    from rfvkit import rfv
+
+    _lines(customer_id=["a"]).to_parquet(tmp_path / "tx.parquet", index=False)
+    tx, _ = engines.load_transactions(str(tmp_path / "*.parquet"), engine="duckdb")
+    key = id(tx)
+    assert key in rfv._CHECKED
+    del tx
+    assert key not in rfv._CHECKED
