@@ -9,9 +9,10 @@ allows, because at 100M lines every pass is a full scan (``docs/scale.md``):
   cancellations among the kept lines (global sums: one row comes back);
 - **text dates** (CSV): the drop rules first, then, on the kept lines once their dates
   are parsed, the rest (a strict date parser must never see a line already dropped);
-- **duplicate lines**: one more pass. DuckDB groups a 64-bit hash of each whole line and
-  looks exactly at the few hash groups holding more than one line, so a hash collision
-  can never be counted as a duplicate; the other engines count distinct lines.
+- **duplicate lines**: one more pass. DuckDB hashes each whole line (64 bits), NumPy sorts
+  the hashes, and only the lines whose hash repeats are compared value by value, so a
+  hash collision can never be counted as a duplicate; the other engines count distinct
+  lines.
 
 Every count means what the pandas loader's count means: each drop rule counts the lines
 the earlier rules kept (``tests/test_engines.py`` compares the two ledgers).
@@ -27,7 +28,9 @@ from __future__ import annotations
 from typing import Any
 
 import narwhals as nw
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 __all__ = ["ledger_rules", "count_lines", "amount_counts", "duplicate_lines", "one_row"]
 
@@ -184,23 +187,41 @@ def duplicate_lines(frame: nw.LazyFrame, lines: int | None = None) -> int:
 
 
 def _duckdb_duplicates(lines: Any) -> int:
-    """Duplicate lines on DuckDB: group a hash of each line, then compare the candidates.
+    """Duplicate lines on DuckDB: sort a hash of each line, then compare the candidates.
 
-    A ``DISTINCT`` over every column keeps every line's values in a hash table (at 100M
-    lines it was the largest part of the peak memory, ``docs/scale.md``); grouping one
-    64-bit hash per line costs less, and only the lines whose hash occurs more than once
-    (the duplicates, and any pair of different lines that happen to share a hash) are
-    compared value by value, so a collision can never be counted as a duplicate.
+    DuckDB computes one 64-bit hash per line (every column) in parallel; NumPy sorts the
+    hashes in place (8 bytes per line) and finds the repeated ones. Only the lines whose
+    hash repeats (the duplicates, and any different lines that happen to share a hash)
+    are then compared value by value in one more DuckDB pass, so a hash collision is
+    never counted as a duplicate. A ``DISTINCT`` over every column, or a group-by of the
+    hashes, holds a hash table with an entry per line instead: at 100M lines a group-by
+    of the hashes alone peaked at 6.1 GB, the sort at 1.8 GB (2026-12-03, ``docs/scale.md``).
     """
     quoted = ", ".join(_quote(c) for c in lines.columns)  # every column, as pandas does
+    line_hash = _line_hash(quoted)
+    hashed = nw.from_native(lines.project(f"{line_hash} AS _h")).collect().to_arrow()
+    chunks = [chunk.to_numpy() for chunk in hashed.column(0).chunks]
+    del hashed
+    values = np.concatenate(chunks) if chunks else np.empty(0, np.uint64)
+    del chunks
+    values.sort()
+    repeats = values[1:][values[1:] == values[:-1]]
+    if not len(repeats):
+        return 0  # every line has its own hash: every line is distinct
+    rfvkit_repeated_hashes = pa.table({"_h": np.unique(repeats)})  # noqa: F841 (read by SQL)
+    del values, repeats
     sql = f"""
-        WITH hashed AS (SELECT hash({quoted}) AS _h, {quoted} FROM _lines),
-        repeated AS (SELECT _h FROM hashed GROUP BY _h HAVING count(*) > 1)
-        SELECT count(*) - count(DISTINCT ({quoted})) FROM hashed
-        WHERE _h IN (SELECT _h FROM repeated)
+        SELECT count(*) - count(DISTINCT ({quoted}))
+        FROM (SELECT {line_hash} AS _h, {quoted} FROM _lines)
+        WHERE _h IN (SELECT _h FROM rfvkit_repeated_hashes)
     """
-    (row,) = lines.query("_lines", sql).fetchall()
+    (row,) = lines.query("_lines", sql).fetchall()  # DuckDB finds the table by its name
     return int(row[0] or 0)
+
+
+def _line_hash(quoted: str) -> str:
+    """DuckDB's 64-bit hash of a line's columns (a function so tests can force collisions)."""
+    return f"hash({quoted})"
 
 
 def _quote(name: str) -> str:
