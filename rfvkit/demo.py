@@ -2,7 +2,8 @@
 
 :func:`make_demo_crm` builds the four tables in memory; :func:`write_demo` writes them and
 ``truth.json`` to a folder (``rfvkit demo --out data/sample`` calls it). Every random draw comes
-from one ``numpy.random.default_rng(seed)``, so the same arguments give identical frames.
+from a ``numpy.random.default_rng`` seeded with ``seed`` (the main stream, and one each for the
+fictional number pools and the personas), so the same arguments give identical frames.
 
 What is put in, and recorded in ``DemoCRM.truth``:
 

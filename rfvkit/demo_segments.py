@@ -2,7 +2,8 @@
 
 :func:`snapshots` scores the clean lines with rfvkit's default rules at two earlier dates
 (:data:`rfvkit.demo_world.SNAPSHOT_AT`), as earlier report runs would have kept them, plants a
-few customers as gone from the later one and tallies the migration between them.
+few customers as gone from the later one (drawn from the generator's main stream, after the
+transaction lines) and tallies the migration between them.
 :func:`plant_personas` makes Champions older and more often in Scotland and New customers younger
 and ordering on the app, and writes a poll with partial coverage, repeated answers and unknown
 customers; it draws from a second seeded stream, so the purchases are those of the generator
