@@ -1,12 +1,13 @@
 """The main random stream of the demo CRM and the tables it draws, step by step.
 
-:class:`_Generator` holds one ``numpy.random.default_rng(seed)`` and, as :func:`rfvkit.demo.make_demo_crm`
-calls its steps in a fixed order, the customers (country, region, name, age, tastes, consent),
-their phones (kinds and typing styles, numbers from :mod:`rfvkit.demo_phones`), the opt-outs,
-the orders (a first order at acquisition, Poisson repeats until churn) and finally the transaction
-lines with returns and the known faults. The campaigns (:mod:`rfvkit.demo_campaigns`) draw from the
-same stream between the orders and the lines. Every draw happens in the order it always did: moving
-one changes every table after it.
+:class:`_Generator` holds one ``numpy.random.default_rng(seed)`` and draws, as
+:func:`rfvkit.demo.make_demo_crm` calls its steps in a fixed order, the customers (country,
+region, name, age, tastes, consent), their phones (kinds and typing styles, numbers from
+:mod:`rfvkit.demo_phones`), the opt-outs, the orders (a first order at acquisition, Poisson
+repeats until churn) and finally the transaction lines with returns and the known faults. The
+campaigns (:mod:`rfvkit.demo_campaigns`) draw from the same stream between the orders and the
+lines, the snapshots (:mod:`rfvkit.demo_segments`) after the lines. Every draw happens in the
+order it always did: moving one changes every table after it.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Phone numbers for the demo CRM: ranges reserved for fiction, and numbers typed as people type them.
+"""Demo phone numbers: ranges reserved for fiction, and numbers typed as people type them.
 
 Every number a demo table shows comes from a range that ``phonenumbers`` accepts and that is
 reserved for drama and fiction (:data:`FICTIONAL`): US 555-0100..0199 in every area code
