@@ -40,6 +40,8 @@ from rfvkit.errors import (
 __all__ = ["rfv_table", "RFV_COLUMNS"]
 
 ENGINES = ("auto", "native", "duckdb", "polars")
+#: Decimals ``monetary`` is rounded to (sums of amounts carry float noise of ~1e-12).
+MONEY_DECIMALS = 6
 _LOAD_HINT = "Load the file with rfvkit.io.read_transactions(), which parses and checks it."
 
 
@@ -71,7 +73,8 @@ def rfv_table(tx: Any, *, as_of: Any = None, engine: str = "auto") -> pd.DataFra
         Index ``customer_id`` (str, sorted), columns ``recency_days`` (int64, as_of minus
         the date of the last purchase), ``frequency`` (int64, distinct ``order_id`` among
         purchase lines ``amount > 0``, or purchase lines without ``order_id``),
-        ``monetary`` (float64, net of returns), ``avg_order_value`` (monetary /
+        ``monetary`` (float64, net of returns, rounded to 6 decimals so that every
+        engine and run gives the same value), ``avg_order_value`` (monetary /
         frequency), ``first_purchase``, ``last_purchase`` (datetime64[ns]) and
         ``tenure_days`` (int64). ``attrs["as_of"]`` holds the analysis date. Customers
         without any purchase line are left out (with a warning).
@@ -308,6 +311,11 @@ def _finish(agg: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
             f"transactions: 'amount' holds NaN or infinite values for customers "
             f"{examples(agg.loc[bad, 'customer_id'])}. {_LOAD_HINT}"
         )
+    # An engine adds a customer's lines in an order that varies from run to run (DuckDB's
+    # threads), and the last bits of a float sum vary with it; a score bin edge between
+    # two customers who spent the same would move. Rounded to a millionth of the currency
+    # unit, every engine and every run gives the same monetary value.
+    monetary = np.round(monetary, MONEY_DECIMALS)
     first = agg["first_purchase"].to_numpy("datetime64[ns]")
     last = agg["last_purchase"].to_numpy("datetime64[ns]")
     day = np.datetime64(as_of.date(), "D")  # casting to datetime64[D] floors to the date

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 
@@ -524,7 +523,7 @@ def fingerprint(crm: DemoCRM) -> str:
     [
         (
             {"n_customers": 150, "seed": 3},
-            "46fe10072f86751796706b2448b78a2a3a6d4c6c257aed1463881307fe1d32a1",
+            "e66b115f5b971853a22dcabc25229c8a4742147f6bd6cc9b2ec2063de5708303",
         ),
         (
             {
@@ -538,19 +537,17 @@ def fingerprint(crm: DemoCRM) -> str:
                 "window_days": 7,
                 "return_share": 0.1,
             },
-            "664e1cc2216c113cf4512b5d5270882e80bc03a2daf5b402008be868f1b9e8f9",
+            "c04705cd8029a41ee67a1034e2821fa9f414e365868e77489f37acac8f9bd501",
         ),
     ],
 )
-def test_output_is_pinned(monkeypatch, kwargs: dict, expected: str) -> None:
-    """The generator's output, bit for bit, as computed before demo.py was split into modules:
-    a refactoring must not change one draw. The snapshots are scored with the pandas engine,
-    since DuckDB's threaded sums may differ in the last bit of ``monetary`` from run to run."""
-    import rfvkit.rfv
+def test_output_is_pinned(kwargs: dict, expected: str) -> None:
+    """The generator's output, bit for bit: a refactoring must not change one draw.
 
-    monkeypatch.setattr(
-        rfvkit.rfv, "rfv_table", functools.partial(rfvkit.rfv.rfv_table, engine="native")
-    )
+    Computed before demo.py was split into modules, and again when ``rfv_table`` began
+    rounding ``monetary`` (rfv.MONEY_DECIMALS): the snapshots were scored with pandas until
+    then, since DuckDB's threaded sums varied in the last bit from run to run; now every
+    engine gives these bits."""
     assert fingerprint(make_demo_crm(**kwargs)) == expected
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from pathlib import Path
 
 import duckdb
 import numpy as np
@@ -279,3 +280,25 @@ def test_bad_engine_suggests_the_closest():
 def test_not_a_frame():
     with pytest.raises(BadParameterError, match="needs a data frame"):
         rfv_table([("a", "2024-01-01", 10.0)])
+
+
+def test_monetary_same_bits_on_every_engine_and_run():
+    """Float sums of a customer's lines vary in the last bit with the order of addition
+    (DuckDB's threads); rounded to MONEY_DECIMALS, monetary is identical everywhere."""
+    from rfvkit.io import read_transactions
+
+    tx = read_transactions(
+        Path(__file__).resolve().parents[1] / "data/sample/transactions.csv"
+    ).frame
+    reversed_lines = tx.iloc[::-1].reset_index(drop=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        tables = [
+            rfv_table(tx, engine="native"),
+            rfv_table(reversed_lines, engine="native"),
+            rfv_table(tx, engine="duckdb"),
+            rfv_table(tx, engine="polars"),
+        ]
+    first = tables[0]["monetary"].to_numpy()
+    for table in tables[1:]:
+        np.testing.assert_array_equal(table["monetary"].to_numpy(), first)
