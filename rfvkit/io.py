@@ -14,7 +14,6 @@ import os
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, NamedTuple
 
 import narwhals as nw
@@ -22,6 +21,7 @@ import pandas as pd
 
 from rfvkit._cleaning import clean_dates, duplicated_lines, note_late_outliers, note_thousands
 from rfvkit._fastpaths import reading_timestamps
+from rfvkit._load_errors import why_empty, with_sheets
 from rfvkit.checks import NET_NEGATIVE, cross_table_checks, net_negative
 from rfvkit.columns import TRANSACTION_COLUMNS
 from rfvkit.config import Config, load_config, parse_as_of
@@ -41,7 +41,7 @@ from rfvkit.parsing import (
 )
 from rfvkit.privacy import mask_phone
 from rfvkit.quality import QualityLog, QualityReport, distinct_examples
-from rfvkit.readers import ReadError, ReadInfo, excel_sheets, read_file
+from rfvkit.readers import ReadError, ReadInfo, read_file
 
 __all__ = [
     "Loaded",
@@ -448,7 +448,7 @@ def load_crm(params: str | os.PathLike | Mapping | Config, **overrides: Any) -> 
             exc.exit_code = 2  # the input was rejected: the CLI exits 2
             if not str(exc).startswith(f"{name}:"):  # value parsers name only the column
                 exc.args = (f"{name}: {spec.path.name}: {exc}",)
-            raise _with_sheets(exc, spec.path, name, options, spec.columns) from None
+            raise with_sheets(exc, spec.path, name, options, spec.columns) from None
     frames = {name: result.frame for name, result in loaded.items()}
     surveys = {}
     if config.surveys:
@@ -467,7 +467,7 @@ def load_crm(params: str | os.PathLike | Mapping | Config, **overrides: Any) -> 
             surveys[name] = loaded[f"survey {name}"].frame
     quality = QualityReport.combine(result.quality for result in loaded.values())
     if quality.counts()["transactions"]["kept"] == 0:
-        exc = EmptyDataError(_why_empty(quality, config.data["transactions"].path))
+        exc = EmptyDataError(why_empty(quality, config.data["transactions"].path))
         exc.exit_code = 2
         raise exc
     checks = cross_table_checks(  # on an engine, one row per customer comes back
@@ -485,62 +485,6 @@ def load_crm(params: str | os.PathLike | Mapping | Config, **overrides: Any) -> 
         config=config,
         surveys=surveys,
     )
-
-
-def _why_empty(quality: QualityReport, path: object) -> str:
-    """``transactions: no lines left ...`` with the ledger's reasons, biggest first."""
-    rules = quality.frame
-    dropped = rules[(rules["table"] == "transactions") & (rules["action"] == "dropped")]
-    dropped = dropped.sort_values("rows", ascending=False)
-    reasons = "; ".join(
-        f"{r.rows:,} {r.rule}" + (f" (e.g. {r.examples})" if r.examples else "")
-        for r in dropped.head(3).itertuples()
-    )
-    total = quality.counts().get("transactions", {}).get("input", 0)
-    return (
-        f"transactions: {path}: all {total:,} lines were dropped while loading: {reasons}. "
-        "Fix the first reason (as_of, date_format/dayfirst, columns={...}) and run again."
-    )
-
-
-_REQUIRED = {
-    "transactions": ("customer_id", "order_date"),
-    "customers": ("customer_id",),
-    "campaigns": ("campaign_id", "customer_id", "group"),
-}
-
-
-def _with_sheets(
-    exc: RfvkitError, path: Path, table: str, options: Mapping, columns: Mapping
-) -> RfvkitError:
-    """A missing column in an Excel file with several sheets: say which sheet has it."""
-    read = dict(options.get("read_options") or {})
-    if not isinstance(exc, MissingColumnsError) or "sheet_name" in read:
-        return exc
-    if path.suffix.lower() not in (".xlsx", ".xlsm"):
-        return exc
-    sheets = excel_sheets(path)
-    if len(sheets) < 2:
-        return exc
-    need = _REQUIRED.get(table, ("customer_id",))
-    for sheet in sheets[1:]:
-        try:
-            header = pd.read_excel(path, sheet_name=sheet, nrows=0, engine="openpyxl").columns
-        except Exception:  # noqa: BLE001 - only enriches the message
-            continue
-        if all(c in {columns.get(str(h).strip(), str(h).strip()) for h in header} for c in need):
-            error = ReadError(
-                f"{table}: {path}: the first sheet {sheets[0]!r} has no column(s) "
-                f"{', '.join(map(repr, exc.missing))} but sheet {sheet!r} has them "
-                f"(sheets: {', '.join(sheets)}); set read_options: {{sheet_name: {sheet}}}."
-            )
-            error.exit_code = 2
-            return error
-    exc.args = (
-        f"{exc.args[0]} The file has sheets {', '.join(sheets)}; choose one with "
-        f"read_options: {{sheet_name: ...}}.",
-    )
-    return exc
 
 
 # ----------------------------------------------------------------------------- helpers
