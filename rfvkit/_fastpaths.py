@@ -8,10 +8,8 @@ same frames and quality ledgers.
 
 from __future__ import annotations
 
-import os
 import warnings
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from contextvars import ContextVar
 
@@ -19,6 +17,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+
+from rfvkit._threads import batches, map_all
 
 _FAST = True
 
@@ -89,10 +89,15 @@ def _text_bytes(arrow: pa.ChunkedArray) -> tuple[bool, bool, bool]:
 
     Looks at the raw UTF-8 bytes (first and last byte of every value), so a column that
     needs no trimming costs no string copies. Conservative: any control, space or
-    non-ASCII byte at an edge counts as white space.
+    non-ASCII byte at an edge counts as white space. Runs of chunks go to threads.
     """
+    found = map_all(_text_bytes_of, batches(arrow.chunks))
+    return tuple(any(flags) for flags in zip(*found, strict=True)) if found else (False,) * 3
+
+
+def _text_bytes_of(chunks: list[pa.Array]) -> tuple[bool, bool, bool]:
     edges = empty = dot = False
-    for chunk in arrow.chunks:
+    for chunk in chunks:
         if len(chunk) == 0:
             continue
         layout = _chunk_bytes(chunk)
@@ -130,11 +135,15 @@ def _chunk_bytes(chunk: pa.Array) -> tuple[np.ndarray, np.ndarray | None] | None
 def no_digit_groups(arrow: pa.ChunkedArray) -> bool:
     """True when no value can hold a ``.`` or ``,`` followed by three digits (``7,990``).
 
-    Looks at the raw UTF-8 bytes of the whole column at once. Conservative: False (may
-    hold one) when a byte is not ASCII (other scripts have digits too) or for another
-    string layout.
+    Looks at the raw UTF-8 bytes of the whole column at once (runs of chunks in
+    threads). Conservative: False (may hold one) when a byte is not ASCII (other
+    scripts have digits too) or for another string layout.
     """
-    for chunk in arrow.chunks:
+    return all(map_all(_no_digit_groups_in, batches(arrow.chunks)))
+
+
+def _no_digit_groups_in(chunks: list[pa.Array]) -> bool:
+    for chunk in chunks:
         layout = _chunk_bytes(chunk) if len(chunk) else (None, None)
         if layout is None:
             return False
@@ -162,12 +171,12 @@ def no_digit_groups(arrow: pa.ChunkedArray) -> bool:
 
 
 def _cast(arrow: pa.ChunkedArray, to: pa.DataType) -> pa.ChunkedArray:
-    """``pc.cast``, chunks in parallel (Arrow releases the GIL); same errors, same values."""
+    """``pc.cast``, runs of chunks in threads (Arrow releases the GIL); same errors, values."""
     chunks = arrow.chunks
     if len(chunks) < 4:
         return pc.cast(arrow, to)
-    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
-        return pa.chunked_array(list(pool.map(lambda c: pc.cast(c, to), chunks)), type=to)
+    done = map_all(lambda run: [pc.cast(c, to) for c in run], batches(chunks))
+    return pa.chunked_array([c for run in done for c in run], type=to)
 
 
 def _owned(array: np.ndarray) -> np.ndarray:
