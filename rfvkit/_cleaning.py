@@ -95,10 +95,18 @@ def clean_dates(
 
 
 def note_thousands(
-    log: QualityLog, raw: pd.Series, numbers: pd.Series, column: str, decimal: str
+    log: QualityLog,
+    raw: pd.Series,
+    numbers: pd.Series,
+    column: str,
+    decimal: str,
+    like: pd.Series | None = None,
 ) -> None:
-    """Flag text like ``7,990``: a thousands group or three decimals, depending on ``decimal``."""
-    like = thousands_like(raw)
+    """Flag text like ``7,990``: a thousands group or three decimals, depending on ``decimal``.
+
+    ``like`` is ``thousands_like(raw)`` when it was computed ahead.
+    """
+    like = thousands_like(raw) if like is None else like
     if like.any():
         other = "," if decimal == "." else "."
         shown = [
@@ -113,9 +121,14 @@ def note_thousands(
         )
 
 
-def note_late_outliers(log: QualityLog, dates: pd.Series) -> None:
-    """Without ``as_of``, flag dates far after the rest (they would move the analysis date)."""
-    late, suggested = late_outliers(dates)
+def note_late_outliers(
+    log: QualityLog, dates: pd.Series, found: tuple[pd.Series, pd.Timestamp | None] | None = None
+) -> None:
+    """Without ``as_of``, flag dates far after the rest (they would move the analysis date).
+
+    ``found`` is ``late_outliers(dates)`` when it was computed ahead.
+    """
+    late, suggested = late_outliers(dates) if found is None else found
     if late.any():
         last = dates.max()
         log.note(

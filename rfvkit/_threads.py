@@ -16,14 +16,10 @@ from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-import numpy as np
-
 T = TypeVar("T")
 
 #: At most this many threads (2 on a 2-core machine).
 WORKERS = max(1, min(4, os.cpu_count() or 1))
-#: Arrays shorter than this are not split: a thread costs more than it saves.
-MIN_SPAN = 1 << 20
 
 _SEQUENTIAL = False
 
@@ -63,18 +59,6 @@ def pool(workers: int = WORKERS) -> Executor:
     if _SEQUENTIAL or workers < 2:
         return _Inline()
     return ThreadPoolExecutor(max_workers=workers, thread_name_prefix="rfvkit")
-
-
-def spans(n: int, parts: int = WORKERS) -> list[slice]:
-    """``range(n)`` cut into at most ``parts`` slices of about the same length."""
-    parts = max(1, min(parts, n // MIN_SPAN if n >= MIN_SPAN else 1))
-    edges = np.linspace(0, n, parts + 1).astype(np.int64)
-    return [slice(int(a), int(b)) for a, b in zip(edges[:-1], edges[1:], strict=True)]
-
-
-def map_spans(fn: Callable[[slice], T], n: int) -> list[T]:
-    """``[fn(s) for s in spans(n)]``, the slices in parallel; results in order."""
-    return map_all(fn, spans(n))
 
 
 def map_all(fn: Callable[[Any], T], items: Iterable[Any]) -> list[T]:
