@@ -22,7 +22,9 @@ from typing import Any, TypeVar
 import numpy as np
 import pandas as pd
 
-from rfvkit._threads import pool
+from rfvkit._cleaning import maybe_repeated
+from rfvkit._fastpaths import factorize_ids
+from rfvkit._threads import Inline, pool
 from rfvkit.checks import Buyers, buyers_from_codes, thousands_like
 from rfvkit.parsing import normalise_ids, parse_numbers
 
@@ -62,18 +64,21 @@ class Ahead:
     """
 
     def __init__(self, frame: pd.DataFrame, decimal: str, *, codes: bool | None = None) -> None:
-        self._pool = pool()
+        self._pool = pool(4)
         self._rows, self._decimal = len(frame), decimal
-        self._ids = {
-            name: self._pool.submit(normalise_ids, frame[name])
-            for name in ("order_id", "customer_id")
-            if name in frame
-        }
-        self._numbers = self._like = self._codes = None
-        if "amount" in frame:
+        self._numbers = self._like = self._pairs = self._codes = None
+        if "amount" in frame:  # first, so the threads start while the ids are made here
             raw = frame["amount"]
             self._numbers = self._pool.submit(parse_numbers, raw, "amount", decimal=decimal)
             self._like = self._pool.submit(thousands_like, raw)
+            if "order_date" in frame and pd.api.types.is_datetime64_dtype(frame["order_date"]):
+                self._pairs = self._pool.submit(_repeated_pairs, frame["order_date"], self._numbers)
+        here = Inline()  # the ids are the loader's next step: no thread to wait for
+        self._ids = {
+            name: here.submit(normalise_ids, frame[name])
+            for name in ("order_id", "customer_id")
+            if name in frame
+        }
         self._into = _BUYERS.get()
         if codes or (codes is None and self._into is not None):
             self.start_codes()
@@ -100,14 +105,20 @@ class Ahead:
             numbers = parse_numbers(frame["amount"], "amount", decimal=self._decimal)
         return *numbers, _kept(self._like, frame)
 
+    def repeated_pairs(self, frame: pd.DataFrame) -> np.ndarray | None:
+        """Rows of ``frame`` whose date and amount may repeat (``duplicated_lines``' first
+        step, on the whole file as read: a superset for any rows kept), or None."""
+        maybe = _kept(self._pairs, frame)
+        return None if maybe is None else maybe.to_numpy()
+
     def start_codes(self) -> None:
         """Start factorizing the customer ids as read (for :meth:`codes`)."""
         if self._codes is None and "customer_id" in self._ids:
             ids = self._ids["customer_id"]
-            self._codes = self._pool.submit(lambda: pd.factorize(ids.result()))
+            self._codes = self._pool.submit(lambda: factorize_ids(ids.result()))
 
     def codes(self, frame: pd.DataFrame) -> np.ndarray | None:
-        """The customer codes of ``frame``'s rows (``pd.factorize``), or None when they
+        """The customer codes of ``frame``'s rows (``pd.factorize``'s), or None when they
         were not asked for or rows were dropped since the file was read."""
         if self._codes is None or len(frame) != self._rows:
             return None
@@ -127,6 +138,13 @@ class Ahead:
             self._into.append(self.buyers(frame))
 
 
+def _repeated_pairs(dates: pd.Series, numbers: Future) -> pd.Series | None:
+    """:func:`~rfvkit._cleaning.maybe_repeated` of the dates as read and the amounts."""
+    amount = numbers.result()[0]
+    maybe = maybe_repeated(dates.to_numpy(), amount.to_numpy(dtype="float64"))
+    return None if maybe is None else pd.Series(maybe, index=dates.index, copy=False)
+
+
 def _kept(task: Future | None, frame: pd.DataFrame) -> Any:
     """A task's result (one Series or a tuple of them) cut to ``frame``'s rows, or None
     when there is no task or it failed (the caller then computes on the kept rows)."""
@@ -135,6 +153,8 @@ def _kept(task: Future | None, frame: pd.DataFrame) -> Any:
     try:
         got = task.result()
     except Exception:  # noqa: BLE001 - the caller's own call raises it again, or not
+        return None
+    if got is None:
         return None
     if isinstance(got, tuple):
         return tuple(part if len(part) == len(frame) else part.loc[frame.index] for part in got)

@@ -19,7 +19,13 @@ from rfvkit.checks import late_outliers, split_offsets, thousands_like
 from rfvkit.parsing import fast_paths_enabled, parse_dates
 from rfvkit.quality import QualityLog
 
-__all__ = ["clean_dates", "duplicated_lines", "note_late_outliers", "note_thousands"]
+__all__ = [
+    "clean_dates",
+    "duplicated_lines",
+    "maybe_repeated",
+    "note_late_outliers",
+    "note_thousands",
+]
 
 
 def clean_dates(
@@ -147,20 +153,31 @@ def note_late_outliers(
     log.note("order_date after today", future.sum(), "flagged", dates[future])
 
 
-def duplicated_lines(df: pd.DataFrame) -> pd.Series:
-    """``df.duplicated()``, comparing whole rows only where date and amount may repeat."""
+def duplicated_lines(df: pd.DataFrame, maybe: np.ndarray | None = None) -> pd.Series:
+    """``df.duplicated()``, comparing whole rows only where date and amount may repeat.
+
+    ``maybe`` marks those rows (:func:`maybe_repeated`, or a superset of its rows) when
+    it was computed ahead.
+    """
     if not fast_paths_enabled():
         return df.duplicated()
-    date, amount = df["order_date"].to_numpy(), df["amount"].to_numpy(dtype="float64")
-    if np.isnat(date).any() or np.isnan(amount).any():
+    if maybe is None:
+        maybe = maybe_repeated(df["order_date"].to_numpy(), df["amount"].to_numpy(dtype="float64"))
+    if maybe is None:  # a missing date or amount: pandas compares those
         maybe = df.duplicated(["order_date", "amount"], keep=False).to_numpy()
-    else:
-        maybe = _maybe_repeated(date.view("int64"), amount)
     dup = np.zeros(len(df), dtype=bool)
     rows = np.flatnonzero(maybe)
     if len(rows):
         dup[rows] = df.iloc[rows].duplicated().to_numpy()
     return pd.Series(dup, index=df.index, copy=False)
+
+
+def maybe_repeated(date: np.ndarray, amount: np.ndarray) -> np.ndarray | None:
+    """True for every row whose date (datetime64) and amount (float64) may occur twice,
+    never missing one; None when a date or an amount is missing."""
+    if np.isnat(date).any() or np.isnan(amount).any():
+        return None
+    return _maybe_repeated(date.view("int64"), amount)
 
 
 def _maybe_repeated(a: np.ndarray, b: np.ndarray) -> np.ndarray:

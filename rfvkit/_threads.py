@@ -42,7 +42,7 @@ def sequential(on: bool = True) -> Iterator[None]:
         _SEQUENTIAL = before
 
 
-class _Inline(Executor):
+class Inline(Executor):
     """An executor that runs each task when it is submitted (what :func:`sequential` gives)."""
 
     def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
@@ -57,7 +57,7 @@ class _Inline(Executor):
 def pool(workers: int = WORKERS) -> Executor:
     """A new pool of ``workers`` threads (use it in a ``with`` block), or the inline one."""
     if _SEQUENTIAL or workers < 2:
-        return _Inline()
+        return Inline()
     return ThreadPoolExecutor(max_workers=workers, thread_name_prefix="rfvkit")
 
 

@@ -24,7 +24,13 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from rfvkit._fastpaths import _arrow_text, _text_bytes, fast_paths_enabled, no_digit_groups
+from rfvkit._fastpaths import (
+    _arrow_text,
+    _text_bytes,
+    factorize_ids,
+    fast_paths_enabled,
+    no_digit_groups,
+)
 from rfvkit.quality import QualityLog, QualityReport, distinct_examples
 
 __all__ = [
@@ -396,7 +402,7 @@ def net_negative(transactions: pd.DataFrame, codes: np.ndarray | None = None) ->
         if (amount > 0).all():  # no return, no zero: every customer's net is positive
             return pd.Series(False, index=transactions.index, name="amount", dtype=bool)
         if codes is None:
-            codes, _ = pd.factorize(transactions["customer_id"])
+            codes, _ = factorize_ids(transactions["customer_id"])
         flags = _net_negative_codes(codes, amount) if not len(codes) or codes.min() >= 0 else None
         if flags is not None:
             return pd.Series(flags, index=transactions.index, name="amount", copy=False)

@@ -187,7 +187,9 @@ def read_transactions(
         if cutoff is not None:
             late = df["order_date"] >= cutoff + pd.Timedelta(days=1)
             df = log.drop(df, late, f"after as_of {cutoff:%Y-%m-%d}", df["order_date"])
-        dup = ahead.submit(duplicated_lines, df) if "line_id" not in df else None
+        dup = None
+        if "line_id" not in df:  # its first step, the likely repeats, began with the read
+            dup = ahead.submit(duplicated_lines, df, ahead.repeated_pairs(df))
         if cutoff is None:
             late = ahead.submit(late_outliers, df["order_date"])  # beside the duplicate check
             note_late_outliers(log, df["order_date"], late.result())

@@ -15,7 +15,7 @@ from test_fastpath import BAD_TX, CHECKED_TX, _props, _run, assert_same
 
 from rfvkit._ahead import Ahead
 from rfvkit._cleaning import _maybe_repeated, duplicated_lines
-from rfvkit._fastpaths import _text_bytes, no_digit_groups
+from rfvkit._fastpaths import _text_bytes, factorize_ids, no_digit_groups
 from rfvkit._threads import map_all, pool, sequential
 from rfvkit.checks import buyers_from_codes, cross_table_checks, net_negative
 from rfvkit.errors import BadValuesError
@@ -27,15 +27,17 @@ TEXT = pd.StringDtype("pyarrow", na_value=np.nan)
 
 
 def same_in_threads(fn, *args, **kwargs):
-    """``fn`` in threads equals ``fn`` run sequentially, with the fast paths on and off."""
+    """``fn`` in threads equals ``fn`` run sequentially, with the fast paths on and off;
+    returns the threaded fast run's ``("ok", result)`` or ``("error", type, message)``."""
+    runs = []
     for careful in (False, True):
         with careful_parsing(careful), warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)  # the same warnings either way
-            threaded = _run(fn, *args, **kwargs)
+            runs.append(_run(fn, *args, **kwargs))
             with sequential():
                 alone = _run(fn, *args, **kwargs)
-        assert_same(threaded, alone)
-    return threaded
+        assert_same(runs[-1], alone)
+    return runs[0]
 
 
 def chunked(values, size):
@@ -162,3 +164,47 @@ def test_pool_results_keep_their_order_and_errors():
         future = pool().submit(lambda: 1 / 0)
     with pytest.raises(ZeroDivisionError):
         future.result()
+
+
+@_props
+@given(
+    st.lists(st.text(alphabet="ab0\x00é ", min_size=1, max_size=9), min_size=1, max_size=30),
+    st.integers(1, 8),
+    st.booleans(),
+    st.sampled_from([pa.string(), pa.large_string()]),
+)
+def test_property_factorize_ids_is_pandas_factorize(values, size, sliced, kind):
+    parts = [pa.array(values[i : i + size], kind) for i in range(0, len(values), size)]
+    ids = pd.Series(pd.array(pa.chunked_array(parts, kind), dtype=TEXT))
+    if sliced:  # an Arrow slice (offset > 0)
+        ids = ids.iloc[1:].reset_index(drop=True)
+    for column in (ids, ids.str.slice(0, 3), ids.str.pad(8, fillchar="x").str.slice(0, 8)):
+        codes, uniques = factorize_ids(column)  # equal widths packed, else pandas' own
+        want_codes, want_uniques = pd.factorize(column)
+        np.testing.assert_array_equal(codes, want_codes)
+        pd.testing.assert_index_equal(uniques, want_uniques)
+
+
+@pytest.mark.parametrize("missing_amount", [False, True])
+def test_duplicates_found_ahead_on_typed_dates_with_dropped_lines(missing_amount):
+    rng = np.random.default_rng(5)
+    n = 3_000
+    raw = pd.DataFrame(
+        {
+            "customer_id": rng.choice(["a", "b", None], n).astype(object),
+            "order_id": rng.choice(["o1", "o2"], n),
+            "order_date": pd.Timestamp("2024-01-01")
+            + pd.to_timedelta(rng.integers(0, 40, n), unit="D"),
+            "amount": rng.choice(["1.5", "-0", "0", "2"], n),
+        }
+    )
+    if missing_amount:
+        raw.loc[7, "amount"] = None
+    tx = same_in_threads(read_transactions, raw)[1]
+    with careful_parsing():
+        careful = read_transactions(raw)
+    pd.testing.assert_frame_equal(tx.frame, careful.frame)
+    pd.testing.assert_frame_equal(tx.quality.frame, careful.quality.frame)
+    assert (
+        tx.quality.rows("exact duplicate line") > 0 and tx.quality.rows("missing customer_id") > 0
+    )
