@@ -1,14 +1,15 @@
 """Column work of :func:`rfvkit.io.read_transactions` started in threads, ahead of its use.
 
 The loader writes its quality ledger one rule after the other, dropping rows as it
-goes; much of the work behind those rules only needs one column of the file as read:
-normalising the ids, reading the amounts, the ``7,990`` check, factorizing the
-customer ids. :class:`Ahead` starts that work in the loaders' thread pool as soon as
-the file is read, and hands each result over cut to the rows the loader still keeps
-(every such function works row by row, so a result cut to the kept rows equals the
-result on the kept rows). Where a task failed (a value that cannot be read as a
-number), the loader's own call on the kept rows is made instead, so the error is the
-one the sequential code raises, or none when the offending row was dropped before.
+goes; much of the work behind those rules only needs the columns of the file as read:
+reading the amounts, the ``7,990`` check, the rows whose date and amount may repeat
+(when the dates come typed), factorizing the customer ids. :class:`Ahead` starts that
+work in the loaders' thread pool as soon as the file is read, and hands each result
+over cut to the rows the loader still keeps (each works row by row, or, for the likely
+repeats, gives a superset of the kept rows' own). Where a task failed (a value that
+cannot be read as a number), the loader's own call on the kept rows is made instead,
+so the error is the one the sequential code raises, or none when the offending row was
+dropped before. The ids themselves are made in the loader's thread: they come first.
 """
 
 from __future__ import annotations
