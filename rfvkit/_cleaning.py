@@ -9,6 +9,7 @@ gives the same frame and ledger as the careful one.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd
@@ -18,7 +19,13 @@ from rfvkit.checks import late_outliers, split_offsets, thousands_like
 from rfvkit.parsing import fast_paths_enabled, parse_dates
 from rfvkit.quality import QualityLog
 
-__all__ = ["clean_dates", "duplicated_lines", "note_late_outliers", "note_thousands"]
+__all__ = [
+    "clean_dates",
+    "duplicated_lines",
+    "maybe_repeated",
+    "note_late_outliers",
+    "note_thousands",
+]
 
 
 def clean_dates(
@@ -94,10 +101,18 @@ def clean_dates(
 
 
 def note_thousands(
-    log: QualityLog, raw: pd.Series, numbers: pd.Series, column: str, decimal: str
+    log: QualityLog,
+    raw: pd.Series,
+    numbers: pd.Series,
+    column: str,
+    decimal: str,
+    like: pd.Series | None = None,
 ) -> None:
-    """Flag text like ``7,990``: a thousands group or three decimals, depending on ``decimal``."""
-    like = thousands_like(raw)
+    """Flag text like ``7,990``: a thousands group or three decimals, depending on ``decimal``.
+
+    ``like`` is ``thousands_like(raw)`` when it was computed ahead.
+    """
+    like = thousands_like(raw) if like is None else like
     if like.any():
         other = "," if decimal == "." else "."
         shown = [
@@ -112,9 +127,14 @@ def note_thousands(
         )
 
 
-def note_late_outliers(log: QualityLog, dates: pd.Series) -> None:
-    """Without ``as_of``, flag dates far after the rest (they would move the analysis date)."""
-    late, suggested = late_outliers(dates)
+def note_late_outliers(
+    log: QualityLog, dates: pd.Series, found: tuple[pd.Series, pd.Timestamp | None] | None = None
+) -> None:
+    """Without ``as_of``, flag dates far after the rest (they would move the analysis date).
+
+    ``found`` is ``late_outliers(dates)`` when it was computed ahead.
+    """
+    late, suggested = late_outliers(dates) if found is None else found
     if late.any():
         last = dates.max()
         log.note(
@@ -133,15 +153,18 @@ def note_late_outliers(log: QualityLog, dates: pd.Series) -> None:
     log.note("order_date after today", future.sum(), "flagged", dates[future])
 
 
-def duplicated_lines(df: pd.DataFrame) -> pd.Series:
-    """``df.duplicated()``, comparing whole rows only where date and amount may repeat."""
+def duplicated_lines(df: pd.DataFrame, maybe: np.ndarray | None = None) -> pd.Series:
+    """``df.duplicated()``, comparing whole rows only where date and amount may repeat.
+
+    ``maybe`` marks those rows (:func:`maybe_repeated`, or a superset of its rows) when
+    it was computed ahead.
+    """
     if not fast_paths_enabled():
         return df.duplicated()
-    date, amount = df["order_date"].to_numpy(), df["amount"].to_numpy(dtype="float64")
-    if np.isnat(date).any() or np.isnan(amount).any():
+    if maybe is None:
+        maybe = maybe_repeated(df["order_date"].to_numpy(), df["amount"].to_numpy(dtype="float64"))
+    if maybe is None:  # a missing date or amount: pandas compares those
         maybe = df.duplicated(["order_date", "amount"], keep=False).to_numpy()
-    else:
-        maybe = _maybe_repeated(date.view("int64"), (amount + 0.0).view("int64"))  # -0.0 == 0.0
     dup = np.zeros(len(df), dtype=bool)
     rows = np.flatnonzero(maybe)
     if len(rows):
@@ -149,19 +172,62 @@ def duplicated_lines(df: pd.DataFrame) -> pd.Series:
     return pd.Series(dup, index=df.index, copy=False)
 
 
+def maybe_repeated(date: np.ndarray, amount: np.ndarray) -> np.ndarray | None:
+    """True for every row whose date (datetime64) and amount (float64) may occur twice,
+    never missing one; None when a date or an amount is missing."""
+    if np.isnat(date).any() or np.isnan(amount).any():
+        return None
+    return _maybe_repeated(date.view("int64"), amount)
+
+
 def _maybe_repeated(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """True for every row whose ``(a, b)`` pair may occur twice (never misses one).
 
-    Rows are keyed by a mix of the two int64 columns; keys that repeat are found by
-    sorting (several times cheaper than hashing 10M keys), and the few rows with such a
-    key are then checked exactly.
+    ``a`` int64, ``b`` float64 (``-0.0`` equals ``0.0``, no NaN). Rows are keyed by a
+    mix of the two; keys that repeat are found by sorting (several times cheaper than
+    hashing 10M keys), the rows holding one through a table of the keys' low bits, and
+    those few rows are then checked exactly. Keys are made in slices that stay in the
+    CPU cache: the only array the size of the column is the sorted one.
     """
-    key = a * np.int64(1_000_003) ^ b
-    ordered = np.sort(key)
-    repeated = ordered[1:][ordered[1:] == ordered[:-1]]
+    ordered = np.empty(len(a), dtype=np.int64)
+    for part, key in _keys(a, b):
+        ordered[part] = key
+    ordered.sort()
+    repeated = np.unique(ordered[1:][ordered[1:] == ordered[:-1]])
+    del ordered
+    maybe = np.zeros(len(a), dtype=bool)
     if not len(repeated):
-        return np.zeros(len(a), dtype=bool)
-    maybe = pd.Series(key, copy=False).isin(np.unique(repeated)).to_numpy().copy()
-    rows = np.flatnonzero(maybe)
-    maybe[rows] = pd.DataFrame({"a": a[rows], "b": b[rows]}).duplicated(keep=False).to_numpy()
+        return maybe
+    table = np.zeros(_TABLE, dtype=bool)
+    table[repeated & (_TABLE - 1)] = True
+    low, hit, rows = np.empty(_SLICE, dtype=np.int64), np.empty(_SLICE, dtype=bool), []
+    for part, key in _keys(a, b):
+        np.bitwise_and(key, _TABLE - 1, out=low[: len(key)])
+        np.take(table, low[: len(key)], out=hit[: len(key)])
+        if hit[: len(key)].any():
+            found = np.flatnonzero(hit[: len(key)])
+            rows.append(found[np.isin(key[found], repeated)] + part.start)
+    rows = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
+    pairs = pd.DataFrame({"a": a[rows], "b": np.add(b[rows], 0.0)})
+    maybe[rows] = pairs.duplicated(keep=False).to_numpy()
     return maybe
+
+
+_TABLE = 1 << 20  # entries of the table of repeated keys' low bits (1 MB: stays in the cache)
+_SLICE = 1 << 16  # rows per slice when making keys
+_MIX = np.int64(1_000_003)
+
+
+def _keys(a: np.ndarray, b: np.ndarray) -> Iterator[tuple[slice, np.ndarray]]:
+    """``(slice, key)`` for each slice of the rows: equal ``(a, b)`` pairs, equal keys.
+
+    The key array is reused from one slice to the next: copy what you keep.
+    """
+    key, bits = np.empty(_SLICE, dtype=np.int64), np.empty(_SLICE, dtype=np.float64)
+    for start in range(0, len(a), _SLICE):
+        part = slice(start, min(start + _SLICE, len(a)))
+        n = part.stop - start
+        np.add(b[part], 0.0, out=bits[:n])  # -0.0 + 0.0 == +0.0: one key for both zeros
+        np.multiply(a[part], _MIX, out=key[:n])
+        np.bitwise_xor(key[:n], bits[:n].view(np.int64), out=key[:n])
+        yield part, key[:n]

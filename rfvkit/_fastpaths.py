@@ -8,10 +8,8 @@ same frames and quality ledgers.
 
 from __future__ import annotations
 
-import os
 import warnings
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from contextvars import ContextVar
 
@@ -19,6 +17,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+
+from rfvkit._threads import batches, map_all
 
 _FAST = True
 
@@ -130,9 +130,9 @@ def _chunk_bytes(chunk: pa.Array) -> tuple[np.ndarray, np.ndarray | None] | None
 def no_digit_groups(arrow: pa.ChunkedArray) -> bool:
     """True when no value can hold a ``.`` or ``,`` followed by three digits (``7,990``).
 
-    Looks at the raw UTF-8 bytes of the whole column at once. Conservative: False (may
-    hold one) when a byte is not ASCII (other scripts have digits too) or for another
-    string layout.
+    Looks at the raw UTF-8 bytes of the whole column at once, with shifted whole-chunk
+    masks (no per-separator look-ups). Conservative: False (may hold one) when a byte is
+    not ASCII (other scripts have digits too) or for another string layout.
     """
     for chunk in arrow.chunks:
         layout = _chunk_bytes(chunk) if len(chunk) else (None, None)
@@ -144,30 +144,41 @@ def no_digit_groups(arrow: pa.ChunkedArray) -> bool:
         data = data[offsets[0] : offsets[-1]]
         if (data >= 0x80).any():
             return False
-        sep = np.flatnonzero((data == ord(".")) | (data == ord(",")))
-        if not len(sep):
-            continue
-        starts = np.zeros(len(data) + 4, dtype=bool)  # where a value begins (or data ends)
-        starts[offsets[1:-1] - offsets[0]] = True
-        starts[len(data) :] = True
-        group = np.ones(len(sep), dtype=bool)
-        for k in (1, 2, 3):  # the k-th byte after the separator: a digit of the same value
-            inside = ~starts[sep + k]
-            digit = np.zeros(len(sep), dtype=bool)
-            digit[inside] = (data[(sep + k)[inside]] - np.uint8(ord("0"))) <= 9
-            group &= digit
+        n = len(data)
+        # group[p]: byte p is a separator and bytes p+1..p+3 are digits of the same value.
+        group = (data == ord(".")) | (data == ord(","))
+        digit = np.zeros(n + 3, dtype=bool)  # past the end: no digit
+        np.less_equal(data - np.uint8(ord("0")), 9, out=digit[:n])
+        digit[offsets[1:-1] - offsets[0]] = False  # a value's first byte: not of the one before
+        for k in (1, 2, 3):
+            group &= digit[k : n + k]
         if group.any():
             return False
     return True
 
 
 def _cast(arrow: pa.ChunkedArray, to: pa.DataType) -> pa.ChunkedArray:
-    """``pc.cast``, chunks in parallel (Arrow releases the GIL); same errors, same values."""
+    """``pc.cast``, runs of chunks in threads (Arrow releases the GIL); same errors, values."""
     chunks = arrow.chunks
     if len(chunks) < 4:
         return pc.cast(arrow, to)
-    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
-        return pa.chunked_array(list(pool.map(lambda c: pc.cast(c, to), chunks)), type=to)
+    done = map_all(lambda run: [pc.cast(c, to) for c in run], batches(chunks))
+    return pa.chunked_array([c for run in done for c in run], type=to)
+
+
+def _floats(arrow: pa.ChunkedArray) -> np.ndarray:
+    """``pc.cast(arrow, float64).to_numpy()``, runs of chunks in threads, each chunk cast
+    straight into the result (no second column-sized copy); same errors, same values."""
+    out = np.empty(len(arrow), dtype=np.float64)
+    starts = np.cumsum([0] + [len(c) for c in arrow.chunks])
+
+    def cast(run: list[tuple[int, pa.Array]]) -> None:
+        for start, chunk in run:
+            got = pc.cast(chunk, pa.float64()).to_numpy(zero_copy_only=False)
+            out[start : start + len(chunk)] = got
+
+    map_all(cast, batches(zip(starts.tolist(), arrow.chunks, strict=False)))
+    return out
 
 
 def _owned(array: np.ndarray) -> np.ndarray:
@@ -278,7 +289,7 @@ _PLAIN_ASCII = r"^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$"
 def _fast_floats(arrow: pa.ChunkedArray) -> np.ndarray | None:
     """Arrow's float reading of the column; NaN where it cannot read (or None)."""
     try:
-        return _cast(arrow, pa.float64()).to_numpy(zero_copy_only=False)
+        return _floats(arrow)
     except pa.ArrowInvalid:
         pass
     plain = pc.fill_null(pc.match_substring_regex(arrow, _PLAIN_ASCII), False)
@@ -289,3 +300,56 @@ def _fast_floats(arrow: pa.ChunkedArray) -> np.ndarray | None:
         return None
     nums[plain.to_numpy(zero_copy_only=False)] = got.to_numpy(zero_copy_only=False)
     return nums
+
+
+def factorize_ids(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """``pd.factorize(values)``, through 8-byte integer keys when the fast paths apply.
+
+    They apply to Arrow text without missing values whose values all have the same
+    UTF-8 width, at most 8 bytes (``C000015``, ``12347``): each value packed into one
+    integer, pandas factorizes integers about twice as fast as strings, and equal widths
+    make the packing one-to-one, so codes and the order of the uniques are the same.
+
+    Examples
+    --------
+    >>> ids = pd.Series(["b1", "a2", "b1"], dtype="str")
+    >>> codes, uniques = factorize_ids(ids)
+    >>> codes.tolist(), uniques.tolist()
+    ([0, 1, 0], ['b1', 'a2'])
+    """
+    arrow = _arrow_text(values)
+    packed = None if arrow is None or arrow.null_count else _packed(arrow)
+    if packed is None:
+        return pd.factorize(values)
+    keys, width = packed
+    codes, unique_keys = pd.factorize(keys)
+    data = np.ascontiguousarray(unique_keys.view(np.uint8).reshape(-1, 8)[:, :width])
+    large = pa.types.is_large_string(arrow.type)
+    offsets = np.arange(0, (len(unique_keys) + 1) * width, width)
+    offsets = offsets.astype(np.int64 if large else np.int32)
+    text = (pa.LargeStringArray if large else pa.StringArray).from_buffers(
+        len(unique_keys), pa.py_buffer(offsets), pa.py_buffer(data)
+    )
+    return codes, pd.Index(pd.array(text, dtype=values.dtype))
+
+
+def _packed(arrow: pa.ChunkedArray) -> tuple[np.ndarray, int] | None:
+    """Each value's bytes in one uint64 (zero-padded) and their width, or None unless all
+    values share one width of 1 to 8 bytes."""
+    width = None
+    keys = np.zeros((len(arrow), 8), dtype=np.uint8)
+    row = 0
+    for chunk in arrow.chunks:
+        if not len(chunk):
+            continue
+        layout = _chunk_bytes(chunk)
+        if layout is None or layout[1] is None:
+            return None
+        offsets, data = layout
+        sizes = np.diff(offsets)
+        width = int(sizes[0]) if width is None else width
+        if not 0 < width <= 8 or (sizes != width).any():
+            return None
+        keys[row : row + len(chunk), :width] = data[offsets[0] : offsets[-1]].reshape(-1, width)
+        row += len(chunk)
+    return (keys.view(np.uint64).ravel(), width) if width else None

@@ -24,7 +24,13 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from rfvkit._fastpaths import _arrow_text, _text_bytes, fast_paths_enabled, no_digit_groups
+from rfvkit._fastpaths import (
+    _arrow_text,
+    _text_bytes,
+    factorize_ids,
+    fast_paths_enabled,
+    no_digit_groups,
+)
 from rfvkit.quality import QualityLog, QualityReport, distinct_examples
 
 __all__ = [
@@ -37,6 +43,7 @@ __all__ = [
     "thousands_like",
     "split_offsets",
     "net_negative",
+    "buyers_from_codes",
 ]
 
 #: The ledger rule of :func:`net_negative`.
@@ -88,6 +95,7 @@ def cross_table_checks(
     optouts: pd.DataFrame | None = None,
     *,
     min_match: float = MIN_MATCH,
+    buyers: Buyers | None = None,
 ) -> QualityReport:
     """Ledger rules comparing the tables of one CRM (nothing is dropped).
 
@@ -96,7 +104,8 @@ def cross_table_checks(
     ``transactions`` may be a pandas frame or order lines lazy on an engine (DuckDB,
     polars, Dask, Spark): the engine counts lines per customer and only one row per
     customer comes back; the counts are the same, examples are then the first ids in
-    sorted order.
+    sorted order. ``buyers`` are the pandas frame's customers and line counts when the
+    loader has them already (:func:`buyers_from_codes`).
 
     Examples
     --------
@@ -111,7 +120,7 @@ def cross_table_checks(
     """
     reports = []
     tx_log = QualityLog("transactions", 0)
-    ids, lines, net_negative_ids = _buyers(transactions)
+    ids, lines, net_negative_ids = _buyers(transactions) if buyers is None else buyers
     if net_negative_ids is not None:  # the pandas loader writes this rule while reading
         flagged = ids.isin(net_negative_ids).to_numpy()
         tx_log.note(NET_NEGATIVE, int(lines[flagged].sum()), "flagged", ids[flagged], "customer_id")
@@ -189,6 +198,25 @@ def _member(values: pd.Series, keys: pd.Series) -> np.ndarray:
 
     found = pc.is_in(text(values), value_set=text(keys), skip_nulls=True)
     return np.asarray(found.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+#: A frame's distinct customer ids, their line counts, the net-negative ones (or None).
+Buyers = tuple[pd.Series, np.ndarray, pd.Series | None]
+
+
+def buyers_from_codes(ids: pd.Series, codes: np.ndarray, uniques: Any) -> Buyers:
+    """What :func:`cross_table_checks` finds for a pandas frame whose customer ids (no
+    missing one) the caller has factorized already: ``pd.factorize(ids)``.
+
+    Examples
+    --------
+    >>> ids = pd.Series(["b", "a", "b"])
+    >>> found, lines, _ = buyers_from_codes(ids, *pd.factorize(ids))
+    >>> found.tolist(), lines.tolist()
+    (['b', 'a'], [2, 1])
+    """
+    lines = np.bincount(codes, minlength=len(uniques)).astype(np.int64)
+    return pd.Series(uniques, dtype=ids.dtype), lines, None
 
 
 def _buyers(transactions: Any) -> tuple[pd.Series, np.ndarray, pd.Series | None]:
@@ -356,11 +384,12 @@ def _offset_candidates(text: pd.Series) -> pd.Series | None:
     return maybe if maybe.any() else None
 
 
-def net_negative(transactions: pd.DataFrame) -> pd.Series:
+def net_negative(transactions: pd.DataFrame, codes: np.ndarray | None = None) -> pd.Series:
     """Lines of customers who bought (an amount > 0) but whose net value is <= 0.
 
     The same customers :func:`rfvkit.clustering.suggest_segments` sets aside as
-    "Net returners" (monetary <= 0 in the RFV table).
+    "Net returners" (monetary <= 0 in the RFV table). ``codes`` are
+    ``pd.factorize(transactions["customer_id"])[0]`` when the caller has them already.
 
     Examples
     --------
@@ -372,7 +401,8 @@ def net_negative(transactions: pd.DataFrame) -> pd.Series:
     if fast_paths_enabled() and np.isfinite(amount).all():
         if (amount > 0).all():  # no return, no zero: every customer's net is positive
             return pd.Series(False, index=transactions.index, name="amount", dtype=bool)
-        codes, _ = pd.factorize(transactions["customer_id"])
+        if codes is None:
+            codes, _ = factorize_ids(transactions["customer_id"])
         flags = _net_negative_codes(codes, amount) if not len(codes) or codes.min() >= 0 else None
         if flags is not None:
             return pd.Series(flags, index=transactions.index, name="amount", copy=False)

@@ -14,15 +14,16 @@ import os
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, NamedTuple
 
 import narwhals as nw
 import pandas as pd
 
+from rfvkit._ahead import Ahead, handing_over_buyers
 from rfvkit._cleaning import clean_dates, duplicated_lines, note_late_outliers, note_thousands
 from rfvkit._fastpaths import reading_timestamps
-from rfvkit.checks import NET_NEGATIVE, cross_table_checks, net_negative
+from rfvkit._load_errors import why_empty, with_sheets
+from rfvkit.checks import NET_NEGATIVE, Buyers, cross_table_checks, late_outliers, net_negative
 from rfvkit.columns import TRANSACTION_COLUMNS
 from rfvkit.config import Config, load_config, parse_as_of
 from rfvkit.errors import (
@@ -41,7 +42,7 @@ from rfvkit.parsing import (
 )
 from rfvkit.privacy import mask_phone
 from rfvkit.quality import QualityLog, QualityReport, distinct_examples
-from rfvkit.readers import ReadError, ReadInfo, excel_sheets, read_file
+from rfvkit.readers import ReadError, ReadInfo, read_file
 
 __all__ = [
     "Loaded",
@@ -147,55 +148,62 @@ def read_transactions(
     stamps = [named.get("order_date", "order_date")] if date_format is None else []
     with reading_timestamps(*stamps):  # strict ISO dates typed while reading (CSV files)
         df, log = _read(source, columns, "transactions", read_options)
-    numbers = {}
-    for col in ("quantity", "unit_price"):
-        if col in df and not pd.api.types.is_numeric_dtype(df[col].dtype):
-            numbers[col], rewritten = parse_numbers(df[col], col, decimal=decimal)
-            log.note(f"{col} parsed from text", rewritten.sum(), "changed", df[col][rewritten])
-            note_thousands(log, df[col], numbers[col], col, decimal)
-    df = df.assign(**numbers)
-    if "amount" not in df and "quantity" in df and "unit_price" in df:
-        df = df.assign(amount=df["quantity"] * df["unit_price"])
-        log.note("amount derived from quantity x unit_price", len(df), "changed")
-    require_columns(
-        df,
-        ["customer_id", "order_date", "amount"],
-        table="transactions",
-        hint="Map your names with columns={...}; without an amount column, map quantity "
-        "and unit_price and amount = quantity x unit_price.",
-    )
-    if return_prefix is not None and "order_id" not in df:
-        raise BadParameterError(
-            f"return_prefix={return_prefix!r} needs an order_id column; map one with "
-            "columns={'YourInvoiceColumn': 'order_id'} or pass return_prefix=None."
+    with Ahead(df, decimal) as ahead:  # column work in threads, results used in order
+        numbers = {}
+        for col in ("quantity", "unit_price"):
+            if col in df and not pd.api.types.is_numeric_dtype(df[col].dtype):
+                numbers[col], rewritten = parse_numbers(df[col], col, decimal=decimal)
+                log.note(f"{col} parsed from text", rewritten.sum(), "changed", df[col][rewritten])
+                note_thousands(log, df[col], numbers[col], col, decimal)
+        df = df.assign(**numbers)
+        if "amount" not in df and "quantity" in df and "unit_price" in df:
+            df = df.assign(amount=df["quantity"] * df["unit_price"])
+            log.note("amount derived from quantity x unit_price", len(df), "changed")
+        require_columns(
+            df,
+            ["customer_id", "order_date", "amount"],
+            table="transactions",
+            hint="Map your names with columns={...}; without an amount column, map quantity "
+            "and unit_price and amount = quantity x unit_price.",
         )
-    if "order_id" in df:
-        df = df.assign(order_id=normalise_ids(df["order_id"]))
-    shown, label = (df["order_id"], "order_id") if "order_id" in df else (None, "")
-    df = _clean_ids(df, "customer_id", log, shown, label)
-    df = clean_dates(df, "order_date", log, date_format, dayfirst, drop=True)
-    amount, rewritten = parse_numbers(df["amount"], "amount", decimal=decimal)
-    log.note("amount parsed from text", rewritten.sum(), "changed", df["amount"][rewritten])
-    note_thousands(log, df["amount"], amount, "amount", decimal)
-    df = log.drop(df.assign(amount=amount), amount.isna(), "missing amount", shown, label)
-    cutoff = parse_as_of(as_of)
-    if cutoff is not None:
-        late = df["order_date"] >= cutoff + pd.Timedelta(days=1)
-        df = log.drop(df, late, f"after as_of {cutoff:%Y-%m-%d}", df["order_date"])
-    else:
-        note_late_outliers(log, df["order_date"])
-    if "line_id" in df:
-        line_id = normalise_ids(df["line_id"])
-        df = log.drop(df, line_id.notna() & line_id.duplicated(), "duplicate line_id", line_id)
-    else:
-        dup = duplicated_lines(df)
-        if duplicates == "drop":
+        if return_prefix is not None and "order_id" not in df:
+            raise BadParameterError(
+                f"return_prefix={return_prefix!r} needs an order_id column; map one with "
+                "columns={'YourInvoiceColumn': 'order_id'} or pass return_prefix=None."
+            )
+        if "order_id" in df:
+            df = df.assign(order_id=ahead.ids("order_id"))
+        shown, label = (df["order_id"], "order_id") if "order_id" in df else (None, "")
+        ids = ahead.ids("customer_id")
+        df = log.drop(df.assign(customer_id=ids), ids.isna(), "missing customer_id", shown, label)
+        df = clean_dates(df, "order_date", log, date_format, dayfirst, drop=True)
+        amount, rewritten, like = ahead.amounts(df)
+        log.note("amount parsed from text", rewritten.sum(), "changed", df["amount"][rewritten])
+        note_thousands(log, df["amount"], amount, "amount", decimal, like)
+        df = log.drop(df.assign(amount=amount), amount.isna(), "missing amount", shown, label)
+        if not (df["amount"] > 0).all():  # net_negative will want the customers' codes
+            ahead.start_codes()
+        cutoff = parse_as_of(as_of)
+        if cutoff is not None:
+            late = df["order_date"] >= cutoff + pd.Timedelta(days=1)
+            df = log.drop(df, late, f"after as_of {cutoff:%Y-%m-%d}", df["order_date"])
+        dup = None
+        if "line_id" not in df:  # its first step, the likely repeats, began with the read
+            dup = ahead.submit(duplicated_lines, df, ahead.repeated_pairs(df))
+        if cutoff is None:
+            late = ahead.submit(late_outliers, df["order_date"])  # beside the duplicate check
+            note_late_outliers(log, df["order_date"], late.result())
+        if dup is None:
+            line_id = normalise_ids(df["line_id"])
+            df = log.drop(df, line_id.notna() & line_id.duplicated(), "duplicate line_id", line_id)
+        elif duplicates == "drop":
             key = "order_id" if "order_id" in df else "customer_id"
-            df = log.drop(df, dup, "exact duplicate line", df[key], key)
+            df = log.drop(df, dup.result(), "exact duplicate line", df[key], key)
         else:
-            shown = _examples(df, dup, "order_id", "customer_id")
-            log.note("exact duplicate line", dup.sum(), "kept", shown)
-    negative_net = net_negative(df)
+            shown = _examples(df, dup.result(), "order_id", "customer_id")
+            log.note("exact duplicate line", dup.result().sum(), "kept", shown)
+        negative_net = net_negative(df, ahead.codes(df))
+        ahead.hand_over(df)  # to load_crm's cross-table checks
     log.note(
         NET_NEGATIVE,
         negative_net.sum(),
@@ -429,6 +437,7 @@ def load_crm(params: str | os.PathLike | Mapping | Config, **overrides: Any) -> 
     """
     config = load_config(params, **overrides)
     loaded: dict[str, Loaded] = {}
+    buyers: list[Buyers | None] = []
     for name, spec in config.data.items():
         options = dict(spec.options)
         if name == "transactions":
@@ -443,12 +452,13 @@ def load_crm(params: str | os.PathLike | Mapping | Config, **overrides: Any) -> 
         try:
             with warnings.catch_warnings():
                 warnings.filterwarnings("ignore", message=f"{name}: no rows left")
-                loaded[name] = _READERS[name](spec.path, columns=spec.columns, **options)
+                with handing_over_buyers(buyers):  # read_transactions adds its customers
+                    loaded[name] = _READERS[name](spec.path, columns=spec.columns, **options)
         except RfvkitError as exc:
             exc.exit_code = 2  # the input was rejected: the CLI exits 2
             if not str(exc).startswith(f"{name}:"):  # value parsers name only the column
                 exc.args = (f"{name}: {spec.path.name}: {exc}",)
-            raise _with_sheets(exc, spec.path, name, options, spec.columns) from None
+            raise with_sheets(exc, spec.path, name, options, spec.columns) from None
     frames = {name: result.frame for name, result in loaded.items()}
     surveys = {}
     if config.surveys:
@@ -467,7 +477,7 @@ def load_crm(params: str | os.PathLike | Mapping | Config, **overrides: Any) -> 
             surveys[name] = loaded[f"survey {name}"].frame
     quality = QualityReport.combine(result.quality for result in loaded.values())
     if quality.counts()["transactions"]["kept"] == 0:
-        exc = EmptyDataError(_why_empty(quality, config.data["transactions"].path))
+        exc = EmptyDataError(why_empty(quality, config.data["transactions"].path))
         exc.exit_code = 2
         raise exc
     checks = cross_table_checks(  # on an engine, one row per customer comes back
@@ -475,6 +485,7 @@ def load_crm(params: str | os.PathLike | Mapping | Config, **overrides: Any) -> 
         frames.get("customers"),
         frames.get("optouts"),
         min_match=config.min_customer_match,
+        buyers=buyers[0] if buyers else None,
     )
     return CRM(
         transactions=frames["transactions"],
@@ -485,62 +496,6 @@ def load_crm(params: str | os.PathLike | Mapping | Config, **overrides: Any) -> 
         config=config,
         surveys=surveys,
     )
-
-
-def _why_empty(quality: QualityReport, path: object) -> str:
-    """``transactions: no lines left ...`` with the ledger's reasons, biggest first."""
-    rules = quality.frame
-    dropped = rules[(rules["table"] == "transactions") & (rules["action"] == "dropped")]
-    dropped = dropped.sort_values("rows", ascending=False)
-    reasons = "; ".join(
-        f"{r.rows:,} {r.rule}" + (f" (e.g. {r.examples})" if r.examples else "")
-        for r in dropped.head(3).itertuples()
-    )
-    total = quality.counts().get("transactions", {}).get("input", 0)
-    return (
-        f"transactions: {path}: all {total:,} lines were dropped while loading: {reasons}. "
-        "Fix the first reason (as_of, date_format/dayfirst, columns={...}) and run again."
-    )
-
-
-_REQUIRED = {
-    "transactions": ("customer_id", "order_date"),
-    "customers": ("customer_id",),
-    "campaigns": ("campaign_id", "customer_id", "group"),
-}
-
-
-def _with_sheets(
-    exc: RfvkitError, path: Path, table: str, options: Mapping, columns: Mapping
-) -> RfvkitError:
-    """A missing column in an Excel file with several sheets: say which sheet has it."""
-    read = dict(options.get("read_options") or {})
-    if not isinstance(exc, MissingColumnsError) or "sheet_name" in read:
-        return exc
-    if path.suffix.lower() not in (".xlsx", ".xlsm"):
-        return exc
-    sheets = excel_sheets(path)
-    if len(sheets) < 2:
-        return exc
-    need = _REQUIRED.get(table, ("customer_id",))
-    for sheet in sheets[1:]:
-        try:
-            header = pd.read_excel(path, sheet_name=sheet, nrows=0, engine="openpyxl").columns
-        except Exception:  # noqa: BLE001 - only enriches the message
-            continue
-        if all(c in {columns.get(str(h).strip(), str(h).strip()) for h in header} for c in need):
-            error = ReadError(
-                f"{table}: {path}: the first sheet {sheets[0]!r} has no column(s) "
-                f"{', '.join(map(repr, exc.missing))} but sheet {sheet!r} has them "
-                f"(sheets: {', '.join(sheets)}); set read_options: {{sheet_name: {sheet}}}."
-            )
-            error.exit_code = 2
-            return error
-    exc.args = (
-        f"{exc.args[0]} The file has sheets {', '.join(sheets)}; choose one with "
-        f"read_options: {{sheet_name: ...}}.",
-    )
-    return exc
 
 
 # ----------------------------------------------------------------------------- helpers
