@@ -31,6 +31,7 @@ from rfvkit._fastpaths import (
     fast_paths_enabled,
     no_digit_groups,
 )
+from rfvkit.columns import MONEY_DECIMALS
 from rfvkit.quality import QualityLog, QualityReport, distinct_examples
 
 __all__ = [
@@ -225,9 +226,9 @@ def _buyers(transactions: Any) -> tuple[pd.Series, np.ndarray, pd.Series | None]
 
     A pandas frame gives its ids in order of first appearance (so examples are the first
     offending lines' ids). Order lines lazy on an engine (:mod:`rfvkit.engines`) are
-    counted there and only one row per customer comes back, sorted by id. The engine adds
-    up each customer's amounts in its own order: a net within rounding noise of zero can
-    fall on the other side of 0 than pandas' sum puts it.
+    counted there and only one row per customer comes back, sorted by id. Nets are
+    rounded as in :func:`net_negative`, so the order the engine adds amounts in does not
+    move a customer across 0.
     """
     if isinstance(transactions, pd.DataFrame):
         codes, uniques = pd.factorize(transactions["customer_id"], use_na_sentinel=False)
@@ -247,7 +248,7 @@ def _buyers(transactions: Any) -> tuple[pd.Series, np.ndarray, pd.Series | None]
     (per,) = collect_all(per.to_native())
     per["customer_id"] = per["customer_id"].astype("str")
     per = per.sort_values("customer_id", kind="stable", na_position="last", ignore_index=True)
-    negative = (per["_net"] <= 0) & (per["_max"] > 0)
+    negative = (per["_net"].round(MONEY_DECIMALS) <= 0) & (per["_max"] > 0)
     return per["customer_id"], per["_lines"].to_numpy(np.int64), per.loc[negative, "customer_id"]
 
 
@@ -387,7 +388,9 @@ def _offset_candidates(text: pd.Series) -> pd.Series | None:
 def net_negative(transactions: pd.DataFrame, codes: np.ndarray | None = None) -> pd.Series:
     """Lines of customers who bought (an amount > 0) but whose net value is <= 0.
 
-    The same customers :func:`rfvkit.clustering.suggest_segments` sets aside as
+    The net is rounded to ``MONEY_DECIMALS`` (a millionth) as ``rfv_table``'s monetary
+    is: purchases and returns that cancel out exactly are net 0 whatever the order of
+    addition. The same customers :func:`rfvkit.clustering.suggest_segments` sets aside as
     "Net returners" (monetary <= 0 in the RFV table). ``codes`` are
     ``pd.factorize(transactions["customer_id"])[0]`` when the caller has them already.
 
@@ -399,7 +402,7 @@ def net_negative(transactions: pd.DataFrame, codes: np.ndarray | None = None) ->
     """
     amount = transactions["amount"].to_numpy(dtype="float64")
     if fast_paths_enabled() and np.isfinite(amount).all():
-        if (amount > 0).all():  # no return, no zero: every customer's net is positive
+        if (amount > 0.5 * 10.0**-MONEY_DECIMALS).all():  # every net rounds to > 0
             return pd.Series(False, index=transactions.index, name="amount", dtype=bool)
         if codes is None:
             codes, _ = factorize_ids(transactions["customer_id"])
@@ -407,7 +410,7 @@ def net_negative(transactions: pd.DataFrame, codes: np.ndarray | None = None) ->
         if flags is not None:
             return pd.Series(flags, index=transactions.index, name="amount", copy=False)
     groups = transactions.groupby("customer_id", sort=False)["amount"]
-    net = groups.transform("sum")
+    net = groups.transform("sum").round(MONEY_DECIMALS)
     bought = groups.transform("max") > 0
     return ((net <= 0) & bought).fillna(False).astype(bool)
 
@@ -425,6 +428,7 @@ def _net_negative_codes(codes: np.ndarray, amount: np.ndarray) -> np.ndarray | N
     bought = np.bincount(codes, weights=amount > 0, minlength=size) > 0
     lines = np.bincount(codes, minlength=size)
     scale = np.bincount(codes, weights=np.abs(amount), minlength=size)
-    if (bought & (np.abs(net) <= scale * lines * 1e-12)).any():
+    edge = 0.5 * 10.0**-MONEY_DECIMALS  # where the rounded net turns from 0 to positive
+    if (bought & (np.abs(net - edge) <= scale * lines * 1e-12)).any():
         return None
-    return ((net <= 0) & bought)[codes]
+    return ((np.round(net, MONEY_DECIMALS) <= 0) & bought)[codes]

@@ -73,6 +73,10 @@ CAMPAIGN_COLUMNS = ("campaign_id", "customer_id", "segment", "group", "sent_at")
 GROUPS = ("treatment", "holdout")
 
 # ----------------------------------------------------------------------------- outputs
+#: Decimals money sums are rounded to: ``rfv_table``'s monetary and the net-negative rule.
+#: A float sum's last bits depend on the order lines are added in (an engine's threads),
+#: ~1e-12 of the amounts; a millionth of the currency unit is far above that noise.
+MONEY_DECIMALS = 6
 #: The three metrics every score, rule and figure is about (recency reversed when scored).
 RFV_METRICS = ("recency_days", "frequency", "monetary")
 #: What ``rfv_table`` returns per customer (index ``customer_id``).

@@ -26,7 +26,7 @@ import narwhals as nw
 import numpy as np
 import pandas as pd
 
-from rfvkit.columns import RFV_COLUMNS
+from rfvkit.columns import MONEY_DECIMALS, RFV_COLUMNS
 from rfvkit.columns import TRANSACTION_REQUIRED as REQUIRED
 from rfvkit.config import parse_as_of
 from rfvkit.errors import (
@@ -40,8 +40,6 @@ from rfvkit.errors import (
 __all__ = ["rfv_table", "RFV_COLUMNS"]
 
 ENGINES = ("auto", "native", "duckdb", "polars")
-#: Decimals ``monetary`` is rounded to (sums of amounts carry float noise of ~1e-12).
-MONEY_DECIMALS = 6
 _LOAD_HINT = "Load the file with rfvkit.io.read_transactions(), which parses and checks it."
 
 
