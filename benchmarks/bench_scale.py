@@ -30,7 +30,9 @@ import json
 import math
 import os
 import platform
+import random
 import resource
+import statistics
 import subprocess
 import sys
 import time
@@ -269,6 +271,39 @@ def measure(name: str, folder: Path, rows: int) -> dict:
     return result
 
 
+def measure_rounds(tasks: list[str], folder: Path, rows: int, repeats: int) -> list[dict]:
+    """Every task ``repeats`` times, in a seeded shuffled order per round; medians.
+
+    The machine is shared: a neighbour's burst slows one run of one task. Each round runs
+    every task once, so each rfvkit run has a SQL baseline run of the same round beside it;
+    the ratio kept is the median of the per-round ratios, the times the medians of the runs.
+    """
+    order = random.Random(rows)
+    runs: dict[str, list[dict]] = {task: [] for task in tasks}
+    for _ in range(repeats):
+        for task in order.sample(tasks, len(tasks)):
+            runs[task].append(measure(task, folder, rows))
+    out = []
+    for task, got in runs.items():
+        result = dict(got[0])
+        result["runs"] = [r["wall_s"] for r in got]
+        result["wall_s"] = statistics.median(result["runs"])
+        result["cpu_s"] = statistics.median(r["cpu_s"] for r in got)
+        result["peak_mb"] = max(r["peak_mb"] for r in got)
+        if got[0].get("passes"):
+            keys = got[0]["passes"]
+            result["passes"] = {
+                k: statistics.median(r["passes"].get(k, 0) for r in got) for k in keys
+            }
+        if "duckdb_sql" in runs and task != "duckdb_sql":
+            base = [r["wall_s"] for r in runs["duckdb_sql"]]
+            result["ratio"] = statistics.median(
+                a / b for a, b in zip(result["runs"], base, strict=True)
+            )
+        out.append(result)
+    return out
+
+
 def exponent(results: list[dict], task: str) -> list[tuple[int, int, float]]:
     """b in time ~ lines^b between consecutive sizes."""
     points = sorted((r["rows"], r["wall_s"]) for r in results if r["task"] == task)
@@ -288,9 +323,11 @@ def write_results(results: list[dict], sizes: list[int], gen: dict[int, float]) 
         f"{platform.python_version()}, with `benchmarks/bench_scale.py` (`--sizes ...`, "
         "`--tasks rfvkit_dask rfvkit_spark`, `--clustering 1e7`; the exact commands are in "
         "docs/scale.md). Data: partitioned parquet under `~/.cache/rfvkit-bench` (~10 lines "
-        "per customer, ~2.5 per order). One run per task and size, each in a fresh process; "
+        "per customer, ~2.5 per order). Each run in a fresh process; "
         "peak = `ru_maxrss` of that process (for Dask and Spark: the driver only; workers "
-        "and the JVM are other processes).",
+        "and the JVM are other processes). Rows with several runs (`--repeats`, the "
+        "`runs` column) give median times and the median of the per-round ratios to the "
+        "SQL baseline.",
         "",
     ]
     if 100_000_000 not in measured:
@@ -301,17 +338,18 @@ def write_results(results: list[dict], sizes: list[int], gen: dict[int, float]) 
             "",
         ]
     lines += [
-        "| lines | customers | task | wall s | CPU s | peak MB | x SQL baseline | ns per line "
-        "| driver bytes per customer |",
-        "|---:|---:|---|---:|---:|---:|---:|---:|---:|",
+        "| lines | customers | task | runs | wall s | CPU s | peak MB | x SQL baseline "
+        "| ns per line | driver bytes per customer |",
+        "|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     base = {r["rows"]: r["wall_s"] for r in results if r["task"] == "duckdb_sql"}
     clustering = [r for r in results if r["task"] == "suggest_segments"]
     results = [r for r in results if r["task"] != "suggest_segments"]
     for r in sorted(results, key=lambda r: (r["rows"], r["task"])):
-        ratio = r["wall_s"] / base[r["rows"]] if r["rows"] in base else float("nan")
+        ratio = r.get("ratio") or (r["wall_s"] / base[r["rows"]] if r["rows"] in base else math.nan)
         lines.append(
-            f"| {r['rows']:,} | {r['customers']:,} | {r['task']} | {r['wall_s']:.2f} | "
+            f"| {r['rows']:,} | {r['customers']:,} | {r['task']} | {len(r.get('runs', [1]))} | "
+            f"{r['wall_s']:.2f} | "
             f"{r['cpu_s']:.2f} | {r['peak_mb']:,.0f} | {ratio:.2f} | "
             f"{r['wall_s'] / r['rows'] * 1e9:.0f} | "
             + (f"{r['driver_bytes']:.0f} |" if r.get("driver_bytes") else "- |")
@@ -382,6 +420,9 @@ def main() -> None:
     parser.add_argument("--sizes", nargs="+", type=float, default=[1e6, 1e7, 1e8])
     parser.add_argument("--tasks", nargs="+", default=DEFAULT_TASKS, choices=list(TASKS))
     parser.add_argument("--clustering", type=float, help="customers for suggest_segments only")
+    parser.add_argument(
+        "--repeats", type=int, default=1, help="rounds per size (medians; ratios per round)"
+    )
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -403,8 +444,7 @@ def main() -> None:
         t0 = time.perf_counter()
         folder = make_data(rows)
         gen[rows] = time.perf_counter() - t0
-        for task in args.tasks:
-            results.append(measure(task, folder, rows))
+        results += measure_rounds(args.tasks, folder, rows, args.repeats)
         RAW.write_text(json.dumps(results, indent=1))
     write_results(results, sorted({r["rows"] for r in results}), gen)
 

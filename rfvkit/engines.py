@@ -326,14 +326,19 @@ def _typed(
 
 
 def _untidy(column: str) -> nw.Expr:
-    """How many ids are empty or have white space around them (that trimming changes).
+    """1 when some id may need trimming (empty, or white space at either end), else 0.
 
-    A regular expression anchored at both ends: on DuckDB it costs a third of comparing
-    each id with its trimmed self (0.9 s against 3.0 s for two id columns at 10M lines).
+    White space sorts before every printable character, so one id starting with it (or
+    an empty one) makes the column's minimum sort before ``"!"``; the same holds for the
+    minimum of the ids' last characters. Two minimums are a cheap aggregation on every
+    engine: at 30M lines on DuckDB 1.9 s for both id columns where an anchored regular
+    expression per id took 2.7 s (``docs/scale.md``). Control characters count as white
+    space here too, a few more ids than ``\\s`` matches: a false alarm only costs the
+    trimmed recount.
     """
     raw = nw.col(column)
-    needs = raw.str.contains(r"^\s|\s$") | (raw.str.len_chars() == 0)
-    return needs.fill_null(False).cast(nw.Int64).sum()
+    needs = (raw.min() < "!") | (raw.str.tail(1).min() < "!")
+    return needs.fill_null(False).cast(nw.Int64)
 
 
 def _number(column: str, dtype: Any, decimal: str) -> tuple[nw.Expr, nw.Expr | None]:

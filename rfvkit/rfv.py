@@ -281,41 +281,51 @@ def _aggregate(lines: nw.LazyFrame, has_order_id: bool) -> nw.LazyFrame:
 
 
 def _finish(agg: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
-    """Turn the per-customer aggregates into the RFV table (pandas, any engine)."""
+    """Turn the per-customer aggregates into the RFV table (pandas, any engine).
+
+    NumPy arrays from here on, and a frame built without copying them into 2-D blocks
+    (``copy=False``): at 3M customers the boolean ``.loc`` and the block stacking cost
+    1.4 s in a fresh process, mostly first-touch page faults (``docs/scale.md``).
+    """
     if "_orders" in agg:
         frequency = agg["_orders"].to_numpy("int64") + agg["_loose"].to_numpy("int64")
     else:
         frequency = agg["_purchases"].to_numpy("int64")
     buyers = frequency > 0
+    ids = agg["customer_id"]
     if not buyers.any():
         raise EmptyDataError(
             f"transactions: none of the {len(agg):,} customers has a purchase line "
             "(amount > 0) on or before as_of; nothing to summarise."
         )
-    if not buyers.all():
-        idle = agg.loc[~buyers, "customer_id"]
+    keep = None if buyers.all() else np.flatnonzero(buyers)
+    if keep is not None:
+        idle = ids.iloc[np.flatnonzero(~buyers)[:10]]
         warnings.warn(
-            f"{len(idle):,} customer(s) have no purchase line (amount > 0), only returns "
-            f"or zero amounts, and are left out of the RFV table: {examples(idle)}.",
+            f"{int((~buyers).sum()):,} customer(s) have no purchase line (amount > 0), only "
+            f"returns or zero amounts, and are left out of the RFV table: {examples(idle)}.",
             stacklevel=4,
         )
-        agg, frequency = agg.loc[buyers], frequency[buyers]
+        frequency, ids = frequency[keep], ids.take(keep)
 
-    # NumPy arrays from here on: 1M customers are finished in tens of milliseconds.
-    monetary = agg["monetary"].to_numpy("float64")
+    def column(name: str, dtype: str) -> np.ndarray:
+        values = agg[name].to_numpy(dtype)
+        return values if keep is None else values[keep]
+
+    monetary = column("monetary", "float64")
     bad = ~np.isfinite(monetary)
     if bad.any():
         raise BadValuesError(
             f"transactions: 'amount' holds NaN or infinite values for customers "
-            f"{examples(agg.loc[bad, 'customer_id'])}. {_LOAD_HINT}"
+            f"{examples(ids[bad])}. {_LOAD_HINT}"
         )
     # An engine adds a customer's lines in an order that varies from run to run (DuckDB's
     # threads), and the last bits of a float sum vary with it; a score bin edge between
     # two customers who spent the same would move. Rounded to a millionth of the currency
     # unit, every engine and every run gives the same monetary value.
     monetary = np.round(monetary, MONEY_DECIMALS)
-    first = agg["first_purchase"].to_numpy("datetime64[ns]")
-    last = agg["last_purchase"].to_numpy("datetime64[ns]")
+    first = column("first_purchase", "datetime64[ns]")
+    last = column("last_purchase", "datetime64[ns]")
     day = np.datetime64(as_of.date(), "D")  # casting to datetime64[D] floors to the date
     out = pd.DataFrame(
         {
@@ -327,7 +337,8 @@ def _finish(agg: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
             "last_purchase": last,
             "tenure_days": (day - first.astype("datetime64[D]")).astype("int64"),
         },
-        index=pd.Index(agg["customer_id"].astype("str"), name="customer_id"),
+        index=pd.Index(ids.astype("str"), name="customer_id", copy=False),
+        copy=False,
     )
     out.attrs["as_of"] = as_of
     return out

@@ -118,6 +118,39 @@ def test_untidy_ids_in_typed_files_trimmed_and_counted_as_pandas(engine, tmp_pat
 
 
 @pytest.mark.parametrize("engine", ["duckdb", "polars"])
+@pytest.mark.parametrize(
+    ("column", "untidy"),
+    [
+        ("customer_id", " a"),  # leading only: the column's minimum finds it
+        ("customer_id", "b "),  # trailing only: the minimum of the last characters
+        ("customer_id", "b\r"),
+        ("customer_id", ""),
+        ("order_id", "\tO1"),
+        ("order_id", "O2 "),
+        ("customer_id", None),  # every id tidy: no trimmed recount
+    ],
+)
+def test_each_kind_of_untidy_id_is_found_alone(engine, column, untidy, tmp_path, monkeypatch):
+    """One untidy id among tidy ones, at either end of either column, triggers the trim."""
+    ids = {"customer_id": ["a", "b", "b", "c"], "order_id": ["O1", "O2", "O3", "O4"]}
+    if untidy is not None:
+        ids[column][1] = untidy
+    frame = _lines(**ids, amount=[5.0, 2.0, 3.0, 4.0])
+    frame.to_parquet(tmp_path / "tx.parquet", index=False)
+    passes = []
+    count = engine_counts.count_lines
+    monkeypatch.setattr(engines, "count_lines", lambda *a: passes.append(1) or count(*a))
+    want_tx, want_q = read_transactions(frame)
+    got_tx, got_q = engines.load_transactions(str(tmp_path / "*.parquet"), engine=engine)
+    assert len(passes) == (1 if untidy is None else 2)
+    assert got_q.counts() == want_q.counts()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        got, want = rfv_table(got_tx), rfv_table(want_tx)
+    pd.testing.assert_frame_equal(got, want, check_exact=False, rtol=1e-12)
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "polars"])
 def test_rfv_table_skips_its_check_on_loaded_lines(engine, tmp_path, monkeypatch):
     """The loader's counts stand in for rfv_table's check pass, with the same table."""
     from rfvkit import rfv
