@@ -413,3 +413,28 @@ def test_rank_bins_are_balanced_when_values_are_distinct(n, bins):
     got = sizes(scored["v_score"], bins)
     assert sum(got) == n
     assert max(got) - min(got) <= 1
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.integers(-50, 3000), min_size=1, max_size=300),
+    st.sampled_from([1.0, -1.0, 0.5]),
+)
+def test_value_groups_are_numpys_unique(values, scale):
+    """The bincount shortcut for whole numbers gives np.unique's inverse and counts."""
+    x = np.asarray(values, dtype="float64") * scale  # 0.5: halves, which take np.unique
+    _, inverse, counts = np.unique(x, return_inverse=True, return_counts=True)
+    got_inverse, got_counts = scoring._value_groups(x)
+    np.testing.assert_array_equal(got_inverse, inverse.reshape(-1))
+    np.testing.assert_array_equal(got_counts, counts)
+
+
+def test_rfv_codes_are_the_scores_as_text():
+    """rfv_code is looked up from a table of texts: '545' for scores 5, 4, 5."""
+    rfv = pd.DataFrame(
+        {"recency_days": [1, 400, 30], "frequency": [9, 1, 3], "monetary": [900.0, 5.0, 60.0]},
+        index=pd.Index(["a", "b", "c"], name="customer_id"),
+    )
+    scored = score(rfv, bins=3)
+    assert scored["rfv_code"].tolist() == ["333", "111", "222"]
+    assert scored["rfv_code"].dtype == pd.Series(["x"]).astype("str").dtype
