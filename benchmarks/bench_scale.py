@@ -227,7 +227,8 @@ def _time_passes() -> dict[str, float]:
     """Wall seconds per pass over the files, filled in while the task runs.
 
     Wraps (in this child process only) the functions that each run one engine query:
-    the ledger's aggregation passes, the duplicate-line count, ``rfv_table``'s check and
+    the ledger's aggregation passes, the duplicate-line count (on DuckDB and polars both
+    in one pass), ``rfv_table``'s check and
     its aggregation (collect + finishing in pandas).
     """
     from rfvkit import engine_counts, engines, rfv
@@ -251,6 +252,7 @@ def _time_passes() -> dict[str, float]:
 
         setattr(module, attr, wrapper)
 
+    timed(engine_counts, "_counted_with_hashes", "ledger + duplicates, one pass")
     timed(engine_counts, "one_row", "ledger counts")
     timed(engines, "duplicate_lines", "duplicate lines")
     timed(rfv, "_inspect", "rfv_table check")

@@ -4,15 +4,17 @@
 turns the flags into the ledger's counts with as few passes over the files as the input
 allows, because at 100M lines every pass is a full scan (``docs/scale.md``):
 
-- **typed files** (parquet dates and amounts): ONE aggregation pass counts the id
-  tidiness, every drop rule, the ``as_of`` cut and the returns, zero amounts and
-  cancellations among the kept lines (global sums: one row comes back);
+- **typed files** (parquet dates and amounts): ONE pass counts the id tidiness, every
+  drop rule, the ``as_of`` cut and the returns, zero amounts and cancellations among
+  the kept lines. On DuckDB and polars the same pass also hashes each whole line
+  (64 bits): it returns each line's hash and its flags packed in one small integer,
+  NumPy counts the flag combinations and sorts the hashes (:func:`_counted_with_hashes`);
+  only the lines whose hash repeats are compared value by value in one more pass, so a
+  hash collision can never be counted as a duplicate. Dask and Spark aggregate the
+  flags (one row comes back) and count distinct lines in a pass of their own;
 - **text dates** (CSV): the drop rules first, then, on the kept lines once their dates
-  are parsed, the rest (a strict date parser must never see a line already dropped);
-- **duplicate lines**: one more pass. DuckDB hashes each whole line (64 bits), NumPy sorts
-  the hashes, and only the lines whose hash repeats are compared value by value, so a
-  hash collision can never be counted as a duplicate; the other engines count distinct
-  lines.
+  are parsed, the rest (a strict date parser must never see a line already dropped),
+  then the duplicate lines.
 
 Every count means what the pandas loader's count means: each drop rule counts the lines
 the earlier rules kept (``tests/test_engines.py`` compares the two ledgers).
@@ -67,39 +69,50 @@ def count_lines(
     return_prefix: str | None,
     date_format: str | None,
     extra: dict[str, nw.Expr] | None = None,
+    *,
+    duplicates: bool = False,
 ) -> tuple[dict[str, int], nw.LazyFrame]:
-    """The ledger counts (and the ``extra`` sums, e.g. id checks); the kept lines, lazily.
+    """The ledger counts (and the ``extra`` line flags counted, e.g. id checks); the kept
+    lines, lazily.
 
     One aggregation pass when ``order_date`` is typed, two when it is text (see the
     module docstring). ``counts["kept"]`` is the number of kept lines and
     ``counts["_last_line"]`` the date of the last one (None when none is kept).
+    ``duplicates=True``: on DuckDB and polars with typed dates, the duplicate lines are
+    counted in the same pass (``counts["duplicates"]``, see :func:`_counted_with_hashes`).
     """
     alive = nw.lit(True)
-    sums: list[nw.Expr] = [nw.len().alias("input")]
-    sums += [expr.alias(name) for name, expr in (extra or {}).items()]
+    tallies: dict[str, nw.Expr] = dict(extra or {})
     for rule, flag in flags.items():  # each rule counts the rows the earlier ones kept
-        sums.append((alive & flag).cast(nw.Int64).sum().alias(rule))
+        tallies[rule] = alive & flag
         alive = alive & ~flag
     date_type = frame.collect_schema()["order_date"]
     if date_type == nw.Date:
         frame = frame.with_columns(nw.col("order_date").cast(nw.Datetime("us")))
+    late = _late(cutoff)
     if date_type == nw.String:
         text = nw.col("order_date")
         parsed = iso_datetime(text) if date_format is None else text.str.to_datetime(date_format)
         kept = frame.filter(alive).with_columns(order_date=parsed)
-        late = _late(cutoff)
-        counts = one_row(frame.select(*sums))
+        counts = one_row(frame.select(nw.len().alias("input"), *_sums(tallies)))
         last = nw.when(~late).then(nw.col("order_date")).max().alias("_last_line")
         counts.update(one_row(kept.select(*_after_drops(late, return_prefix, None), last)))
     else:  # typed dates: nothing can fail to parse, so every count fits in one pass
-        late = _late(cutoff)
         kept = frame.filter(alive)
-        last = nw.when(alive & ~late).then(nw.col("order_date")).max().alias("_last_line")
-        counts = one_row(frame.select(*sums, *_after_drops(late, return_prefix, alive), last))
+        tallies.update(_kept_tallies(late, return_prefix, alive))
+        if duplicates and frame.implementation in _HASHED:
+            counts = _counted_with_hashes(frame, tallies, kept.filter(~late))
+        else:
+            last = nw.when(alive & ~late).then(nw.col("order_date")).max().alias("_last_line")
+            counts = one_row(frame.select(nw.len().alias("input"), *_sums(tallies), last))
     if cutoff is not None:
         kept = kept.filter(~late)
     counts["kept"] = counts.pop("_survivors") - counts["after as_of"]
     return counts, kept
+
+
+def _sums(tallies: dict[str, nw.Expr]) -> list[nw.Expr]:
+    return [flag.cast(nw.Int64).sum().alias(name) for name, flag in tallies.items()]
 
 
 def _late(cutoff: pd.Timestamp | None) -> nw.Expr:
@@ -117,11 +130,16 @@ def _after_drops(late: nw.Expr, return_prefix: str | None, alive: nw.Expr | None
             *amount_counts(return_prefix, late),
             nw.len().alias("_survivors"),
         ]
-    return [
-        (alive & late).cast(nw.Int64).sum().alias("after as_of"),
-        *amount_counts(return_prefix, late | ~alive),
-        alive.cast(nw.Int64).sum().alias("_survivors"),
-    ]
+    return _sums(_kept_tallies(late, return_prefix, alive))
+
+
+def _kept_tallies(late: nw.Expr, return_prefix: str | None, alive: nw.Expr) -> dict[str, nw.Expr]:
+    """The line flags counted among the lines no drop rule took (``alive``)."""
+    return {
+        "after as_of": alive & late,
+        **_amount_tallies(return_prefix, late | ~alive),
+        "_survivors": alive,
+    }
 
 
 def iso_datetime(text: nw.Expr) -> nw.Expr:
@@ -137,18 +155,19 @@ def iso_datetime(text: nw.Expr) -> nw.Expr:
 
 def amount_counts(return_prefix: str | None, excluded: nw.Expr) -> list[nw.Expr]:
     """Returns, zero amounts and cancellations among the lines that are not ``excluded``."""
-    counts = [
-        ((nw.col("amount") < 0) & ~excluded).cast(nw.Int64).sum().alias("negative"),
-        ((nw.col("amount") == 0) & ~excluded).cast(nw.Int64).sum().alias("zero"),
-    ]
-    if return_prefix is None:
-        return counts
-    cancel = nw.col("order_id").str.starts_with(return_prefix).fill_null(False) & ~excluded
-    return [
-        *counts,
-        cancel.cast(nw.Int64).sum().alias("cancel"),
-        (cancel & (nw.col("amount") > 0)).cast(nw.Int64).sum().alias("cancel positive"),
-    ]
+    return _sums(_amount_tallies(return_prefix, excluded))
+
+
+def _amount_tallies(return_prefix: str | None, excluded: nw.Expr) -> dict[str, nw.Expr]:
+    tallies = {
+        "negative": (nw.col("amount") < 0) & ~excluded,
+        "zero": (nw.col("amount") == 0) & ~excluded,
+    }
+    if return_prefix is not None:
+        cancel = nw.col("order_id").str.starts_with(return_prefix).fill_null(False) & ~excluded
+        tallies["cancel"] = cancel
+        tallies["cancel positive"] = cancel & (nw.col("amount") > 0)
+    return tallies
 
 
 def one_row(frame: nw.LazyFrame) -> dict[str, Any]:
@@ -188,35 +207,105 @@ def duplicate_lines(frame: nw.LazyFrame, lines: int | None = None) -> int:
     return (count_rows(frame) if lines is None else lines) - count_rows(frame.unique())
 
 
+#: Engines whose duplicate lines are found by sorting hashes (and can be counted in the
+#: ledger's pass, :func:`_counted_with_hashes`).
+_HASHED = (nw.Implementation.DUCKDB, nw.Implementation.POLARS)
+
+
+def _counted_with_hashes(
+    frame: nw.LazyFrame, tallies: dict[str, nw.Expr], kept: nw.LazyFrame
+) -> dict[str, Any]:
+    """The ledger's counts and the duplicate lines in ONE pass over the lines.
+
+    The duplicate count needs a hash of every line anyway; the same scan returns, beside
+    each hash, the line's flags packed in one small integer (bit ``i``: tally ``i``), and
+    NumPy counts the lines per flag combination (``bincount``). So the ledger's own
+    aggregation pass over the files is saved: at 30M lines on DuckDB 2.6 s of 5.6 s
+    (docs/scale.md). Hashes of lines that are not kept are set aside before the sort; the
+    date of the last kept line takes a pass over that one column.
+    """
+    names = list(tallies)
+    columns = list(frame.collect_schema())
+    terms = [
+        flag.fill_null(False).cast(nw.Int32) * (1 << i) for i, flag in enumerate(tallies.values())
+    ]
+    code = terms[0]  # there is always "_survivors"
+    for term in terms[1:]:
+        code = code + term
+    flagged = frame.with_columns(code.alias("_rfvkit_flags"))
+    if frame.implementation is nw.Implementation.DUCKDB:
+        quoted = ", ".join(_quote(c) for c in columns)
+        got = flagged.to_native().project(f"{_line_hash(quoted)} AS _h, _rfvkit_flags").fetchnumpy()
+        hashes = np.asarray(got["_h"], np.uint64)
+    else:
+        got = flagged.to_native().select(_polars_hash(columns).alias("_h"), "_rfvkit_flags")
+        got = got.collect()
+        hashes = got["_h"].to_numpy().copy()
+    codes = np.asarray(got["_rfvkit_flags"], np.intp)
+    del got
+    per_code = np.bincount(codes, minlength=1 << len(names))
+    bits = np.arange(per_code.size)[:, None] >> np.arange(len(names)) & 1
+    counts: dict[str, Any] = {"input": int(codes.size)}
+    counts.update({name: int(per_code @ bits[:, i]) for i, name in enumerate(names)})
+    keep_code = (bits[:, names.index("_survivors")] == 1) & (
+        bits[:, names.index("after as_of")] == 0
+    )
+    everything_kept = counts["input"] == int(per_code[keep_code].sum())
+    if not everything_kept:
+        hashes = hashes[keep_code[codes]]
+    del codes
+    counts["duplicates"] = _confirmed_duplicates(kept, _repeated(hashes))
+    del hashes
+    source = frame if everything_kept else kept
+    counts.update(one_row(source.select(nw.col("order_date").max().alias("_last_line"))))
+    return counts
+
+
+def _confirmed_duplicates(lines: nw.LazyFrame, repeats: np.ndarray) -> int:
+    """Duplicate lines among ``lines`` whose hash is one of ``repeats``, compared by value.
+
+    Only the lines whose hash repeats (the duplicates, and any different lines that
+    happen to share a hash) are compared, so a hash collision is never counted as a
+    duplicate.
+    """
+    if not len(repeats):
+        return 0  # every line has its own hash: every line is distinct
+    native = lines.to_native()
+    if lines.implementation is nw.Implementation.DUCKDB:
+        quoted = ", ".join(_quote(c) for c in native.columns)
+        rfvkit_repeated_hashes = pa.table({"_h": repeats})  # noqa: F841 (read by SQL)
+        sql = f"""
+            SELECT count(*) - count(DISTINCT ({quoted}))
+            FROM (SELECT {_line_hash(quoted)} AS _h, {quoted} FROM _lines)
+            WHERE _h IN (SELECT _h FROM rfvkit_repeated_hashes)
+        """
+        (row,) = native.query("_lines", sql).fetchall()  # DuckDB finds the table by its name
+        return int(row[0] or 0)
+    import polars as pl
+
+    columns = native.collect_schema().names()
+    repeated = pl.LazyFrame({"_h": pl.Series(repeats, dtype=pl.UInt64)})
+    hashed = native.with_columns(_polars_hash(columns).alias("_h"))
+    shared = hashed.join(repeated, on="_h", how="semi").drop("_h").collect()
+    return shared.height - shared.n_unique()
+
+
 def _duckdb_duplicates(lines: Any) -> int:
     """Duplicate lines on DuckDB: sort a hash of each line, then compare the candidates.
 
     DuckDB computes one 64-bit hash per line (every column) in parallel; NumPy sorts the
-    hashes in place (8 bytes per line) and finds the repeated ones. Only the lines whose
-    hash repeats (the duplicates, and any different lines that happen to share a hash)
-    are then compared value by value in one more DuckDB pass, so a hash collision is
-    never counted as a duplicate. A ``DISTINCT`` over every column, or a group-by of the
-    hashes, holds a hash table with an entry per line instead: at 100M lines a group-by
-    of the hashes alone peaked at 6.1 GB, the sort at 1.8 GB (2026-12-03, ``docs/scale.md``).
+    hashes in place (8 bytes per line) and finds the repeated ones, which
+    :func:`_confirmed_duplicates` compares value by value. A ``DISTINCT`` over every
+    column, or a group-by of the hashes, holds a hash table with an entry per line
+    instead: at 100M lines a group-by of the hashes alone peaked at 6.1 GB, the sort at
+    1.8 GB (2026-12-03, ``docs/scale.md``).
     """
     quoted = ", ".join(_quote(c) for c in lines.columns)  # every column, as pandas does
-    line_hash = _line_hash(quoted)
     # Straight into one NumPy array (NumPy's memory, on huge pages where the kernel
     # allows): through Arrow, the chunks and their concatenation cost 1.8 s more at 30M
     # lines, most of it first-touch page faults (docs/scale.md).
-    values = np.asarray(lines.project(f"{line_hash} AS _h").fetchnumpy()["_h"], np.uint64)
-    repeats = _repeated(values)
-    del values
-    if not len(repeats):
-        return 0  # every line has its own hash: every line is distinct
-    rfvkit_repeated_hashes = pa.table({"_h": repeats})  # noqa: F841 (read by SQL)
-    sql = f"""
-        SELECT count(*) - count(DISTINCT ({quoted}))
-        FROM (SELECT {line_hash} AS _h, {quoted} FROM _lines)
-        WHERE _h IN (SELECT _h FROM rfvkit_repeated_hashes)
-    """
-    (row,) = lines.query("_lines", sql).fetchall()  # DuckDB finds the table by its name
-    return int(row[0] or 0)
+    values = np.asarray(lines.project(f"{_line_hash(quoted)} AS _h").fetchnumpy()["_h"], np.uint64)
+    return _confirmed_duplicates(nw.from_native(lines), _repeated(values))
 
 
 def _polars_duplicates(lines: Any) -> int:
@@ -226,24 +315,16 @@ def _polars_duplicates(lines: Any) -> int:
     the largest part of its 9.5 GB peak, ``docs/scale.md``); here one 64-bit hash per
     line is kept, and the few lines whose hash repeats are collected and compared.
     """
-    import polars as pl
-
-    line_hash = _polars_hash()
-    values = lines.select(line_hash.alias("_h")).collect()["_h"].to_numpy().copy()
-    repeats = _repeated(values)
-    if not len(repeats):
-        return 0
-    repeated = pl.LazyFrame({"_h": pl.Series(repeats, dtype=pl.UInt64)})
-    shared = lines.with_columns(line_hash.alias("_h")).join(repeated, on="_h", how="semi")
-    shared = shared.drop("_h").collect()
-    return shared.height - shared.n_unique()
+    columns = lines.collect_schema().names()
+    values = lines.select(_polars_hash(columns).alias("_h")).collect()["_h"].to_numpy().copy()
+    return _confirmed_duplicates(nw.from_native(lines), _repeated(values))
 
 
-def _polars_hash() -> Any:
+def _polars_hash(columns: list[str]) -> Any:
     """Polars' 64-bit hash of a whole line (a function so tests can force collisions)."""
     import polars as pl
 
-    return pl.struct(pl.all()).hash(seed=0)
+    return pl.struct(columns).hash(seed=0)
 
 
 def _repeated(values: np.ndarray) -> np.ndarray:

@@ -139,7 +139,7 @@ def test_each_kind_of_untidy_id_is_found_alone(engine, column, untidy, tmp_path,
     frame.to_parquet(tmp_path / "tx.parquet", index=False)
     passes = []
     count = engine_counts.count_lines
-    monkeypatch.setattr(engines, "count_lines", lambda *a: passes.append(1) or count(*a))
+    monkeypatch.setattr(engines, "count_lines", lambda *a, **k: passes.append(1) or count(*a, **k))
     want_tx, want_q = read_transactions(frame)
     got_tx, got_q = engines.load_transactions(str(tmp_path / "*.parquet"), engine=engine)
     assert len(passes) == (1 if untidy is None else 2)
@@ -192,7 +192,9 @@ def test_facts_forgotten_with_the_frame(tmp_path):
 
 def test_hash_collision_is_not_a_duplicate_on_polars(monkeypatch):
     frame = _lines(customer_id=["a", "b", "b"], amount=[1.0, 2.0, 2.0], order_id=["O1", "O2", "O2"])
-    monkeypatch.setattr(engine_counts, "_polars_hash", lambda: pl.struct(pl.all()).hash() * 0)
+    monkeypatch.setattr(
+        engine_counts, "_polars_hash", lambda columns: pl.struct(columns).hash() * 0
+    )
     assert engine_counts._polars_duplicates(pl.from_pandas(frame).lazy()) == 1
 
 
@@ -203,3 +205,37 @@ def test_property_duplicate_lines_on_polars_as_pandas(rows):
     frame = _lines(customer_id=customer, order_id=order, order_date=date, amount=amount)
     got = engine_counts.duplicate_lines(nw.from_native(pl.from_pandas(frame).lazy()))
     assert got == int(frame.duplicated().sum())
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "polars"])
+@pytest.mark.parametrize("collide", [False, True])
+def test_duplicates_counted_in_the_ledgers_pass(engine, collide, tmp_path, monkeypatch):
+    """Flags and hashes in one pass: drops, the as_of cut and repeats as pandas counts them.
+
+    Repeated lines that a drop rule or the as_of cut takes are not duplicates of the kept
+    lines; with every hash forced equal, only lines equal by value still count.
+    """
+    frame = _lines(
+        customer_id=["a", "a", "a", None, None, "b", "b", "c", "c", "d"],
+        order_id=["O1", "O1", "O1", "O9", "O9", "O2", "O2", "O3", "O4", "O5"],
+        order_date=["2024-03-01"] * 5 + ["2024-05-01", "2024-05-01"] + ["2024-03-02"] * 3,
+        amount=[5.0, 5.0, 5.0, 1.0, 1.0, 2.0, 2.0, -3.0, 0.0, float("nan")],
+    )
+    frame.to_parquet(tmp_path / "tx.parquet", index=False)
+    if collide:
+        monkeypatch.setattr(engine_counts, "_line_hash", lambda quoted: "42::UBIGINT")
+        monkeypatch.setattr(engine_counts, "_polars_hash", lambda c: pl.struct(c).hash() * 0)
+    monkeypatch.setattr(engines, "duplicate_lines", lambda *a: pytest.fail("a separate pass"))
+    want_tx, want_q = read_transactions(frame, as_of="2024-04-01")
+    got_tx, got_q = engines.load_transactions(
+        str(tmp_path / "*.parquet"), engine=engine, as_of="2024-04-01"
+    )
+    counts = got_q.counts()["transactions"]
+    assert counts == want_q.counts()["transactions"]
+    assert (counts["input"], counts["kept"]) == (10, 5)  # 2 no customer, 2 late, 1 NaN
+    assert _ledger(got_q).set_index("rule").loc["exact duplicate line", "rows"] == 2
+    pd.testing.assert_frame_equal(_ledger(got_q), _ledger(want_q))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        got, want = rfv_table(got_tx), rfv_table(want_tx)
+    pd.testing.assert_frame_equal(got, want, check_exact=False, rtol=1e-12)
