@@ -11,7 +11,9 @@ allows, because at 100M lines every pass is a full scan (``docs/scale.md``):
   NumPy counts the flag combinations and sorts the hashes (:func:`_counted_with_hashes`);
   only the lines whose hash repeats are compared value by value in one more pass, so a
   hash collision can never be counted as a duplicate. Dask and Spark aggregate the
-  flags (one row comes back) and count distinct lines in a pass of their own;
+  flags (one row comes back); their duplicate lines take a job of their own: a group-by
+  of the lines' hashes (8 bytes a line shuffled, not the lines), then the lines whose
+  hash repeats are compared by value;
 - **text dates** (CSV): the drop rules first, then, on the kept lines once their dates
   are parsed, the rest (a strict date parser must never see a line already dropped),
   then the duplicate lines.
@@ -222,7 +224,65 @@ def duplicate_lines(frame: nw.LazyFrame, lines: int | None = None) -> int:
         return _duckdb_duplicates(frame.to_native())
     if frame.implementation is nw.Implementation.POLARS:
         return _polars_duplicates(frame.to_native())
+    if frame.implementation is nw.Implementation.PYSPARK:
+        return _spark_duplicates(frame.to_native())
+    if frame.implementation is nw.Implementation.DASK:
+        return _dask_duplicates(frame.to_native())
     return (count_rows(frame) if lines is None else lines) - count_rows(frame.unique())
+
+
+def _spark_duplicates(lines: Any) -> int:
+    """Duplicate lines on Spark: group the lines' 64-bit hashes, compare the repeats.
+
+    ``distinct()`` over every column shuffles whole lines; here 8 bytes a line are
+    shuffled (a group-by of ``xxhash64``), the few hashes seen more than once are
+    broadcast, and only the lines carrying one are grouped by value, so a hash
+    collision is never counted as a duplicate. One Spark job.
+    """
+    from pyspark.sql import functions as F
+
+    columns = lines.columns
+    repeated = (
+        lines.select(_spark_hash(lines).alias("_h"))
+        .groupBy("_h")
+        .count()
+        .filter(F.col("count") > 1)
+        .select("_h")
+    )
+    shared = lines.withColumn("_h", _spark_hash(lines)).join(
+        F.broadcast(repeated), on="_h", how="left_semi"
+    )
+    per_line = shared.groupBy(*[shared[c] for c in columns]).count()
+    (row,) = per_line.agg(F.sum(F.col("count") - 1).alias("repeats")).collect()
+    return int(row["repeats"] or 0)
+
+
+def _spark_hash(lines: Any) -> Any:
+    """Spark's 64-bit hash of a whole line (a function so tests can force collisions)."""
+    from pyspark.sql import functions as F
+
+    return F.xxhash64(*[lines[c] for c in lines.columns])
+
+
+def _dask_duplicates(lines: Any) -> int:
+    """Duplicate lines on Dask: count the lines' 64-bit hashes, compare the repeats.
+
+    ``drop_duplicates`` shuffles whole lines (pandas objects); here each worker hashes
+    its lines (8 bytes a line), the hash counts are reduced across partitions, and only
+    the lines whose hash repeats come back to be compared by value.
+    """
+    hashes = lines.map_partitions(_dask_hash, meta=pd.Series(dtype="uint64", name="_h"))
+    counts = hashes.value_counts(split_out=max(1, lines.npartitions // 8))
+    repeated = counts[counts > 1].index.compute().to_numpy()
+    if not len(repeated):
+        return 0
+    shared = lines[hashes.isin(repeated)].compute()
+    return int(shared.duplicated().sum())
+
+
+def _dask_hash(part: pd.DataFrame) -> pd.Series:
+    """pandas' 64-bit hash of each line of a partition (a function tests can replace)."""
+    return pd.util.hash_pandas_object(part, index=False).rename("_h")
 
 
 #: Engines whose duplicate lines are found by sorting hashes (and can be counted in the

@@ -463,3 +463,43 @@ def test_duckdb_settings_from_cluster_conf(tmp_path):
             engines.connect("duckdb", {"conf": {"x; DROP": "1"}})
     finally:
         con.execute(f"SET memory_limit = '{before}'")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("engine", ["dask", "spark"])
+@pytest.mark.parametrize("collide", [False, True])
+def test_duplicate_lines_on_a_cluster_by_hash_then_value(request, engine, collide, monkeypatch):
+    """Dask and Spark count repeated hashes, then compare those lines by value: three
+    copies of one line and two of one without order id are 3 duplicates; lines that differ
+    by amount only are not, even when every hash is forced equal."""
+    import narwhals as nw
+
+    from rfvkit import engine_counts
+
+    cluster_for(request, engine)
+    frame = pd.DataFrame(
+        {
+            "customer_id": ["a", "a", "b", "b", "b", "c", "c", "d"],
+            "order_id": [None, None, "O1", "O1", "O1", "O2", "O2", "O3"],
+            "order_date": pd.to_datetime(["2024-03-01"] * 8).astype("datetime64[us]"),
+            "amount": [5.0, 5.0, 1.0, 1.0, 1.0, 2.0, 3.0, 4.0],
+        }
+    )
+    assert int(frame.duplicated().sum()) == 3
+    if engine == "dask":
+        import dask.dataframe as dd
+
+        native = dd.from_pandas(frame, npartitions=3)
+        constant = lambda part: pd.Series(7, index=part.index, dtype="uint64", name="_h")  # noqa: E731
+        if collide:
+            monkeypatch.setattr(engine_counts, "_dask_hash", constant)
+    else:
+        from pyspark.sql import SparkSession
+        from pyspark.sql import functions as F
+
+        native = SparkSession.getActiveSession().createDataFrame(frame)
+        if collide:
+            monkeypatch.setattr(engine_counts, "_spark_hash", lambda lines: F.lit(7).cast("long"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert engine_counts.duplicate_lines(nw.from_native(native)) == 3
