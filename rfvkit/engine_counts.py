@@ -227,7 +227,7 @@ def duplicate_lines(frame: nw.LazyFrame, lines: int | None = None) -> int:
     if frame.implementation is nw.Implementation.PYSPARK:
         return _spark_duplicates(frame.to_native())
     if frame.implementation is nw.Implementation.DASK:
-        return _dask_duplicates(frame.to_native())
+        return _dask_duplicates(frame.to_native(), lines)
     return (count_rows(frame) if lines is None else lines) - count_rows(frame.unique())
 
 
@@ -264,16 +264,26 @@ def _spark_hash(lines: Any) -> Any:
     return F.xxhash64(*[lines[c] for c in lines.columns])
 
 
-def _dask_duplicates(lines: Any) -> int:
-    """Duplicate lines on Dask: count the lines' 64-bit hashes, compare the repeats.
+#: Up to this many lines, Dask's line hashes are sorted on the client (8 bytes a line:
+#: 1 GB); beyond it they are counted across the workers.
+DASK_CLIENT_HASHES = 1 << 27
 
-    ``drop_duplicates`` shuffles whole lines (pandas objects); here each worker hashes
-    its lines (8 bytes a line), the hash counts are reduced across partitions, and only
-    the lines whose hash repeats come back to be compared by value.
+
+def _dask_duplicates(lines: Any, rows: int | None = None) -> int:
+    """Duplicate lines on Dask: the lines' 64-bit hashes, then the repeats by value.
+
+    ``drop_duplicates`` shuffles whole lines (pandas objects). Here each worker hashes
+    its lines; up to :data:`DASK_CLIENT_HASHES` lines the hashes (8 bytes a line) come
+    to the client and NumPy sorts them, as on DuckDB; beyond, the hash counts are
+    reduced across the workers. Only the lines whose hash repeats come back to be
+    compared by value.
     """
     hashes = lines.map_partitions(_dask_hash, meta=pd.Series(dtype="uint64", name="_h"))
-    counts = hashes.value_counts(split_out=max(1, lines.npartitions // 8))
-    repeated = counts[counts > 1].index.compute().to_numpy()
+    if rows is not None and rows <= DASK_CLIENT_HASHES:
+        repeated = _repeated(hashes.compute().to_numpy().copy())
+    else:
+        counts = hashes.value_counts(split_out=max(1, lines.npartitions // 8))
+        repeated = counts[counts > 1].index.compute().to_numpy()
     if not len(repeated):
         return 0
     shared = lines[hashes.isin(repeated)].compute()
