@@ -1,0 +1,158 @@
+"""Duplicate lines on an engine: hash-then-value (rfvkit) against ``unique()``, same process.
+
+The quality ledger counts lines that repeat another exactly. rfvkit hashes each line (64
+bits), finds the repeated hashes (sorted by NumPy on DuckDB, polars and Dask up to 2^27
+lines; a group-by of the hashes on Spark and on bigger Dask inputs), and compares only
+those lines by value. The straightforward way is ``count(lines) - count(unique(lines))``,
+which shuffles or hashes whole lines. Both run here in one process on the same engine
+session, alternating, ``--repeats`` rounds each; the table gives the medians and their
+ratio. Data: the seeded parquet lines of ``bench_scale.py`` (written once to
+``~/.cache/rfvkit-bench``).
+
+    .venv/bin/python benchmarks/bench_duplicates.py --engines dask spark --lines 1e7
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+import warnings
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_scale import make_data  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+STORE = ROOT / "benchmarks" / "results_duplicates.json"
+RESULTS = ROOT / "benchmarks" / "RESULTS_duplicates.md"
+
+
+def session(engine: str):
+    """The engine's ``cluster:`` parameters, starting a local cluster for Dask and Spark."""
+    if engine == "dask":
+        from distributed import Client, LocalCluster
+
+        local = LocalCluster(
+            n_workers=2, threads_per_worker=1, dashboard_address=None, host="127.0.0.1"
+        )
+        Client(local)
+        return {"address": local.scheduler_address}
+    if engine == "spark":
+        from pyspark.sql import SparkSession
+
+        conf = {
+            "spark.ui.enabled": "false",
+            "spark.driver.host": "127.0.0.1",
+            "spark.driver.bindAddress": "127.0.0.1",
+            "spark.driver.memory": "3g",
+            "spark.sql.shuffle.partitions": "8",
+        }
+        builder = SparkSession.builder.master("local[2]")
+        for key, value in conf.items():
+            builder = builder.config(key, value)
+        builder.getOrCreate()
+        return {"master": "local[2]", "conf": conf}
+    return None
+
+
+def measure(engine: str, rows: int, repeats: int) -> dict:
+    import narwhals as nw
+
+    from rfvkit import engine_counts, engines
+
+    folder = make_data(rows)
+    load_before = os.getloadavg()[0]
+    cluster = session(engine)
+    native = engines.scan(
+        str(folder / "*.parquet"), engine=engine, session=engines.connect(engine, cluster)
+    )
+    frame = nw.from_native(native)
+    lines = engine_counts.count_rows(frame)
+    times: dict[str, list[float]] = {"hash then value": [], "unique()": []}
+    answers = set()
+    for _ in range(repeats):
+        for way in times:
+            started = time.perf_counter()
+            if way == "hash then value":
+                found = engine_counts.duplicate_lines(frame, lines)
+            else:
+                found = lines - engine_counts.count_rows(frame.unique())
+            times[way].append(time.perf_counter() - started)
+            answers.add(found)
+            print(f"{engine:7} {rows:>12,} {way:16} {times[way][-1]:7.2f} s", flush=True)
+    if len(answers) != 1:
+        sys.exit(f"{engine}: the two ways disagree: {sorted(answers)}")
+    medians = {way: statistics.median(t) for way, t in times.items()}
+    return {
+        "engine": engine,
+        "rows": rows,
+        "duplicates": answers.pop(),
+        "runs": times,
+        "median_s": medians,
+        "ratio": medians["hash then value"] / medians["unique()"],
+        "load_before": load_before,
+        "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+    }
+
+
+def write(results: list[dict]) -> None:
+    lines = [
+        "# Duplicate lines: hash then value vs unique(), same process",
+        "",
+        f"`benchmarks/bench_duplicates.py` on {platform.machine()} ({os.cpu_count()} cores, "
+        "shared with other work). Dask: LocalCluster 2 workers x 1 thread; Spark: local[2]; "
+        "cluster start-up not timed. Both ways give the same count (checked by the script).",
+        "",
+        "| engine | lines | duplicates | rounds | hash then value s | unique() s | ratio | "
+        "load before | measured |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for r in sorted(results, key=lambda r: (r["engine"], r["rows"])):
+        m = r["median_s"]
+        lines.append(
+            f"| {r['engine']} | {r['rows']:,} | {r['duplicates']:,} | "
+            f"{len(r['runs']['unique()'])} | {m['hash then value']:.2f} | {m['unique()']:.2f} | "
+            f"{r['ratio']:.2f} | {r['load_before']:.1f} | {r['date']} |"
+        )
+    RESULTS.write_text("\n".join(lines) + "\n")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--engines",
+        nargs="+",
+        default=["dask", "spark"],
+        choices=["duckdb", "polars", "dask", "spark"],
+    )
+    parser.add_argument("--lines", type=float, default=1e7)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    rows = int(args.lines)
+    if args.child:  # one engine per process: a cluster left running would slow the next
+        warnings.simplefilter("ignore")
+        print(json.dumps(measure(args.child, rows, args.repeats)))
+        return
+    old = json.loads(STORE.read_text()) if STORE.exists() else []
+    for engine in args.engines:
+        cmd = [sys.executable, __file__, "--child", engine, "--lines", str(rows)]
+        out = subprocess.run([*cmd, "--repeats", str(args.repeats)], capture_output=True, text=True)
+        if out.returncode:
+            sys.exit(f"{engine} failed:\n{out.stderr[-3000:]}")
+        print("\n".join(line for line in out.stdout.splitlines()[:-1]))
+        result = json.loads(out.stdout.strip().splitlines()[-1])
+        old = [r for r in old if (r["engine"], r["rows"]) != (engine, rows)] + [result]
+        STORE.write_text(json.dumps(old, indent=1))
+    write(old)
+
+
+if __name__ == "__main__":
+    main()
