@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import numpy as np
 import pandas as pd
 
-from rfvkit._fastpaths import typed_iso_dates
+from rfvkit._fastpaths import take_rows, typed_iso_dates
 from rfvkit.checks import late_outliers, split_offsets, thousands_like
 from rfvkit.parsing import fast_paths_enabled, parse_dates
 from rfvkit.quality import QualityLog
@@ -168,7 +168,7 @@ def duplicated_lines(df: pd.DataFrame, maybe: np.ndarray | None = None) -> pd.Se
     dup = np.zeros(len(df), dtype=bool)
     rows = np.flatnonzero(maybe)
     if len(rows):
-        dup[rows] = df.iloc[rows].duplicated().to_numpy()
+        dup[rows] = take_rows(df, rows).duplicated().to_numpy()
     return pd.Series(dup, index=df.index, copy=False)
 
 

@@ -307,7 +307,7 @@ def late_outliers(dates: pd.Series) -> tuple[pd.Series, pd.Timestamp | None]:
     >>> int(mask.sum()), as_of.date().isoformat()
     (1, '2024-01-10')
     """
-    valid = dates.dropna()
+    valid = dates.dropna() if dates.hasnans else dates  # no copy of a column without gaps
     if len(valid) < 20:
         return pd.Series(False, index=dates.index), None
     bulk = valid.quantile(0.99)

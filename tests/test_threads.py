@@ -208,3 +208,24 @@ def test_duplicates_found_ahead_on_typed_dates_with_dropped_lines(missing_amount
     assert (
         tx.quality.rows("exact duplicate line") > 0 and tx.quality.rows("missing customer_id") > 0
     )
+
+
+@pytest.mark.parametrize("size", [1, 3, 64, 1000])
+def test_duplicates_over_many_chunks_taken_chunk_by_chunk(size):
+    from rfvkit._fastpaths import take_rows
+
+    rng = np.random.default_rng(11)
+    n = 600
+    frame = pd.DataFrame(
+        {
+            "customer_id": chunked(list(rng.choice(["a", "b", None], n)), size),
+            "order_date": pd.Timestamp("2024-01-01")
+            + pd.to_timedelta(rng.integers(0, 30, n), unit="D"),
+            "amount": rng.choice([0.0, -0.0, 1.5, 2.0], n),
+            "order_id": chunked(list(rng.choice(["o1", "o2", "o3"], n)), size),
+        }
+    )
+    pd.testing.assert_series_equal(duplicated_lines(frame), frame.duplicated())
+    for rows in (np.arange(0), np.array([0]), np.array([2, 3, n - 1]), np.arange(0, n, 7)):
+        taken = take_rows(frame, rows)
+        pd.testing.assert_frame_equal(taken, frame.iloc[rows].reset_index(drop=True))
