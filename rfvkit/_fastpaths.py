@@ -333,6 +333,28 @@ def factorize_ids(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
     return codes, pd.Index(pd.array(dictionary, dtype=values.dtype))
 
 
+def id_counts(values: pd.Series) -> tuple[pd.Index, np.ndarray] | None:
+    """The distinct values in order of first appearance and the number of rows of each
+    (``pd.factorize`` then ``np.bincount`` of the codes), without making the codes.
+
+    Arrow's ``value_counts`` keeps the order of first appearance, as its
+    ``dictionary_encode`` (what pandas factorizes Arrow text with) does. None unless
+    ``values`` is Arrow text without missing values.
+
+    Examples
+    --------
+    >>> uniques, counts = id_counts(pd.Series(["b1", "a2", "b1"], dtype="str"))
+    >>> uniques.tolist(), counts.tolist()
+    (['b1', 'a2'], [2, 1])
+    """
+    arrow = _arrow_text(values)
+    if arrow is None or arrow.null_count or not len(arrow):
+        return None
+    counted = pc.value_counts(arrow)
+    uniques = pd.Index(pd.array(counted.field("values"), dtype=values.dtype))
+    return uniques, counted.field("counts").to_numpy(zero_copy_only=False).astype(np.int64)
+
+
 def take_rows(frame: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
     """The values of ``frame.iloc[rows]`` (``rows`` ascending) under a RangeIndex.
 

@@ -29,6 +29,7 @@ from rfvkit._fastpaths import (
     _text_bytes,
     factorize_ids,
     fast_paths_enabled,
+    id_counts,
     no_digit_groups,
 )
 from rfvkit.columns import MONEY_DECIMALS
@@ -231,6 +232,9 @@ def _buyers(transactions: Any) -> tuple[pd.Series, np.ndarray, pd.Series | None]
     move a customer across 0.
     """
     if isinstance(transactions, pd.DataFrame):
+        counted = id_counts(transactions["customer_id"])  # Arrow text: no codes needed
+        if counted is not None:
+            return pd.Series(counted[0], dtype=transactions["customer_id"].dtype), counted[1], None
         codes, uniques = pd.factorize(transactions["customer_id"], use_na_sentinel=False)
         lines = np.bincount(codes, minlength=len(uniques)).astype(np.int64)
         return pd.Series(uniques, dtype=transactions["customer_id"].dtype), lines, None

@@ -229,3 +229,52 @@ def test_duplicates_over_many_chunks_taken_chunk_by_chunk(size):
     for rows in (np.arange(0), np.array([0]), np.array([2, 3, n - 1]), np.arange(0, n, 7)):
         taken = take_rows(frame, rows)
         pd.testing.assert_frame_equal(taken, frame.iloc[rows].reset_index(drop=True))
+
+
+@_props
+@given(
+    st.lists(st.text(alphabet="ab0é ", min_size=0, max_size=4), min_size=1, max_size=30),
+    st.integers(1, 8),
+)
+def test_property_id_counts_are_factorize_and_bincount(values, size):
+    from rfvkit._fastpaths import id_counts
+
+    ids = chunked(values, size)
+    codes, uniques = pd.factorize(ids)
+    found, lines = id_counts(ids)
+    pd.testing.assert_index_equal(found, uniques)
+    np.testing.assert_array_equal(lines, np.bincount(codes))
+    assert id_counts(chunked([*values, None], size)) is None
+
+
+@pytest.mark.parametrize(
+    "amounts", [["5", "9", "2", "1"], ["5", "-9", "2", "1"], ["5", "x", "2", "1"]]
+)
+def test_load_crm_counts_lines_without_codes_when_every_amount_is_positive(tmp_path, amounts):
+    ids = ["b", "a", "b", "c"]
+    frame = pd.DataFrame({"customer_id": ids, "amount": amounts, "order_date": "2024-01-02"})
+    frame.to_csv(tmp_path / "tx.csv", index=False)
+    pd.DataFrame({"customer_id": ["a", "B"]}).to_csv(tmp_path / "cust.csv", index=False)
+    params = {"data": {"transactions": str(tmp_path / "tx.csv")}}
+    params["data"]["customers"] = str(tmp_path / "cust.csv")
+    fast = same_in_threads(load_crm, params)
+    with careful_parsing(), warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        careful = _run(load_crm, params)
+    assert_same(fast, careful)
+    if fast[0] == "ok":
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            again = cross_table_checks(fast[1].transactions, fast[1].customers)
+        rules = fast[1].quality.frame.set_index(["table", "rule"])
+        for rule in again.frame.itertuples():
+            assert rules.loc[(rule.table, rule.rule), "rows"] == rule.rows
+            assert rules.loc[(rule.table, rule.rule), "examples"] == rule.examples
+    from rfvkit._ahead import handing_over_buyers
+
+    read = pd.DataFrame({"customer_id": ids, "amount": amounts}, dtype="str")
+    into = []
+    with handing_over_buyers(into), Ahead(read, ".") as ahead:
+        found, lines, _ = ahead.buyers(read)
+        assert (ahead.codes(read) is None) == (amounts[1] == "9")  # no codes when all > 0
+    assert found.tolist() == ["b", "a", "c"] and lines.tolist() == [2, 1, 1]
