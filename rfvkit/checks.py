@@ -29,6 +29,7 @@ from rfvkit._fastpaths import (
     _text_bytes,
     factorize_ids,
     fast_paths_enabled,
+    high_quantile,
     id_counts,
     no_digit_groups,
 )
@@ -314,7 +315,7 @@ def late_outliers(dates: pd.Series) -> tuple[pd.Series, pd.Timestamp | None]:
     valid = dates.dropna() if dates.hasnans else dates  # no copy of a column without gaps
     if len(valid) < 20:
         return pd.Series(False, index=dates.index), None
-    bulk = valid.quantile(0.99)
+    bulk = high_quantile(valid, 0.99)
     margin = max(pd.Timedelta(days=90), (bulk - valid.min()) / 4)
     late = (dates > bulk + margin).fillna(False).astype(bool)
     if not late.any():
