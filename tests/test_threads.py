@@ -278,3 +278,20 @@ def test_load_crm_counts_lines_without_codes_when_every_amount_is_positive(tmp_p
         found, lines, _ = ahead.buyers(read)
         assert (ahead.codes(read) is None) == (amounts[1] == "9")  # no codes when all > 0
     assert found.tolist() == ["b", "a", "c"] and lines.tolist() == [2, 1, 1]
+
+
+@pytest.mark.parametrize("narrow", [True, False])
+def test_repeated_pairs_with_32_and_64_bit_keys(monkeypatch, narrow):
+    import rfvkit._cleaning as cleaning
+
+    if not narrow:
+        monkeypatch.setattr(cleaning, "_NARROW_ROWS", 0)
+    rng = np.random.default_rng(8)
+    n = 300_001
+    a = rng.integers(0, 10**12, n) * 10**6
+    b = rng.integers(0, 10**5, n) / 100
+    a[::997], b[::997] = a[5], b[5]  # one pair on many rows, across slices
+    a[1], b[1], a[2], b[2] = 9, 0.0, 9, -0.0
+    want = pd.DataFrame({"a": a, "b": b + 0.0}).duplicated(keep=False).to_numpy()
+    np.testing.assert_array_equal(_maybe_repeated(a, b), want)
+    np.testing.assert_array_equal(_maybe_repeated(a[:0], b[:0]), want[:0])
