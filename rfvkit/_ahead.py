@@ -106,15 +106,16 @@ class Ahead:
     def amounts(self, frame: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series | None]:
         """``parse_numbers`` of ``frame["amount"]`` and its ``thousands_like`` mask (or None:
         not computed), for the rows of ``frame``."""
-        numbers = _kept(self._numbers, frame)
+        numbers, like = _kept(self._numbers, frame), _kept(self._like, frame)
+        self._numbers = self._like = None  # handed over: the caller decides how long they live
         if numbers is None:
             numbers = parse_numbers(frame["amount"], "amount", decimal=self._decimal)
-        return *numbers, _kept(self._like, frame)
+        return *numbers, like
 
     def repeated_pairs(self, frame: pd.DataFrame) -> np.ndarray | None:
         """Rows of ``frame`` whose date and amount may repeat (``duplicated_lines``' first
         step, on the whole file as read: a superset for any rows kept), or None."""
-        maybe = _kept(self._pairs, frame)
+        maybe, self._pairs = _kept(self._pairs, frame), None  # handed over
         return None if maybe is None else maybe.to_numpy()
 
     def start_codes(self) -> None:
