@@ -26,6 +26,7 @@ import pyarrow.compute as pc
 
 from rfvkit._fastpaths import (
     _arrow_text,
+    _as_str,
     _text_bytes,
     factorize_ids,
     fast_paths_enabled,
@@ -66,7 +67,16 @@ def id_key(ids: pd.Series) -> pd.Series:
     >>> id_key(pd.Series(["000205", "AB-7", " ab-7", "000"])).tolist()
     ['205', 'ab-7', 'ab-7', '0']
     """
-    key = ids.astype("str").str.strip().str.casefold().str.lstrip("0")
+    arrow = _arrow_text(ids)
+    if (
+        arrow is not None
+        and not _text_bytes(arrow)[0]
+        and pc.all(pc.string_is_ascii(arrow)).as_py()
+    ):
+        # ASCII with nothing to strip: casefold is ASCII lowercase (Arrow's, no Python strings)
+        key = pd.Series(_as_str(pc.utf8_ltrim(pc.ascii_lower(arrow), "0")), index=ids.index)
+    else:
+        key = ids.astype("str").str.strip().str.casefold().str.lstrip("0")
     return key.mask(key.eq(""), "0")
 
 
