@@ -295,3 +295,24 @@ def test_repeated_pairs_with_32_and_64_bit_keys(monkeypatch, narrow):
     want = pd.DataFrame({"a": a, "b": b + 0.0}).duplicated(keep=False).to_numpy()
     np.testing.assert_array_equal(_maybe_repeated(a, b), want)
     np.testing.assert_array_equal(_maybe_repeated(a[:0], b[:0]), want[:0])
+
+
+@pytest.mark.parametrize("where", ["head", "tail", "none"])
+def test_quotes_looked_for_beside_the_read_give_the_same_frame(tmp_path, where):
+    from rfvkit.readers import _pandas_or_arrow, _read_csv_arrow
+
+    lines = [f"c{i % 50},o{i},2024-01-{1 + i % 28:02d},{i % 7}.5" for i in range(6000)]
+    if where != "none":  # a newline inside a quoted value, in the first 64 KB or far after
+        lines[3 if where == "head" else -3] = 'c1,"o\nx",2024-01-02,1.5'
+    path = tmp_path / "tx.csv"
+    path.write_text("customer_id,order_id,order_date,amount\n" + "\n".join(lines) + "\n")
+    assert path.stat().st_size > 2 * 65536
+    fast = same_in_threads(read_transactions, path)
+    with careful_parsing(), warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        assert_same(fast, _run(read_transactions, path))
+    for alone in (False, True):
+        with sequential(alone):
+            frame = _read_csv_arrow(path, {"sep": ","})
+        pd.testing.assert_frame_equal(frame, pd.read_csv(path, dtype=str), check_dtype=False)
+        assert frame.equals(_pandas_or_arrow(path, {"sep": ","}))
