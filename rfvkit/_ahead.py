@@ -133,7 +133,7 @@ class Ahead:
 
     def buyers(self, frame: pd.DataFrame) -> Buyers | None:
         """The customers of ``frame`` and their line counts, as ``cross_table_checks`` wants
-        them, when :meth:`codes` has them; else None."""
+        them, when the line counts or :meth:`codes` have them; else None."""
         if self._counted is not None and len(frame) == self._rows:
             _, uniques, lines = self._counted.result()
             if lines is not None:  # counted by Arrow: no codes
