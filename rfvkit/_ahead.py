@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from rfvkit._cleaning import maybe_repeated
-from rfvkit._fastpaths import factorize_ids
+from rfvkit._fastpaths import factorize_ids, id_counts
 from rfvkit._threads import Inline, pool
 from rfvkit.checks import Buyers, buyers_from_codes, thousands_like
 from rfvkit.parsing import normalise_ids, parse_numbers
@@ -53,8 +53,10 @@ class Ahead:
     """Ids, amounts and customer codes of ``frame`` (as read), computed in threads.
 
     Use it as a context manager: leaving the block waits for the threads. The codes are
-    factorized from the start with ``codes=True`` or inside :func:`handing_over_buyers`,
-    else only once :meth:`start_codes` asks for them.
+    factorized from the start with ``codes=True``, else only once :meth:`start_codes`
+    asks for them. Inside :func:`handing_over_buyers` the customers' line counts are
+    started with the amounts: counted by Arrow when every amount as read is positive
+    (no codes then: :func:`~rfvkit.checks.net_negative` needs none), else from the codes.
 
     Examples
     --------
@@ -67,7 +69,7 @@ class Ahead:
     def __init__(self, frame: pd.DataFrame, decimal: str, *, codes: bool | None = None) -> None:
         self._pool = pool(4)
         self._rows, self._decimal = len(frame), decimal
-        self._numbers = self._like = self._pairs = self._codes = None
+        self._numbers = self._like = self._pairs = self._codes = self._counted = None
         if "amount" in frame:  # first, so the threads start while the ids are made here
             raw = frame["amount"]
             self._numbers = self._pool.submit(parse_numbers, raw, "amount", decimal=decimal)
@@ -81,8 +83,11 @@ class Ahead:
             if name in frame
         }
         self._into = _BUYERS.get()
-        if codes or (codes is None and self._into is not None):
+        if codes:
             self.start_codes()
+        elif codes is None and self._into is not None and "customer_id" in self._ids:
+            ids = self._ids["customer_id"]
+            self._counted = self._pool.submit(_count_lines, ids, self._numbers)
 
     def __enter__(self) -> Ahead:
         return self
@@ -101,22 +106,23 @@ class Ahead:
     def amounts(self, frame: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series | None]:
         """``parse_numbers`` of ``frame["amount"]`` and its ``thousands_like`` mask (or None:
         not computed), for the rows of ``frame``."""
-        numbers = _kept(self._numbers, frame)
+        numbers, like = _kept(self._numbers, frame), _kept(self._like, frame)
+        self._numbers = self._like = None  # handed over: the caller decides how long they live
         if numbers is None:
             numbers = parse_numbers(frame["amount"], "amount", decimal=self._decimal)
-        return *numbers, _kept(self._like, frame)
+        return *numbers, like
 
     def repeated_pairs(self, frame: pd.DataFrame) -> np.ndarray | None:
         """Rows of ``frame`` whose date and amount may repeat (``duplicated_lines``' first
         step, on the whole file as read: a superset for any rows kept), or None."""
-        maybe = _kept(self._pairs, frame)
+        maybe, self._pairs = _kept(self._pairs, frame), None  # handed over
         return None if maybe is None else maybe.to_numpy()
 
     def start_codes(self) -> None:
         """Start factorizing the customer ids as read (for :meth:`codes`)."""
         if self._codes is None and "customer_id" in self._ids:
-            ids = self._ids["customer_id"]
-            self._codes = self._pool.submit(lambda: factorize_ids(ids.result()))
+            ids, counted = self._ids["customer_id"], self._counted
+            self._codes = self._pool.submit(_codes, ids, counted)
 
     def codes(self, frame: pd.DataFrame) -> np.ndarray | None:
         """The customer codes of ``frame``'s rows (``pd.factorize``'s), or None when they
@@ -127,7 +133,12 @@ class Ahead:
 
     def buyers(self, frame: pd.DataFrame) -> Buyers | None:
         """The customers of ``frame`` and their line counts, as ``cross_table_checks`` wants
-        them, when :meth:`codes` has them; else None."""
+        them, when the line counts or :meth:`codes` have them; else None."""
+        if self._counted is not None and len(frame) == self._rows:
+            _, uniques, lines = self._counted.result()
+            if lines is not None:  # counted by Arrow: no codes
+                return pd.Series(uniques, dtype=frame["customer_id"].dtype), lines, None
+            self.start_codes()  # the codes the count made
         codes = self.codes(frame)
         if codes is None:
             return None
@@ -137,6 +148,26 @@ class Ahead:
         """Inside :func:`handing_over_buyers`, add :meth:`buyers` of ``frame`` to its list."""
         if self._into is not None:
             self._into.append(self.buyers(frame))
+
+
+def _count_lines(ids: Future, numbers: Future | None) -> tuple[Any, Any, np.ndarray | None]:
+    """``(codes, uniques, lines)`` of the customer ids as read: ``codes`` None when every
+    amount as read is positive and Arrow counted the lines, else ``lines`` None (the
+    codes are made; :meth:`Ahead.buyers` counts them if no line is dropped)."""
+    amounts = _kept(numbers, ids.result())
+    if amounts is not None and (amounts[0] > 0).all():
+        counted = id_counts(ids.result())
+        if counted is not None:
+            return None, *counted
+    return *factorize_ids(ids.result()), None
+
+
+def _codes(ids: Future, counted: Future | None) -> tuple[np.ndarray, Any]:
+    """``factorize_ids`` of the ids as read (the line counts' codes when they made them)."""
+    found = None if counted is None else counted.result()
+    if found is not None and found[0] is not None:
+        return found[0], found[1]
+    return factorize_ids(ids.result())
 
 
 def _repeated_pairs(dates: pd.Series, numbers: Future) -> pd.Series | None:

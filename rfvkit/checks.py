@@ -26,9 +26,12 @@ import pyarrow.compute as pc
 
 from rfvkit._fastpaths import (
     _arrow_text,
+    _as_str,
     _text_bytes,
     factorize_ids,
     fast_paths_enabled,
+    high_quantile,
+    id_counts,
     no_digit_groups,
 )
 from rfvkit.columns import MONEY_DECIMALS
@@ -64,7 +67,16 @@ def id_key(ids: pd.Series) -> pd.Series:
     >>> id_key(pd.Series(["000205", "AB-7", " ab-7", "000"])).tolist()
     ['205', 'ab-7', 'ab-7', '0']
     """
-    key = ids.astype("str").str.strip().str.casefold().str.lstrip("0")
+    arrow = _arrow_text(ids)
+    if (
+        arrow is not None
+        and not _text_bytes(arrow)[0]
+        and pc.all(pc.string_is_ascii(arrow)).as_py()
+    ):
+        # ASCII with nothing to strip: casefold is ASCII lowercase (Arrow's, no Python strings)
+        key = pd.Series(_as_str(pc.utf8_ltrim(pc.ascii_lower(arrow), "0")), index=ids.index)
+    else:
+        key = ids.astype("str").str.strip().str.casefold().str.lstrip("0")
     return key.mask(key.eq(""), "0")
 
 
@@ -231,6 +243,9 @@ def _buyers(transactions: Any) -> tuple[pd.Series, np.ndarray, pd.Series | None]
     move a customer across 0.
     """
     if isinstance(transactions, pd.DataFrame):
+        counted = id_counts(transactions["customer_id"])  # Arrow text: no codes needed
+        if counted is not None:
+            return pd.Series(counted[0], dtype=transactions["customer_id"].dtype), counted[1], None
         codes, uniques = pd.factorize(transactions["customer_id"], use_na_sentinel=False)
         lines = np.bincount(codes, minlength=len(uniques)).astype(np.int64)
         return pd.Series(uniques, dtype=transactions["customer_id"].dtype), lines, None
@@ -307,10 +322,10 @@ def late_outliers(dates: pd.Series) -> tuple[pd.Series, pd.Timestamp | None]:
     >>> int(mask.sum()), as_of.date().isoformat()
     (1, '2024-01-10')
     """
-    valid = dates.dropna()
+    valid = dates.dropna() if dates.hasnans else dates  # no copy of a column without gaps
     if len(valid) < 20:
         return pd.Series(False, index=dates.index), None
-    bulk = valid.quantile(0.99)
+    bulk = high_quantile(valid, 0.99)
     margin = max(pd.Timedelta(days=90), (bulk - valid.min()) / 4)
     late = (dates > bulk + margin).fillna(False).astype(bool)
     if not late.any():

@@ -181,18 +181,21 @@ def read_transactions(
         log.note("amount parsed from text", rewritten.sum(), "changed", df["amount"][rewritten])
         note_thousands(log, df["amount"], amount, "amount", decimal, like)
         df = log.drop(df.assign(amount=amount), amount.isna(), "missing amount", shown, label)
+        del amount, rewritten, like  # noted: free the column-sized masks before the next steps
         if not (df["amount"] > 0).all():  # net_negative will want the customers' codes
             ahead.start_codes()
         cutoff = parse_as_of(as_of)
         if cutoff is not None:
             late = df["order_date"] >= cutoff + pd.Timedelta(days=1)
             df = log.drop(df, late, f"after as_of {cutoff:%Y-%m-%d}", df["order_date"])
+            del late
         dup = None
         if "line_id" not in df:  # its first step, the likely repeats, began with the read
             dup = ahead.submit(duplicated_lines, df, ahead.repeated_pairs(df))
         if cutoff is None:
             late = ahead.submit(late_outliers, df["order_date"])  # beside the duplicate check
             note_late_outliers(log, df["order_date"], late.result())
+            del late
         if dup is None:
             line_id = normalise_ids(df["line_id"])
             df = log.drop(df, line_id.notna() & line_id.duplicated(), "duplicate line_id", line_id)
@@ -202,6 +205,7 @@ def read_transactions(
         else:
             shown = _examples(df, dup.result(), "order_id", "customer_id")
             log.note("exact duplicate line", dup.result().sum(), "kept", shown)
+        del dup
         negative_net = net_negative(df, ahead.codes(df))
         ahead.hand_over(df)  # to load_crm's cross-table checks
     log.note(

@@ -26,6 +26,7 @@ import pandas as pd
 
 from rfvkit import _progress
 from rfvkit._fastpaths import timestamp_columns
+from rfvkit._threads import pool
 from rfvkit.errors import EmptyDataError, RfvkitError
 from rfvkit.parsing import fast_paths_enabled
 
@@ -416,20 +417,52 @@ def _read_csv_arrow(path: Path, options: dict[str, Any]) -> pd.DataFrame | None:
         ).column_names
         if len(set(header)) < len(header) or any(not name.strip() for name in header):
             return None  # pandas renames these ("a.1", "Unnamed: 0")
-        quoted = _quoted_after_header(path)  # no quotes: no newline inside a value either
         text = {name: pa.large_string() for name in header}
         stamps = [name for name in header if name.strip() in timestamp_columns()]
-        for types in ({**text, **dict.fromkeys(stamps, pa.timestamp("ns"))}, text)[not stamps :]:
-            try:
-                table = _read_arrow(path, header, sep, quoted, types)
-                break
-            except pa.ArrowInvalid:  # a date Arrow cannot read strictly: read it as text
-                if types is text:
-                    raise
+        tries = ({**text, **dict.fromkeys(stamps, pa.timestamp("ns"))}, text)[not stamps :]
+        table = _read_quoted_or_not(path, header, sep, head, tries)
     except (pa.ArrowException, OSError, UnicodeDecodeError, ValueError):
         return None
     text = pd.StringDtype("pyarrow", na_value=float("nan"))
     return table.to_pandas(types_mapper=lambda t: text if t == pa.large_string() else None)
+
+
+def _read_quoted_or_not(path: Path, header: list[str], sep: str, head: bytes, tries: tuple) -> Any:
+    """:func:`_read_typed`, allowing newlines in values only when a ``"`` follows the header.
+
+    A quote in the head of the file settles it at once; else the scan of the whole file
+    (:func:`_quoted_after_header`) runs in a thread beside a read that allows none, and
+    that read is kept (or its error raised) only when the scan finds no quote: the same
+    read, or error, as scanning first.
+    """
+    if b'"' in head[head.find(b"\n") + 1 :]:
+        return _read_typed(path, header, sep, True, tries)
+    with pool(2) as executor:
+        scan = executor.submit(_quoted_after_header, path)
+        if scan.done() and scan.result():  # scanned already (sequential): no guess needed
+            return _read_typed(path, header, sep, True, tries)
+        try:
+            table, error = _read_typed(path, header, sep, False, tries), None
+        except Exception as exc:  # noqa: BLE001 - raised below unless the file has quotes
+            table, error = None, exc
+        quoted = scan.result()
+    if quoted:
+        return _read_typed(path, header, sep, True, tries)
+    if error is not None:
+        raise error
+    return table
+
+
+def _read_typed(path: Path, header: list[str], sep: str, quoted: bool, tries: tuple) -> Any:
+    """The file read with the first column types of ``tries`` Arrow reads strictly."""
+    import pyarrow as pa
+
+    for types in tries[:-1]:
+        try:
+            return _read_arrow(path, header, sep, quoted, types)
+        except pa.ArrowInvalid:  # a date Arrow cannot read strictly: read it as text
+            pass
+    return _read_arrow(path, header, sep, quoted, tries[-1])
 
 
 def _read_arrow(path: Path, header: list[str], sep: str, quoted: bool, types: dict) -> Any:

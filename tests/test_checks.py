@@ -128,3 +128,18 @@ def test_net_negative_sums_near_zero():
 def test_property_thousands_like_fast_equals_careful(values):
     raw = pd.Series(values, dtype=pd.StringDtype("pyarrow", na_value=float("nan")))
     _fast_and_careful(thousands_like, raw)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.text(alphabet="0aAbB7 -é\x1cß", max_size=6)), max_size=30))
+def test_property_id_key_fast_equals_careful(values):
+    from rfvkit.checks import id_key
+
+    ids = pd.Series(values, dtype="str")
+    with careful_parsing():
+        want = id_key(ids)
+    pd.testing.assert_series_equal(id_key(ids), want)
+    ascii_only = ids.dropna().str.strip().loc[lambda s: s.str.isascii()]
+    with careful_parsing():
+        want = id_key(ascii_only)
+    pd.testing.assert_series_equal(id_key(ascii_only), want)

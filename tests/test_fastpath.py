@@ -522,3 +522,36 @@ def test_dates_and_numbers_over_many_chunks():
     assert _cast(good, pa.timestamp("s")).num_chunks == 6
     with pytest.raises(pa.ArrowInvalid):
         _cast(pa.chunked_array([pa.array(["x"], pa.large_string())] * 6), pa.timestamp("s"))
+
+
+@_props
+@given(
+    st.lists(st.integers(0, 40), min_size=2, max_size=300),
+    st.sampled_from([0.99, 0.5, 0.9, 0.999]),
+    st.integers(0, 10**6),
+)
+def test_property_high_quantile_is_pandas_quantile(days, q, seconds):
+    from rfvkit._fastpaths import high_quantile
+
+    dates = pd.Series(
+        pd.Timestamp("2024-01-01") + pd.to_timedelta(np.array(days) * 86_400 + seconds, unit="s")
+    )
+    got, want = high_quantile(dates, q), dates.quantile(q)
+    assert got == want and type(got) is type(want) and got.unit == want.unit
+
+
+def test_high_quantile_over_many_slices_and_a_missed_sample():
+    from rfvkit._fastpaths import high_quantile
+
+    rng = np.random.default_rng(4)
+    n = 2_500_000  # several slices of values
+    for values in (
+        rng.integers(0, 10**17, n),
+        np.sort(rng.integers(0, 10**6, n)) * 10**9,
+        np.r_[np.zeros(n - 5, dtype=np.int64), 10**17 + np.arange(5)],  # ties below the top
+        np.where(np.arange(n) % (n // 4096) == 0, 10**15, np.arange(n)),  # the sample misses
+    ):
+        dates = pd.Series(values.astype("datetime64[ns]"))
+        assert high_quantile(dates, 0.99) == dates.quantile(0.99)
+    with careful_parsing():
+        assert high_quantile(dates, 0.99) == dates.quantile(0.99)

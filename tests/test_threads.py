@@ -208,3 +208,111 @@ def test_duplicates_found_ahead_on_typed_dates_with_dropped_lines(missing_amount
     assert (
         tx.quality.rows("exact duplicate line") > 0 and tx.quality.rows("missing customer_id") > 0
     )
+
+
+@pytest.mark.parametrize("size", [1, 3, 64, 1000])
+def test_duplicates_over_many_chunks_taken_chunk_by_chunk(size):
+    from rfvkit._fastpaths import take_rows
+
+    rng = np.random.default_rng(11)
+    n = 600
+    frame = pd.DataFrame(
+        {
+            "customer_id": chunked(list(rng.choice(["a", "b", None], n)), size),
+            "order_date": pd.Timestamp("2024-01-01")
+            + pd.to_timedelta(rng.integers(0, 30, n), unit="D"),
+            "amount": rng.choice([0.0, -0.0, 1.5, 2.0], n),
+            "order_id": chunked(list(rng.choice(["o1", "o2", "o3"], n)), size),
+        }
+    )
+    pd.testing.assert_series_equal(duplicated_lines(frame), frame.duplicated())
+    for rows in (np.arange(0), np.array([0]), np.array([2, 3, n - 1]), np.arange(0, n, 7)):
+        taken = take_rows(frame, rows)
+        pd.testing.assert_frame_equal(taken, frame.iloc[rows].reset_index(drop=True))
+
+
+@_props
+@given(
+    st.lists(st.text(alphabet="ab0é ", min_size=0, max_size=4), min_size=1, max_size=30),
+    st.integers(1, 8),
+)
+def test_property_id_counts_are_factorize_and_bincount(values, size):
+    from rfvkit._fastpaths import id_counts
+
+    ids = chunked(values, size)
+    codes, uniques = pd.factorize(ids)
+    found, lines = id_counts(ids)
+    pd.testing.assert_index_equal(found, uniques)
+    np.testing.assert_array_equal(lines, np.bincount(codes))
+    assert id_counts(chunked([*values, None], size)) is None
+
+
+@pytest.mark.parametrize(
+    "amounts", [["5", "9", "2", "1"], ["5", "-9", "2", "1"], ["5", "x", "2", "1"]]
+)
+def test_load_crm_counts_lines_without_codes_when_every_amount_is_positive(tmp_path, amounts):
+    ids = ["b", "a", "b", "c"]
+    frame = pd.DataFrame({"customer_id": ids, "amount": amounts, "order_date": "2024-01-02"})
+    frame.to_csv(tmp_path / "tx.csv", index=False)
+    pd.DataFrame({"customer_id": ["a", "B"]}).to_csv(tmp_path / "cust.csv", index=False)
+    params = {"data": {"transactions": str(tmp_path / "tx.csv")}}
+    params["data"]["customers"] = str(tmp_path / "cust.csv")
+    fast = same_in_threads(load_crm, params)
+    with careful_parsing(), warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        careful = _run(load_crm, params)
+    assert_same(fast, careful)
+    if fast[0] == "ok":
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            again = cross_table_checks(fast[1].transactions, fast[1].customers)
+        rules = fast[1].quality.frame.set_index(["table", "rule"])
+        for rule in again.frame.itertuples():
+            assert rules.loc[(rule.table, rule.rule), "rows"] == rule.rows
+            assert rules.loc[(rule.table, rule.rule), "examples"] == rule.examples
+    from rfvkit._ahead import handing_over_buyers
+
+    read = pd.DataFrame({"customer_id": ids, "amount": amounts}, dtype="str")
+    into = []
+    with handing_over_buyers(into), Ahead(read, ".") as ahead:
+        found, lines, _ = ahead.buyers(read)
+        assert (ahead.codes(read) is None) == (amounts[1] == "9")  # no codes when all > 0
+    assert found.tolist() == ["b", "a", "c"] and lines.tolist() == [2, 1, 1]
+
+
+@pytest.mark.parametrize("narrow", [True, False])
+def test_repeated_pairs_with_32_and_64_bit_keys(monkeypatch, narrow):
+    import rfvkit._cleaning as cleaning
+
+    if not narrow:
+        monkeypatch.setattr(cleaning, "_NARROW_ROWS", 0)
+    rng = np.random.default_rng(8)
+    n = 300_001
+    a = rng.integers(0, 10**12, n) * 10**6
+    b = rng.integers(0, 10**5, n) / 100
+    a[::997], b[::997] = a[5], b[5]  # one pair on many rows, across slices
+    a[1], b[1], a[2], b[2] = 9, 0.0, 9, -0.0
+    want = pd.DataFrame({"a": a, "b": b + 0.0}).duplicated(keep=False).to_numpy()
+    np.testing.assert_array_equal(_maybe_repeated(a, b), want)
+    np.testing.assert_array_equal(_maybe_repeated(a[:0], b[:0]), want[:0])
+
+
+@pytest.mark.parametrize("where", ["head", "tail", "none"])
+def test_quotes_looked_for_beside_the_read_give_the_same_frame(tmp_path, where):
+    from rfvkit.readers import _pandas_or_arrow, _read_csv_arrow
+
+    lines = [f"c{i % 50},o{i},2024-01-{1 + i % 28:02d},{i % 7}.5" for i in range(6000)]
+    if where != "none":  # a newline inside a quoted value, in the first 64 KB or far after
+        lines[3 if where == "head" else -3] = 'c1,"o\nx",2024-01-02,1.5'
+    path = tmp_path / "tx.csv"
+    path.write_text("customer_id,order_id,order_date,amount\n" + "\n".join(lines) + "\n")
+    assert path.stat().st_size > 2 * 65536
+    fast = same_in_threads(read_transactions, path)
+    with careful_parsing(), warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        assert_same(fast, _run(read_transactions, path))
+    for alone in (False, True):
+        with sequential(alone):
+            frame = _read_csv_arrow(path, {"sep": ","})
+        pd.testing.assert_frame_equal(frame, pd.read_csv(path, dtype=str), check_dtype=False)
+        assert frame.equals(_pandas_or_arrow(path, {"sep": ","}))
