@@ -164,24 +164,7 @@ def paired(lines: int, fmt: str, repeats: int) -> None:
     print(f"load average after: {os.getloadavg()}")
 
 
-_SETTLE = "import numpy as np\nnp.ones({mb} * 2**20 // 8).sum()\n"
-
-
-def settle(mb: int) -> None:
-    """A process that writes ``mb`` MB and exits, run right before a measured one.
-
-    On this VM a process's first touch of memory the VM has not used lately costs 1-6 ms
-    per MB, memory another process freed a moment earlier 0.03 ms per MB (perf: the
-    kernel clearing pages, 28-50% of the samples). So a fresh process's time depended on
-    what the previous reader had freed (read_transactions: 1.0 s after a bare read, 6.5 s
-    after a process that freed little). With ``--settle`` every measured process follows
-    the same settling process instead.
-    """
-    if mb:
-        subprocess.run([sys.executable, "-c", _SETTLE.format(mb=mb)], check=True)
-
-
-def measure(lines: int, fmt: str, repeats: int, skip: set[str], settle_mb: int = 0) -> list[dict]:
+def measure(lines: int, fmt: str, repeats: int, skip: set[str]) -> list[dict]:
     csv, parquet = export(lines)
     path = csv if fmt == "csv" else parquet
     runs: dict[str, list[dict]] = {name: [] for name in READERS[fmt] if name not in skip}
@@ -198,7 +181,6 @@ def measure(lines: int, fmt: str, repeats: int, skip: set[str], settle_mb: int =
         if round_:
             random.Random(round_).shuffle(order)
         for name in order:
-            settle(settle_mb)
             result = run_once(READERS[fmt][name], path)
             runs[name].append(result)
             print(
@@ -221,7 +203,6 @@ def measure(lines: int, fmt: str, repeats: int, skip: set[str], settle_mb: int =
             "file_mb": path.stat().st_size / 2**20,
             "when": when,
             "load_before": round(load, 1),
-            "settle_mb": settle_mb,
         }
         for name, found in runs.items()
         if found
@@ -252,15 +233,14 @@ def write_markdown(rows: list[dict]) -> None:
     ]
     groups: dict[tuple, list[dict]] = {}
     for row in rows:
-        groups.setdefault((row["format"], row["lines"], row.get("settle_mb", 0)), []).append(row)
-    for (fmt, lines, settled), group in sorted(groups.items()):
+        groups.setdefault((row["format"], row["lines"]), []).append(row)
+    for (fmt, lines), group in sorted(groups.items()):
         base = next((r for r in group if r["reader"] == BASELINE[fmt]), None)
         for r in group:
             ratio = f"{r['seconds'] / base['seconds']:.2f}" if base else ""
             cpu_ratio = f"{r['cpu'] / base['cpu']:.2f}" if base and base["cpu"] else ""
             out.append(
-                f"| {fmt} ({r['file_mb']:.0f} MB){f', settled {settled} MB' if settled else ''} "
-                f"| {lines:,} | {r['reader']} | {r['runs']} | "
+                f"| {fmt} ({r['file_mb']:.0f} MB) | {lines:,} | {r['reader']} | {r['runs']} | "
                 f"{r['seconds']:.2f} | {ratio} | {r['cpu']:.2f} | {cpu_ratio} | "
                 f"{r['peak_mb']:,.0f} | {r['when']} | {r['load_before']} |"
             )
@@ -447,26 +427,14 @@ def main() -> None:
         help="bare reader and rfvkit's loads in turn in one process (prints ratios per round; "
         "first round included, nothing written)",
     )
-    parser.add_argument(
-        "--settle",
-        type=int,
-        default=0,
-        metavar="MB",
-        help="before each measured process, one that writes MB megabytes and exits "
-        "(every reader then starts from the same memory state; see settle())",
-    )
     args = parser.parse_args()
     if args.paired:
         paired(args.lines, args.format, args.repeats)
         return
-    new = measure(args.lines, args.format, args.repeats, set(args.skip), args.settle)
-
-    def key(r: dict) -> tuple:
-        return r["format"], r["lines"], r["reader"], r.get("settle_mb", 0)
-
+    new = measure(args.lines, args.format, args.repeats, set(args.skip))
     rows = json.loads(STORE.read_text()) if STORE.exists() else []
-    done = {key(r) for r in new}
-    rows = [r for r in rows if key(r) not in done] + new
+    done = {(r["format"], r["lines"], r["reader"]) for r in new}
+    rows = [r for r in rows if (r["format"], r["lines"], r["reader"]) not in done] + new
     STORE.write_text(json.dumps(rows, indent=1) + "\n")
     write_markdown(rows)
     print(f"wrote {RESULTS}")
