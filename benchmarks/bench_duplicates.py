@@ -27,39 +27,11 @@ import warnings
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_scale import make_data  # noqa: E402
+from bench_scale import make_data, start_cluster  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 STORE = ROOT / "benchmarks" / "results_duplicates.json"
 RESULTS = ROOT / "benchmarks" / "RESULTS_duplicates.md"
-
-
-def session(engine: str):
-    """The engine's ``cluster:`` parameters, starting a local cluster for Dask and Spark."""
-    if engine == "dask":
-        from distributed import Client, LocalCluster
-
-        local = LocalCluster(
-            n_workers=2, threads_per_worker=1, dashboard_address=None, host="127.0.0.1"
-        )
-        Client(local)
-        return {"address": local.scheduler_address}
-    if engine == "spark":
-        from pyspark.sql import SparkSession
-
-        conf = {
-            "spark.ui.enabled": "false",
-            "spark.driver.host": "127.0.0.1",
-            "spark.driver.bindAddress": "127.0.0.1",
-            "spark.driver.memory": "3g",
-            "spark.sql.shuffle.partitions": "8",
-        }
-        builder = SparkSession.builder.master("local[2]")
-        for key, value in conf.items():
-            builder = builder.config(key, value)
-        builder.getOrCreate()
-        return {"master": "local[2]", "conf": conf}
-    return None
 
 
 def measure(engine: str, rows: int, repeats: int) -> dict:
@@ -69,7 +41,7 @@ def measure(engine: str, rows: int, repeats: int) -> dict:
 
     folder = make_data(rows)
     load_before = os.getloadavg()[0]
-    cluster = session(engine)
+    cluster = start_cluster(engine) if engine in ("dask", "spark") else None
     native = engines.scan(
         str(folder / "*.parquet"), engine=engine, session=engines.connect(engine, cluster)
     )

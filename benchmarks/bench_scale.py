@@ -157,30 +157,8 @@ def run_task(name: str, folder: Path) -> dict:
     if name == "suggest_segments":
         return run_clustering(int(str(folder)))
     glob = str(folder / "*.parquet")
-    cluster = None
-    if name == "rfvkit_dask":
-        from distributed import Client, LocalCluster
-
-        local = LocalCluster(
-            n_workers=2, threads_per_worker=1, dashboard_address=None, host="127.0.0.1"
-        )
-        Client(local)
-        cluster = {"address": local.scheduler_address}
-    elif name == "rfvkit_spark":
-        from pyspark.sql import SparkSession
-
-        conf = {
-            "spark.ui.enabled": "false",
-            "spark.driver.host": "127.0.0.1",
-            "spark.driver.bindAddress": "127.0.0.1",
-            "spark.driver.memory": "3g",
-            "spark.sql.shuffle.partitions": "8",
-        }
-        builder = SparkSession.builder.master("local[2]")
-        for key, value in conf.items():
-            builder = builder.config(key, value)
-        builder.getOrCreate()
-        cluster = {"master": "local[2]", "conf": conf}
+    kind = name.removeprefix("rfvkit_")
+    cluster = start_cluster(kind) if kind in ("dask", "spark") else None
     t0, c0 = time.perf_counter(), time.process_time()
     driver_bytes = None
     if name == "duckdb_sql":
@@ -221,6 +199,32 @@ def run_task(name: str, folder: Path) -> dict:
         "driver_bytes": driver_bytes,
         "parquet_bytes": sum(f.stat().st_size for f in folder.glob("*.parquet")),
     }
+
+
+def start_cluster(engine: str) -> dict:
+    """Start a local Dask cluster or Spark session (loopback); their ``cluster:`` params."""
+    if engine == "dask":
+        from distributed import Client, LocalCluster
+
+        local = LocalCluster(
+            n_workers=2, threads_per_worker=1, dashboard_address=None, host="127.0.0.1"
+        )
+        Client(local)
+        return {"address": local.scheduler_address}
+    from pyspark.sql import SparkSession
+
+    conf = {
+        "spark.ui.enabled": "false",
+        "spark.driver.host": "127.0.0.1",
+        "spark.driver.bindAddress": "127.0.0.1",
+        "spark.driver.memory": "3g",
+        "spark.sql.shuffle.partitions": "8",
+    }
+    builder = SparkSession.builder.master("local[2]")
+    for key, value in conf.items():
+        builder = builder.config(key, value)
+    builder.getOrCreate()
+    return {"master": "local[2]", "conf": conf}
 
 
 def _time_passes() -> dict[str, float]:
