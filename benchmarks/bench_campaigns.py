@@ -10,7 +10,7 @@ for ``2 x recipients`` customers (string ids, ~2.5 lines per order, 3% returns),
 of ``recipients`` customers in 6 segments with a 10% holdout, a customers table and 2%
 opt-outs matched by phone. Each round runs in a fresh process; the timed part is one
 ``measure_campaign`` call (attribution, per-segment statistics, regroup). Peak resident
-memory is ``ru_maxrss`` of that process. Writes ``benchmarks/RESULTS_campaigns.md``.
+memory is the peak resident memory (``VmHWM``) of that process. Writes ``benchmarks/RESULTS_campaigns.md``.
 """
 
 from __future__ import annotations
@@ -20,12 +20,14 @@ import datetime as dt
 import json
 import os
 import platform
-import resource
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _peak import peak_mb  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run as a script from anywhere
@@ -105,7 +107,7 @@ def run_once(recipients: int, lines: int) -> dict:
     return {
         "wall_s": wall,
         "cpu_s": cpu,
-        "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "peak_mb": peak_mb(),
         "treatment": int(overall["treatment"]),
         "converted": int(overall["converted_treatment"] + overall["converted_holdout"]),
     }

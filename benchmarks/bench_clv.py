@@ -10,7 +10,7 @@ lines on some days, gamma-distributed amounts) are generated in memory. Each tas
 a fresh Python process: generating the frame is not timed; the timed chain is
 ``clv_summary`` (daily periods) -> ``BetaGeo().fit`` -> ``GammaGamma().fit`` ->
 ``p_alive`` + 90-day expected purchases + 365-day discounted CLV for every customer. The
-process reports wall time per step and its peak resident memory (``ru_maxrss``).
+process reports wall time per step and its peak resident memory (``VmHWM``).
 
 ``lifetimes`` (archived, not an rfvkit dependency) runs the same chain on the same data
 when it is installed in the environment (``pip install lifetimes``):
@@ -25,13 +25,15 @@ import argparse
 import datetime as dt
 import json
 import platform
-import resource
 import statistics
 import subprocess
 import sys
 import time
 import warnings
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _peak import peak_mb  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "RESULTS_clv.md"
@@ -154,7 +156,7 @@ def run_task(task: str, customers: int) -> dict:
         task=task,
         lines=len(tx),
         wall=time.perf_counter() - start,
-        peak_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        peak_mb=peak_mb(),
     )
     return out
 

@@ -5,7 +5,7 @@ Generates (once, seeded) exports of ``customer_id, order_id, order_date
 (``RFVKIT_BENCH_CACHE`` overrides), then times, in the same rounds and each in a fresh
 process, rfvkit's validated ``read_transactions`` / ``load_crm`` against bare pyarrow,
 pandas and polars readers. Reports the median wall time of the call (imports not
-counted) and the process's peak resident memory (``ru_maxrss``, imports included).
+counted) and the process's peak resident memory (``VmHWM``, see ``_peak.py``; imports included).
 Results accumulate in ``benchmarks/results_load.json``; every run rewrites
 ``benchmarks/RESULTS_load.md`` from all of them.
 
@@ -30,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _gen_load import export  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
+HERE = ROOT / "benchmarks"
 STORE = ROOT / "benchmarks" / "results_load.json"
 RESULTS = ROOT / "benchmarks" / "RESULTS_load.md"
 
@@ -75,8 +76,10 @@ _IMPORTS = ("import ", "from ", "types")  # the set-up lines of a reader's code,
 SLOW = {"rfvkit read_transactions, careful path", "pandas read_csv (C), parse_dates"}
 
 _PRELUDE = """
-import json, resource, time, warnings
+import json, resource, sys, time, warnings
 warnings.simplefilter("ignore")
+sys.path.insert(0, {here!r})
+from _peak import peak_mb
 PATH = {path!r}
 {imports}
 def cpu():
@@ -88,7 +91,7 @@ _HARNESS = (
     + """start, cpu_start = time.perf_counter(), cpu()
 {call}
 elapsed, cpu_used = time.perf_counter() - start, cpu() - cpu_start
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+peak = peak_mb()
 print(json.dumps({{"seconds": elapsed, "cpu": cpu_used, "peak_mb": peak}}))
 """
 )
@@ -98,7 +101,7 @@ def run_once(code: str, path: Path) -> dict[str, float]:
     lines = code.splitlines()
     imports = "\n".join(line for line in lines if line.startswith(_IMPORTS))
     call = "\n".join(line for line in lines if not line.startswith(_IMPORTS))
-    script = _HARNESS.format(path=str(path), imports=imports, call=call)
+    script = _HARNESS.format(path=str(path), here=str(HERE), imports=imports, call=call)
     env = {**os.environ, "RFVKIT_PROGRESS": "0"}
     proc = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, env=env, cwd=ROOT
@@ -134,6 +137,7 @@ def paired(lines: int, fmt: str, repeats: int) -> None:
     }
     script = _PAIRED.format(
         path=str(csv if fmt == "csv" else parquet),
+        here=str(HERE),
         imports="\n".join(sorted(imports, key=lambda line: line.startswith("types"))),
         calls=repr(calls),
         repeats=repeats,

@@ -21,12 +21,14 @@ import datetime as dt
 import json
 import os
 import platform
-import resource
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _peak import peak_mb  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "RESULTS_personas.md"
@@ -114,7 +116,7 @@ def one_round(n_customers: int, n_lines: int) -> dict:
     return {
         "seconds": round(seconds, 2),
         "cpu_seconds": round(cpu, 2),
-        "peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "peak_mb": round(peak_mb()),
         "cards": len(personas.cards),
         "index_rows": len(personas.index),
     }

@@ -9,7 +9,7 @@ Synthetic, seeded transactions (~10 lines per customer, ~2.5 lines per order, 3%
 lines, 0.5% zero lines) are written once as parquet under ``benchmarks/data/``
 (git-ignored). In each round every task runs once in a fresh Python process: untimed
 setup (imports, loading the in-memory frame), then the timed task; the process reports
-wall time, CPU time and its peak resident memory (``ru_maxrss``, which also sees memory
+wall time, CPU time and its peak resident memory (``VmHWM``, which also sees memory
 allocated by Arrow, polars and DuckDB). Every task computes the same per-customer table
 (recency, distinct orders among purchase lines, net value, first and last purchase);
 the script checks that they agree, then writes ``benchmarks/RESULTS_rfv.md``.
@@ -30,6 +30,9 @@ import time
 import warnings
 from collections.abc import Callable
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _peak import peak_mb  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "benchmarks" / "data"
@@ -250,7 +253,7 @@ def worker(name: str, path: Path, repeats: int) -> None:
     started = time.perf_counter()
     task, summary = _setup_and_task(name, path)
     setup_s = time.perf_counter() - started
-    setup_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    setup_rss = peak_mb()
     times, cpu, out = [], [], None
     for _ in range(repeats):
         out = None  # free the previous result before the next run
@@ -258,7 +261,7 @@ def worker(name: str, path: Path, repeats: int) -> None:
         out = task()
         times.append(time.perf_counter() - t0)
         cpu.append(_cpu_seconds() - c0)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = peak_mb()
     print(
         json.dumps(
             {

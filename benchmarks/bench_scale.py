@@ -9,7 +9,7 @@ Seeded synthetic order lines (~10 lines per customer, ~2.5 lines per order, 3% r
 lines, 0.5% zero lines; the generator of ``bench_rfv.py``) are written once as
 partitioned parquet (5M lines per file) under ``~/.cache/rfvkit-bench`` (never the
 repository). Every task runs once per size in a fresh Python process; the process
-reports wall time, CPU time and its peak resident memory (``ru_maxrss``, which also
+reports wall time, CPU time and its peak resident memory (``VmHWM``, which also
 counts Arrow, polars and DuckDB memory):
 
 - ``rfvkit_duckdb``: ``engines.load_transactions(glob, engine="duckdb")`` (scan, types,
@@ -31,12 +31,14 @@ import math
 import os
 import platform
 import random
-import resource
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _peak import peak_mb  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = Path(os.environ.get("RFVKIT_BENCH_CACHE", "~/.cache/rfvkit-bench")).expanduser()
@@ -138,13 +140,13 @@ def run_clustering(customers: int) -> dict:
     t0, c0 = time.perf_counter(), time.process_time()
     result = suggest_segments(rfv, k="auto", random_state=0)
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = peak_mb()
     k = int(result.k)
     return {
         "task": "suggest_segments",
         "wall_s": wall,
         "cpu_s": cpu,
-        "peak_mb": peak_mb,
+        "peak_mb": peak,
         "customers": customers,
         "lines_kept": None,
         "k": k,
@@ -187,13 +189,13 @@ def run_task(name: str, folder: Path) -> dict:
         customers, lines = len(scored), quality.counts()["transactions"]["kept"]
         driver_bytes = scored.memory_usage(deep=True, index=True).sum() / len(scored)
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = peak_mb()
     return {
         "passes": locals().get("passes"),
         "task": name,
         "wall_s": wall,
         "cpu_s": cpu,
-        "peak_mb": peak_mb,
+        "peak_mb": peak,
         "customers": customers,
         "lines_kept": lines,
         "driver_bytes": driver_bytes,
@@ -330,7 +332,7 @@ def write_results(results: list[dict], sizes: list[int], gen: dict[int, float]) 
         "`--tasks rfvkit_dask rfvkit_spark`, `--clustering 1e7`; the exact commands are in "
         "docs/scale.md). Data: partitioned parquet under `~/.cache/rfvkit-bench` (~10 lines "
         "per customer, ~2.5 per order). Each run in a fresh process; "
-        "peak = `ru_maxrss` of that process (for Dask and Spark: the driver only; workers "
+        "peak = `VmHWM` of that process (for Dask and Spark: the driver only; workers "
         "and the JVM are other processes). Rows with several runs (`--repeats`, the "
         "`runs` column) give median times and the median of the per-round ratios to the "
         "SQL baseline.",
