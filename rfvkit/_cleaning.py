@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from rfvkit._fastpaths import take_rows, typed_iso_dates
+from rfvkit._threads import sort
 from rfvkit.checks import late_outliers, split_offsets, thousands_like
 from rfvkit.parsing import fast_paths_enabled, parse_dates
 from rfvkit.quality import QualityLog
@@ -195,7 +196,7 @@ def _maybe_repeated(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     ordered = np.empty(len(a), dtype=width)
     for part, key in _keys(a, b, width):
         ordered[part] = key
-    ordered.sort()
+    sort(ordered)  # in parts, on the threads
     repeated = []
     for start in range(0, len(ordered), _SLICE):  # neighbours equal, slice by slice
         run = ordered[start : start + _SLICE + 1]

@@ -6,11 +6,11 @@ allows, because at 100M lines every pass is a full scan (``docs/scale.md``):
 
 - **typed files** (parquet dates and amounts): ONE pass counts the id tidiness, every
   drop rule, the ``as_of`` cut and the returns, zero amounts and cancellations among
-  the kept lines. On DuckDB and polars the same pass also hashes each whole line
-  (64 bits): it returns each line's hash and its flags packed in one small integer,
-  NumPy counts the flag combinations and sorts the hashes (:func:`_counted_with_hashes`);
-  only the lines whose hash repeats are compared value by value in one more pass, so a
-  hash collision can never be counted as a duplicate. Dask and Spark aggregate the
+  the kept lines. On DuckDB and polars the same pass also hashes each whole line: it
+  returns each line's key (32 bits of its hash, :data:`NARROW_KEYS`) and its flags
+  packed in one small integer, NumPy counts the flag combinations and sorts the keys
+  (:func:`_counted_with_hashes`); only the lines whose key repeats are compared value by
+  value in one more pass, so a shared key can never be counted as a duplicate. Dask and Spark aggregate the
   flags (one row comes back); their duplicate lines take a job of their own: a group-by
   of the lines' hashes (8 bytes a line shuffled, not the lines), then the lines whose
   hash repeats are compared by value;
@@ -35,6 +35,8 @@ import narwhals as nw
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+
+from rfvkit._threads import sort
 
 __all__ = ["ledger_rules", "count_lines", "amount_counts", "duplicate_lines", "one_row"]
 
@@ -220,10 +222,11 @@ def duplicate_lines(frame: nw.LazyFrame, lines: int | None = None) -> int:
     >>> duplicate_lines(nw.from_native(rel))
     1
     """
+    narrow = lines is not None and lines <= NARROW_KEYS
     if frame.implementation is nw.Implementation.DUCKDB:
-        return _duckdb_duplicates(frame.to_native())
+        return _duckdb_duplicates(frame.to_native(), narrow)
     if frame.implementation is nw.Implementation.POLARS:
-        return _polars_duplicates(frame.to_native())
+        return _polars_duplicates(frame.to_native(), narrow)
     if frame.implementation is nw.Implementation.PYSPARK:
         return _spark_duplicates(frame.to_native())
     if frame.implementation is nw.Implementation.DASK:
@@ -299,6 +302,14 @@ def _dask_hash(part: pd.DataFrame) -> pd.Series:
 #: ledger's pass, :func:`_counted_with_hashes`).
 _HASHED = (nw.Implementation.DUCKDB, nw.Implementation.POLARS)
 
+#: Up to this many lines, DuckDB's and polars' duplicate checks key each line by the
+#: high 32 bits of its 64-bit hash: half the memory, and sorting the keys in parts on the
+#: threads takes 1.12 s at 30M lines against 2.64 s for one sort of 64-bit hashes
+#: (medians of 5, ``benchmarks/bench_duplicates.py --sort``). Different lines share a key more often,
+#: about n² / 2^33 pairs (0.1M at 30M lines, 1.2M at 100M), which only adds lines to the
+#: comparison by value; beyond this many lines, the whole hash is the key.
+NARROW_KEYS = 1 << 28
+
 
 def _counted_with_hashes(
     frame: nw.LazyFrame,
@@ -321,6 +332,7 @@ def _counted_with_hashes(
     """
     names = list(raw)
     columns = list(frame.collect_schema())
+    narrow = True  # the number of lines is known after the pass (see below)
     terms = [flag.fill_null(False).cast(nw.Int32) * (1 << i) for i, flag in enumerate(raw.values())]
     code = terms[0]  # there are always the as_of and amount flags
     for term in terms[1:]:
@@ -328,15 +340,17 @@ def _counted_with_hashes(
     flagged = frame.with_columns(code.cast(nw.Int16).alias("_rfvkit_flags"))
     if frame.implementation is nw.Implementation.DUCKDB:
         quoted = ", ".join(_quote(c) for c in columns)
-        projection = f"{_line_hash(quoted)} AS _h, _rfvkit_flags"
+        projection = f"{_duckdb_key(quoted, narrow)} AS _h, _rfvkit_flags"
         got = flagged.to_native().project(projection).fetchnumpy()
-        hashes = np.asarray(got["_h"], np.uint64)
+        hashes = np.asarray(got["_h"])
     else:
-        got = flagged.to_native().select(_polars_hash(columns).alias("_h"), "_rfvkit_flags")
+        got = flagged.to_native().select(_polars_key(columns, narrow).alias("_h"), "_rfvkit_flags")
         got = got.collect()
         hashes = got["_h"].to_numpy().copy()
     codes = np.asarray(got["_rfvkit_flags"]).view(np.uint16)  # 2 bytes per line
     del got
+    if codes.size > NARROW_KEYS:  # too many shared keys to compare: the whole hashes
+        narrow, hashes = False, _keys(frame, columns, narrow=False)
     lines_per_code = _bincount(codes, 1 << len(names))
     combination = np.arange(lines_per_code.size)
     masks = {name: (combination >> i & 1).astype(bool) for i, name in enumerate(names)}
@@ -348,7 +362,7 @@ def _counted_with_hashes(
     if not everything_kept:
         hashes = hashes[kept_code[codes]]
     del codes
-    counts["duplicates"] = _confirmed_duplicates(kept, _repeated(hashes))
+    counts["duplicates"] = _confirmed_duplicates(kept, _repeated(hashes), narrow)
     del hashes
     source = frame if everything_kept else kept
     counts.update(one_row(source.select(nw.col("order_date").max().alias("_last_line"))))
@@ -364,12 +378,12 @@ def _bincount(codes: np.ndarray, size: int) -> np.ndarray:
     return counts
 
 
-def _confirmed_duplicates(lines: nw.LazyFrame, repeats: np.ndarray) -> int:
-    """Duplicate lines among ``lines`` whose hash is one of ``repeats``, compared by value.
+def _confirmed_duplicates(lines: nw.LazyFrame, repeats: np.ndarray, narrow: bool) -> int:
+    """Duplicate lines among ``lines`` whose key is one of ``repeats``, compared by value.
 
-    Only the lines whose hash repeats (the duplicates, and any different lines that
-    happen to share a hash) are compared, so a hash collision is never counted as a
-    duplicate.
+    Only the lines whose key (``narrow``: 32 bits of the hash, else all 64) repeats are
+    compared: the duplicates, and any different lines that happen to share a key, so a
+    shared key is never counted as a duplicate.
     """
     if not len(repeats):
         return 0  # every line has its own hash: every line is distinct
@@ -379,7 +393,7 @@ def _confirmed_duplicates(lines: nw.LazyFrame, repeats: np.ndarray) -> int:
         rfvkit_repeated_hashes = pa.table({"_h": repeats})  # noqa: F841 (read by SQL)
         sql = f"""
             SELECT count(*) - count(DISTINCT ({quoted}))
-            FROM (SELECT {_line_hash(quoted)} AS _h, {quoted} FROM _lines)
+            FROM (SELECT {_duckdb_key(quoted, narrow)} AS _h, {quoted} FROM _lines)
             WHERE _h IN (SELECT _h FROM rfvkit_repeated_hashes)
         """
         (row,) = native.query("_lines", sql).fetchall()  # DuckDB finds the table by its name
@@ -387,40 +401,57 @@ def _confirmed_duplicates(lines: nw.LazyFrame, repeats: np.ndarray) -> int:
     import polars as pl
 
     columns = native.collect_schema().names()
-    repeated = pl.LazyFrame({"_h": pl.Series(repeats, dtype=pl.UInt64)})
-    hashed = native.with_columns(_polars_hash(columns).alias("_h"))
+    repeated = pl.LazyFrame({"_h": pl.Series(repeats, dtype=pl.UInt32 if narrow else pl.UInt64)})
+    hashed = native.with_columns(_polars_key(columns, narrow).alias("_h"))
     shared = hashed.join(repeated, on="_h", how="semi").drop("_h").collect()
     return shared.height - shared.n_unique()
 
 
-def _duckdb_duplicates(lines: Any) -> int:
+def _duckdb_duplicates(lines: Any, narrow: bool = False) -> int:
     """Duplicate lines on DuckDB: sort a hash of each line, then compare the candidates.
 
-    DuckDB computes one 64-bit hash per line (every column) in parallel; NumPy sorts the
-    hashes in place (8 bytes per line) and finds the repeated ones, which
+    DuckDB computes one 64-bit hash per line (every column) in parallel, ``narrow``: its
+    high 32 bits (:data:`NARROW_KEYS`); NumPy sorts these keys in place (4 or 8 bytes
+    per line) and finds the repeated ones, which
     :func:`_confirmed_duplicates` compares value by value. A ``DISTINCT`` over every
     column, or a group-by of the hashes, holds a hash table with an entry per line
     instead: at 100M lines a group-by of the hashes alone peaked at 6.1 GB, the sort at
     1.8 GB (2026-12-03, ``docs/scale.md``).
     """
-    quoted = ", ".join(_quote(c) for c in lines.columns)  # every column, as pandas does
-    # Straight into one NumPy array (NumPy's memory, on huge pages where the kernel
-    # allows): through Arrow, the chunks and their concatenation cost 1.8 s more at 30M
-    # lines, most of it first-touch page faults (docs/scale.md).
-    values = np.asarray(lines.project(f"{_line_hash(quoted)} AS _h").fetchnumpy()["_h"], np.uint64)
-    return _confirmed_duplicates(nw.from_native(lines), _repeated(values))
+    values = _keys(nw.from_native(lines), lines.columns, narrow)
+    return _confirmed_duplicates(nw.from_native(lines), _repeated(values), narrow)
 
 
-def _polars_duplicates(lines: Any) -> int:
+def _polars_duplicates(lines: Any, narrow: bool = False) -> int:
     """Duplicate lines on polars, as on DuckDB: sort the lines' hashes, check the repeats.
 
     Polars' streaming ``unique()`` keeps every distinct line in memory (at 100M lines
     the largest part of its 9.5 GB peak, ``docs/scale.md``); here one 64-bit hash per
     line is kept, and the few lines whose hash repeats are collected and compared.
     """
-    columns = lines.collect_schema().names()
-    values = lines.select(_polars_hash(columns).alias("_h")).collect()["_h"].to_numpy().copy()
-    return _confirmed_duplicates(nw.from_native(lines), _repeated(values))
+    values = _keys(nw.from_native(lines), lines.collect_schema().names(), narrow)
+    return _confirmed_duplicates(nw.from_native(lines), _repeated(values), narrow)
+
+
+def _keys(lines: nw.LazyFrame, columns: list[str], narrow: bool) -> np.ndarray:
+    """Each line's key (see :data:`NARROW_KEYS`) in one NumPy array, on DuckDB or polars."""
+    native = lines.to_native()
+    if lines.implementation is nw.Implementation.DUCKDB:
+        quoted = ", ".join(_quote(c) for c in columns)  # every column, as pandas does
+        # Straight into one NumPy array (NumPy's memory, on huge pages where the kernel
+        # allows): through Arrow, the chunks and their concatenation cost 1.8 s more at
+        # 30M lines, most of it first-touch page faults (docs/scale.md).
+        return np.asarray(native.project(f"{_duckdb_key(quoted, narrow)} AS _h").fetchnumpy()["_h"])
+    keys = native.select(_polars_key(columns, narrow).alias("_h"))
+    return keys.collect()["_h"].to_numpy().copy()
+
+
+def _polars_key(columns: list[str], narrow: bool) -> Any:
+    """A line's key on polars: its 64-bit hash, ``narrow``: the high 32 bits of it."""
+    import polars as pl
+
+    hashed = _polars_hash(columns)
+    return (hashed // (1 << 32)).cast(pl.UInt32) if narrow else hashed
 
 
 def _polars_hash(columns: list[str]) -> Any:
@@ -432,8 +463,13 @@ def _polars_hash(columns: list[str]) -> Any:
 
 def _repeated(values: np.ndarray) -> np.ndarray:
     """The distinct values that occur more than once in ``values`` (sorted in place)."""
-    values.sort()
+    sort(values)
     return np.unique(values[1:][values[1:] == values[:-1]])
+
+
+def _duckdb_key(quoted: str, narrow: bool) -> str:
+    """A line's key on DuckDB: its 64-bit hash, ``narrow``: the high 32 bits of it."""
+    return f"({_line_hash(quoted)} >> 32)::UINTEGER" if narrow else _line_hash(quoted)
 
 
 def _line_hash(quoted: str) -> str:

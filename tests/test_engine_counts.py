@@ -239,3 +239,32 @@ def test_duplicates_counted_in_the_ledgers_pass(engine, collide, tmp_path, monke
         warnings.simplefilter("ignore")
         got, want = rfv_table(got_tx), rfv_table(want_tx)
     pd.testing.assert_frame_equal(got, want, check_exact=False, rtol=1e-12)
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "polars"])
+@pytest.mark.parametrize("narrow_keys", [1 << 28, 3])
+def test_duplicates_with_32_or_64_bit_keys(engine, narrow_keys, tmp_path, monkeypatch):
+    """Past NARROW_KEYS lines the ledger's pass gives way to the whole 64-bit hashes (one
+    more pass over the lines); both keys count the same duplicates, in the ledger's pass
+    and in duplicate_lines()."""
+    frame = _lines(
+        customer_id=["a", "a", "a", "b", "b", "c", None, None],
+        order_id=["O1", "O1", "O1", "O2", "O2", "O3", "O9", "O9"],
+        amount=[5.0, 5.0, 5.0, 2.0, 2.5, 1.0, 1.0, 1.0],
+    )
+    frame.to_parquet(tmp_path / "tx.parquet", index=False)
+    monkeypatch.setattr(engine_counts, "NARROW_KEYS", narrow_keys)
+    widths = []
+    keys = engine_counts._keys
+    monkeypatch.setattr(
+        engine_counts,
+        "_keys",
+        lambda *a, **k: widths.append(k.get("narrow", a[-1])) or keys(*a, **k),
+    )
+    _, quality = engines.load_transactions(str(tmp_path / "*.parquet"), engine=engine)
+    assert _ledger(quality).set_index("rule").loc["exact duplicate line", "rows"] == 2
+    assert widths == ([] if narrow_keys > 8 else [False])  # the refetch, whole hashes
+    kept = frame.dropna(subset=["customer_id"])
+    native = duckdb.from_df(kept) if engine == "duckdb" else pl.from_pandas(kept).lazy()
+    assert engine_counts.duplicate_lines(nw.from_native(native), len(kept)) == 2
+    assert widths[-1] is (len(kept) <= narrow_keys)

@@ -13,6 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from test_fastpath import BAD_TX, CHECKED_TX, _props, _run, assert_same
 
+from rfvkit import _threads
 from rfvkit._ahead import Ahead
 from rfvkit._cleaning import _maybe_repeated, duplicated_lines
 from rfvkit._fastpaths import _text_bytes, factorize_ids, no_digit_groups
@@ -316,3 +317,34 @@ def test_quotes_looked_for_beside_the_read_give_the_same_frame(tmp_path, where):
             frame = _read_csv_arrow(path, {"sep": ","})
         pd.testing.assert_frame_equal(frame, pd.read_csv(path, dtype=str), check_dtype=False)
         assert frame.equals(_pandas_or_arrow(path, {"sep": ","}))
+
+
+@_props
+@given(
+    values=st.lists(st.integers(0, 2**32 - 1), max_size=300),
+    dtype=st.sampled_from([np.uint32, np.uint64, np.int64]),
+    repeat=st.integers(1, 9),
+    workers=st.sampled_from([2, 3, 4]),
+)
+def test_property_sort_in_parts_is_one_sort(values, dtype, repeat, workers):
+    """Partitioned among threads and sorted part by part, the array ends as one sort leaves it
+    (repeated values straddling the cuts included)."""
+    array = np.array(values * repeat, dtype=dtype)
+    want = np.sort(array)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_threads, "SORT_IN_PARTS", 2)
+        patch.setattr(_threads, "WORKERS", workers)
+        _threads.sort(array)
+    np.testing.assert_array_equal(array, want)
+
+
+def test_sort_in_parts_on_a_large_array_and_sequentially():
+    rng = np.random.default_rng(7)
+    array = rng.integers(0, 1000, _threads.SORT_IN_PARTS + 5, dtype=np.int64)  # many repeats
+    want = np.sort(array)
+    _threads.sort(array)
+    np.testing.assert_array_equal(array, want)
+    array = rng.integers(0, 2**32, _threads.SORT_IN_PARTS, dtype=np.uint32)
+    with sequential():
+        _threads.sort(array)
+    assert (array[1:] >= array[:-1]).all()
