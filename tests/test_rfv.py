@@ -48,6 +48,35 @@ def quiet(tx, **kwargs) -> pd.DataFrame:
         return rfv_table(tx, **kwargs)
 
 
+def test_customers_without_purchases_left_out_wherever_they_sort():
+    """The engines sort customers without a purchase last and _finish slices them off; a
+    summary in any other order (idle customers first, between, last) gives the same table."""
+    from rfvkit.rfv import _finish
+
+    def summary(order):
+        agg = pd.DataFrame(
+            {
+                "customer_id": pd.array(["a", "b", "c", "d"], dtype="str"),
+                "monetary": [10.0, -5.0, 7.5, 0.0],
+                "first_purchase": pd.to_datetime(["2024-01-01", None, "2024-01-03", None]),
+                "last_purchase": pd.to_datetime(["2024-01-05", None, "2024-01-04", None]),
+                "_orders": [2, 0, 1, 0],
+                "_loose": [0, 0, 0, 0],
+            }
+        )
+        return agg.iloc[order].reset_index(drop=True)
+
+    want = None
+    for order in ([0, 2, 1, 3], [1, 3, 0, 2], [0, 1, 2, 3], [3, 0, 1, 2]):
+        with pytest.warns(UserWarning, match=r"2 customer\(s\) have no purchase line.*'[bd]'"):
+            got = _finish(summary(order), TS("2024-01-10")).sort_index()
+        if want is None:
+            want = got
+        assert list(got.index) == ["a", "c"]
+        pd.testing.assert_frame_equal(got, want)
+    assert want["recency_days"].tolist() == [5, 6] and want["frequency"].tolist() == [2, 1]
+
+
 # ---------------------------------------------------------------- known answers
 def test_known_answer_with_order_id():
     with pytest.warns(UserWarning, match=r"1 customer\(s\) have no purchase line.*'c'"):
