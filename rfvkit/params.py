@@ -4,15 +4,17 @@
 each takes ``(key, value, base)`` (``base`` = the params file's folder) and returns the
 typed value or raises a :class:`~rfvkit.errors.BadParameterError` that names the key,
 the value and what is allowed.
+
+The ``data`` key (:class:`TableSpec`, ``TABLE_OPTIONS``) is validated in
+:mod:`rfvkit._params_data`, the shared checks of type and range are in
+:mod:`rfvkit._param_checks`; all of them are imported from here.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import os
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -20,64 +22,34 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from rfvkit._param_checks import (
+    _bad,
+    _bool,
+    _check_keys,
+    _choice,
+    _int_range,
+    _number,
+    _share,
+    _str,
+    _title,
+)
+from rfvkit._params_data import (  # noqa: F401  (SURVEY_OPTIONS stays importable from here)
+    SURVEY_OPTIONS,
+    TABLE_OPTIONS,
+    TableSpec,
+    _data,
+    _surveys,
+)
 from rfvkit.columns import ENGINES, FEATURES, MAX_BINS, METHODS, MIN_BINS, RULE_SETS, SCALERS
 from rfvkit.errors import BadParameterError, RfvkitError
 
 __all__ = ["TableSpec", "parse_as_of", "TABLE_OPTIONS"]
 
-#: Options each table of ``data`` accepts besides ``path`` and ``columns``.
-TABLE_OPTIONS: dict[str, tuple[str, ...]] = {
-    "transactions": (
-        "date_format",
-        "dayfirst",
-        "decimal",
-        "return_prefix",
-        "read_options",
-        "duplicates",
-    ),
-    "customers": ("date_format", "dayfirst", "default_region", "read_options"),
-    "optouts": ("date_format", "dayfirst", "default_region", "read_options", "extra_keywords"),
-    "campaigns": ("date_format", "dayfirst", "read_options"),
-}
-#: Options of each ``data.surveys`` entry besides ``path`` and ``columns``.
-SURVEY_OPTIONS = ("name", "date_format", "dayfirst", "default_region", "read_options")
 #: Keys of ``vip:`` (exactly one of segments, top_share, rule).
 VIP_KEYS = ("segments", "top_share", "rule", "name")
 DEFAULT_MESSAGE = (
     "Hi {first_name}, we miss you! 20% off this week with code BACK20. Reply STOP to opt out"
 )
-
-
-@dataclass(frozen=True)
-class TableSpec(Mapping):
-    """Where one input table lives and how to read it.
-
-    Also reads like the YAML mapping it came from: ``spec["path"]``, ``spec["columns"]``
-    and each reader option (``spec["dayfirst"]``).
-
-    Examples
-    --------
-    >>> spec = TableSpec(Path("/data/tx.csv"), {"CustomerID": "customer_id"}, {"dayfirst": True})
-    >>> spec.path.name, spec["dayfirst"], sorted(spec)
-    ('tx.csv', True, ['columns', 'dayfirst', 'path'])
-    """
-
-    path: Path
-    columns: dict[str, str] = field(default_factory=dict)
-    options: dict[str, Any] = field(default_factory=dict)
-
-    def __getitem__(self, key: str) -> Any:
-        if key == "path":
-            return self.path
-        if key == "columns":
-            return self.columns
-        return self.options[key]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(["path", "columns", *self.options])
-
-    def __len__(self) -> int:
-        return 2 + len(self.options)
 
 
 def parse_as_of(value: object, key: str = "as_of") -> pd.Timestamp | None:
@@ -136,87 +108,14 @@ def _read_yaml(path: Path) -> Mapping:
     return raw
 
 
-def _check_keys(given: Mapping, allowed: list[str] | tuple[str, ...], where: str) -> None:
-    for key in given:
-        if key not in allowed:
-            close = difflib.get_close_matches(str(key), list(allowed), n=1, cutoff=0.6)
-            hint = f" Did you mean {close[0]!r}?" if close else ""
-            raise BadParameterError(
-                f"{where}: unknown key {key!r}.{hint} Allowed keys: {', '.join(allowed)}."
-            )
-
-
-def _bad(key: str, value: object, allowed: str) -> BadParameterError:
-    return BadParameterError(f"{key}: got {value!r}; allowed: {allowed}.")
-
-
-def _str(key: str, value: object, base: Path) -> str:
-    if not isinstance(value, str):
-        raise _bad(key, value, "a text value")
-    return value
-
-
-def _title(key: str, value: object, base: Path) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise _bad(key, value, "a non-empty text")
-    return value
-
-
-def _int_range(lo: int, hi: int | None = None) -> Callable[[str, object, Path], int]:
-    def check(key: str, value: object, base: Path) -> int:
-        ok = isinstance(value, int) and not isinstance(value, bool)
-        if not ok or value < lo or (hi is not None and value > hi):
-            raise _bad(key, value, f"an integer from {lo}" + (f" to {hi}" if hi else " up"))
-        return value
-
-    return check
-
-
-def _choice(options: tuple[str, ...]) -> Callable[[str, object, Path], str]:
-    def check(key: str, value: object, base: Path) -> str:
-        if value not in options:
-            raise _bad(key, value, " | ".join(options))
-        return value
-
-    return check
-
-
 def _k(key: str, value: object, base: Path) -> int | str:
     if value == "auto":
         return "auto"
     return _int_range(2)(key, value, base)
 
 
-def _number(lo: float, hi: float, example: str, *, optional: bool = False, below_hi=False):
-    """A validator of numbers in [lo, hi] (or [lo, hi) with ``below_hi``); None when optional."""
-
-    def check(key: str, value: object, base: Path) -> float | None:
-        if value is None and optional:
-            return None
-        ok = isinstance(value, int | float) and not isinstance(value, bool)
-        if not ok or not lo <= value <= hi or (below_hi and value == hi):
-            top = f"below {hi:g}" if below_hi else f"to {hi:g}"
-            raise _bad(
-                key,
-                value,
-                f"{'null or ' if optional else ''}a number from {lo:g} {top}, e.g. {example}",
-            )
-        return float(value)
-
-    return check
-
-
-_share = _number(0, 1, "0.9")
-
-
 def _as_of(key: str, value: object, base: Path) -> pd.Timestamp | None:
     return parse_as_of(value, key)
-
-
-def _bool(key: str, value: object, base: Path) -> bool:
-    if not isinstance(value, bool):
-        raise _bad(key, value, "true | false")
-    return value
 
 
 def _rules(key: str, value: object, base: Path) -> str:
@@ -241,65 +140,6 @@ def _features(key: str, value: object, base: Path) -> tuple[str, ...]:
     return tuple(value)
 
 
-def _data(key: str, value: object, base: Path) -> dict[str, TableSpec]:
-    if not isinstance(value, Mapping):
-        raise _bad(key, value, "a mapping of table name -> {path: ..., columns: {...}}")
-    _check_keys(value, tuple(TABLE_OPTIONS), key)
-    if "transactions" not in value:
-        raise BadParameterError(f"{key}.transactions: missing; a transactions table is required.")
-    return {name: _table(f"{key}.{name}", spec, base, name) for name, spec in value.items()}
-
-
-def _table(key: str, spec: object, base: Path, name: str) -> TableSpec:
-    if isinstance(spec, str | os.PathLike):
-        spec = {"path": spec}
-    if not isinstance(spec, Mapping):
-        raise _bad(key, spec, "a path or a mapping with path, columns and options")
-    _check_keys(spec, ("path", "columns", *TABLE_OPTIONS[name]), key)
-    path = spec.get("path")
-    if not isinstance(path, str | os.PathLike) or not str(path).strip():
-        raise _bad(f"{key}.path", path, "a file path (relative to the params file)")
-    columns = spec.get("columns") or {}
-    if not isinstance(columns, Mapping) or not all(
-        isinstance(k, str) and isinstance(v, str) for k, v in columns.items()
-    ):
-        raise _bad(f"{key}.columns", columns, "a mapping {TheirName: canonical_name}")
-    options = {k: v for k, v in spec.items() if k not in ("path", "columns")}
-    checks: dict[str, tuple[Callable[[object], bool], str]] = {
-        "date_format": (
-            lambda v: v is None or isinstance(v, str),
-            "null or a format like '%d/%m/%Y'",
-        ),
-        "dayfirst": (lambda v: v is None or isinstance(v, bool), "null | true | false"),
-        "decimal": (lambda v: v in (".", ","), "'.' | ','"),
-        "return_prefix": (
-            lambda v: v is None or (isinstance(v, str) and v != ""),
-            "null or a prefix like 'C'",
-        ),
-        "default_region": (
-            lambda v: v is None or (isinstance(v, str) and len(v) == 2 and v.isalpha()),
-            "null or an ISO country code like 'GB'",
-        ),
-        "read_options": (
-            lambda v: v is None or isinstance(v, Mapping),
-            "a mapping of reader options, e.g. {encoding: latin-1, sep: ';', sheet_name: Orders}",
-        ),
-        "duplicates": (lambda v: v in ("keep", "drop"), "keep | drop"),
-        "extra_keywords": (
-            lambda v: isinstance(v, list | tuple) and all(isinstance(w, str) for w in v),
-            "a list of extra opt-out keywords, e.g. [ARRET, BAJA]",
-        ),
-    }
-    for opt, val in options.items():
-        ok, allowed = checks[opt]
-        if not ok(val):
-            raise _bad(f"{key}.{opt}", val, allowed)
-    if options.get("read_options") is not None:
-        options["read_options"] = dict(options["read_options"])
-    resolved = (base / Path(path).expanduser()).resolve()
-    return TableSpec(resolved, dict(columns), options)
-
-
 def _thresholds(key: str, value: object, base: Path) -> dict[str, list[float]] | None:
     if value is None:
         return None
@@ -322,30 +162,6 @@ def _folder(key: str, value: object, base: Path) -> str | None:
     if not isinstance(value, str | os.PathLike):
         raise _bad(key, value, "null or a folder path (relative to the params file)")
     return str((base / Path(value).expanduser()).resolve())
-
-
-def _surveys(key: str, value: object, base: Path) -> tuple[TableSpec, ...]:
-    """``data.surveys``: a list of ``{path, columns, name, ...}``; names must be unique."""
-    if isinstance(value, str | os.PathLike | Mapping) or not isinstance(value, list | tuple):
-        raise _bad(f"data.{key}", value, "a list of {path: ..., columns: {...}, name: ...}")
-    specs = []
-    for i, item in enumerate(value):
-        where = f"data.{key}[{i}]"
-        if isinstance(item, str | os.PathLike):
-            item = {"path": item}
-        if not isinstance(item, Mapping):
-            raise _bad(where, item, "a mapping {path: ..., columns: {...}, name: ...}")
-        _check_keys(item, ("path", "columns", *SURVEY_OPTIONS), where)
-        plain = {k: v for k, v in item.items() if k != "name"}
-        spec = _table(where, plain, base, "optouts")  # same reader options as opt-outs
-        name = item.get("name", Path(str(item.get("path"))).stem)
-        if not isinstance(name, str) or not name.strip():
-            raise _bad(f"{where}.name", name, "a non-empty text naming the survey")
-        specs.append(TableSpec(spec.path, spec.columns, {"name": name.strip(), **spec.options}))
-    names = [s.options["name"] for s in specs]
-    if len(set(names)) != len(names):
-        raise _bad(f"data.{key}", names, "a different name for each survey")
-    return tuple(specs)
 
 
 def _vip(key: str, value: object, base: Path) -> dict[str, Any]:

@@ -14,8 +14,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from rfvkit._rule_checks import _is_int
+from rfvkit._rule_model import _SCORES
 from rfvkit.errors import BadParameterError, BadValuesError, examples, require_columns
-from rfvkit.rules import _SCORES, DEFAULT, FALLBACK_TEXT, RuleSet, _is_int, _load
+from rfvkit.rules import DEFAULT, FALLBACK_TEXT, RuleSet, _load
 
 __all__ = ["segment", "segment_order", "segment_summary"]
 

@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 
 from rfvkit._cleaning import clean_dates
+from rfvkit._loading import Loaded, _clean_phones, _finish, _read
 from rfvkit.errors import MissingColumnsError
-from rfvkit.io import Loaded, _clean_phones, _finish, _read
 from rfvkit.parsing import normalise_ids
 from rfvkit.privacy import mask_phone
 from rfvkit.purchases import positions

@@ -13,9 +13,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from rfvkit._csvread import _pandas_or_arrow as _read_csv
 from rfvkit.io import load_crm, read_customers, read_optouts, read_transactions
 from rfvkit.parsing import careful_parsing, normalise_ids, parse_dates, parse_numbers
-from rfvkit.readers import _pandas_or_arrow as _read_csv
 
 ROOT = Path(__file__).resolve().parents[1]
 

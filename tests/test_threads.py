@@ -300,7 +300,7 @@ def test_repeated_pairs_with_32_and_64_bit_keys(monkeypatch, narrow):
 
 @pytest.mark.parametrize("where", ["head", "tail", "none"])
 def test_quotes_looked_for_beside_the_read_give_the_same_frame(tmp_path, where):
-    from rfvkit.readers import _pandas_or_arrow, _read_csv_arrow
+    from rfvkit._csvread import _pandas_or_arrow, _read_csv_arrow
 
     lines = [f"c{i % 50},o{i},2024-01-{1 + i % 28:02d},{i % 7}.5" for i in range(6000)]
     if where != "none":  # a newline inside a quoted value, in the first 64 KB or far after
