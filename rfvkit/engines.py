@@ -41,7 +41,14 @@ import pandas as pd
 
 from rfvkit.columns import ENGINES, TRANSACTION_COLUMNS
 from rfvkit.config import parse_as_of
-from rfvkit.engine_counts import amount_counts, count_lines, duplicate_lines, ledger_rules, one_row
+from rfvkit.engine_counts import (
+    UNTIDY,
+    amount_counts,
+    count_lines,
+    duplicate_lines,
+    ledger_rules,
+    one_row,
+)
 from rfvkit.engine_sessions import (  # noqa: F401  (_SESSIONS: the test fixtures close them)
     _SESSIONS,
     ClusterUnreachableError,
@@ -192,7 +199,7 @@ def load_transactions(
     counts, kept_frame = count_lines(
         frame, rules, cutoff, return_prefix, date_format, checks, duplicates=fused
     )
-    untidy = {c for c in ("customer_id", "order_id") if counts.pop(f"_untidy_{c}", 0)}
+    untidy = {c for c in ("customer_id", "order_id") if counts.pop(f"{UNTIDY}{c}", 0)}
     if untidy:  # ids with blanks or spaces around them: trim those columns, count again
         frame, rules, derived, _ = _typed(renamed, date_format, decimal, return_prefix, untidy)
         counts, kept_frame = count_lines(
@@ -274,7 +281,7 @@ def _typed(
     }
     bad_numbers = {c: bad for c, (_, bad) in numbers.items() if bad is not None}
     text_ids = [c for c in ("customer_id", "order_id") if c in schema and schema[c] == nw.String]
-    checks = {f"_untidy_{c}": _untidy(c) for c in text_ids} if untidy is None else {}
+    checks = {f"{UNTIDY}{c}": _untidy(c) for c in text_ids} if untidy is None else {}
     if bad_numbers:
         first = one_row(
             frame.select(
@@ -282,7 +289,7 @@ def _typed(
                 *(flag.cast(nw.Int64).sum().alias(name) for name, flag in checks.items()),
             )
         )
-        untidy = untidy or {c for c in text_ids if first.pop(f"_untidy_{c}", 0)}
+        untidy = untidy or {c for c in text_ids if first.pop(f"{UNTIDY}{c}", 0)}
         checks = {}
         for column, bad in first.items():
             if bad:

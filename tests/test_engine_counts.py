@@ -268,3 +268,16 @@ def test_duplicates_with_32_or_64_bit_keys(engine, narrow_keys, tmp_path, monkey
     native = duckdb.from_df(kept) if engine == "duckdb" else pl.from_pandas(kept).lazy()
     assert engine_counts.duplicate_lines(nw.from_native(native), len(kept)) == 2
     assert widths[-1] is (len(kept) <= narrow_keys)
+
+
+def test_duckdb_untidy_sql_is_the_narwhals_check():
+    """The ledger pass writes engines._untidy in DuckDB SQL: same answer on every kind of id
+    (multi-byte last characters, control characters, empty, missing)."""
+    ids = ["a", " a", "a ", "a\t", "\ta", "", "é", "aé", "é ", "a\x00", "\x01a", "a b", "~", None]
+    frame = pd.DataFrame({"customer_id": pd.array(ids, dtype="string")})
+    rel = duckdb.from_df(frame)
+    sql = engine_counts._duckdb_untidy("customer_id")
+    got = [row[0] or False for row in rel.project(sql).fetchall()]
+    want = nw.from_native(rel).select(engines._untidy("customer_id")).to_native().fetchall()
+    assert got == [row[0] for row in want]
+    assert got == [bool(i is not None and (i[:1] < "!" or i[-1:] < "!")) for i in ids]
