@@ -484,8 +484,9 @@ def _repeated(values: np.ndarray) -> np.ndarray:
 #: Line flags named ``_untidy_<column>`` (``engines._untidy``: the id is empty, or starts
 #: or ends with white space) are written in DuckDB's own SQL in the ledger's pass:
 #: narwhals spells an id's last character ``substr(c, greatest(1, length(c)), length(c))``,
-#: two UTF-8 length scans per id, where ``substring(c, -1)`` takes 0.58 s against 1.34 s
-#: over the scan for both id columns at 30M lines (3 alternating rounds, 2026-12-03).
+#: two UTF-8 length scans per id. For both id columns at 30M lines, over the 0.80 s scan
+#: of them, ``substring(c, -1)`` adds 0.87 s where that spelling adds 1.42 s (medians of 3
+#: alternating rounds, ``benchmarks/bench_fused.py``, RESULTS_fused.md).
 UNTIDY = "_untidy_"
 
 
