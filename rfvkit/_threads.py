@@ -100,3 +100,15 @@ def sort(values: np.ndarray) -> None:
     values.partition(cuts)
     edges = [0, *cuts, values.size]
     map_all(lambda ends: values[ends[0] : ends[1]].sort(), zip(edges[:-1], edges[1:], strict=True))
+
+
+def repeated(values: np.ndarray) -> np.ndarray:
+    """The distinct values that occur more than once in ``values`` (sorted in place).
+
+    Examples
+    --------
+    >>> repeated(np.array([3, 1, 3, 2, 1, 1], dtype="uint32")).tolist()
+    [1, 3]
+    """
+    sort(values)
+    return np.unique(values[1:][values[1:] == values[:-1]])

@@ -10,10 +10,11 @@ allows, because at 100M lines every pass is a full scan (``docs/scale.md``):
   returns each line's key (32 bits of its hash, :data:`NARROW_KEYS`) and its flags
   packed in one small integer, NumPy counts the flag combinations and sorts the keys
   (:func:`_counted_with_hashes`); only the lines whose key repeats are compared value by
-  value in one more pass, so a shared key can never be counted as a duplicate. Dask and Spark aggregate the
-  flags (one row comes back); their duplicate lines take a job of their own: a group-by
-  of the lines' hashes (8 bytes a line shuffled, not the lines), then the lines whose
-  hash repeats are compared by value;
+  value in one more pass, so a shared key can never be counted as a duplicate. Dask
+  and Spark aggregate the flags (one row comes back); their duplicate lines take a job
+  of their own: a group-by of the lines' hashes (8 bytes a line shuffled, not the
+  lines), then the lines whose hash repeats are compared by value
+  (:mod:`rfvkit._engine_duplicates`);
 - **text dates** (CSV): the drop rules first, then, on the kept lines once their dates
   are parsed, the rest (a strict date parser must never see a line already dropped),
   then the duplicate lines.
@@ -36,7 +37,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from rfvkit._threads import sort
+from rfvkit._engine_duplicates import dask_duplicates, spark_duplicates
+from rfvkit._threads import repeated
 
 __all__ = ["ledger_rules", "count_lines", "amount_counts", "duplicate_lines", "one_row"]
 
@@ -228,74 +230,10 @@ def duplicate_lines(frame: nw.LazyFrame, lines: int | None = None) -> int:
     if frame.implementation is nw.Implementation.POLARS:
         return _polars_duplicates(frame.to_native(), narrow)
     if frame.implementation is nw.Implementation.PYSPARK:
-        return _spark_duplicates(frame.to_native())
+        return spark_duplicates(frame.to_native())
     if frame.implementation is nw.Implementation.DASK:
-        return _dask_duplicates(frame.to_native(), lines)
+        return dask_duplicates(frame.to_native(), lines)
     return (count_rows(frame) if lines is None else lines) - count_rows(frame.unique())
-
-
-def _spark_duplicates(lines: Any) -> int:
-    """Duplicate lines on Spark: group the lines' 64-bit hashes, compare the repeats.
-
-    ``distinct()`` over every column shuffles whole lines; here 8 bytes a line are
-    shuffled (a group-by of ``xxhash64``), the few hashes seen more than once are
-    broadcast, and only the lines carrying one are grouped by value, so a hash
-    collision is never counted as a duplicate. One Spark job.
-    """
-    from pyspark.sql import functions as F
-
-    columns = lines.columns
-    repeated = (
-        lines.select(_spark_hash(lines).alias("_h"))
-        .groupBy("_h")
-        .count()
-        .filter(F.col("count") > 1)
-        .select("_h")
-    )
-    shared = lines.withColumn("_h", _spark_hash(lines)).join(
-        F.broadcast(repeated), on="_h", how="left_semi"
-    )
-    per_line = shared.groupBy(*[shared[c] for c in columns]).count()
-    (row,) = per_line.agg(F.sum(F.col("count") - 1).alias("repeats")).collect()
-    return int(row["repeats"] or 0)
-
-
-def _spark_hash(lines: Any) -> Any:
-    """Spark's 64-bit hash of a whole line (a function so tests can force collisions)."""
-    from pyspark.sql import functions as F
-
-    return F.xxhash64(*[lines[c] for c in lines.columns])
-
-
-#: Up to this many lines, Dask's line hashes are sorted on the client (8 bytes a line:
-#: 1 GB); beyond it they are counted across the workers.
-DASK_CLIENT_HASHES = 1 << 27
-
-
-def _dask_duplicates(lines: Any, rows: int | None = None) -> int:
-    """Duplicate lines on Dask: the lines' 64-bit hashes, then the repeats by value.
-
-    ``drop_duplicates`` shuffles whole lines (pandas objects). Here each worker hashes
-    its lines; up to :data:`DASK_CLIENT_HASHES` lines the hashes (8 bytes a line) come
-    to the client and NumPy sorts them, as on DuckDB; beyond, the hash counts are
-    reduced across the workers. Only the lines whose hash repeats come back to be
-    compared by value.
-    """
-    hashes = lines.map_partitions(_dask_hash, meta=pd.Series(dtype="uint64", name="_h"))
-    if rows is not None and rows <= DASK_CLIENT_HASHES:
-        repeated = _repeated(hashes.compute().to_numpy().copy())
-    else:
-        counts = hashes.value_counts(split_out=max(1, lines.npartitions // 8))
-        repeated = counts[counts > 1].index.compute().to_numpy()
-    if not len(repeated):
-        return 0
-    shared = lines[hashes.isin(repeated)].compute()
-    return int(shared.duplicated().sum())
-
-
-def _dask_hash(part: pd.DataFrame) -> pd.Series:
-    """pandas' 64-bit hash of each line of a partition (a function tests can replace)."""
-    return pd.util.hash_pandas_object(part, index=False).rename("_h")
 
 
 #: Engines whose duplicate lines are found by sorting hashes (and can be counted in the
@@ -376,7 +314,7 @@ def _counted_with_hashes(
     if not everything_kept:
         hashes = hashes[kept_code[codes]]
     del codes
-    counts["duplicates"] = _confirmed_duplicates(kept, _repeated(hashes), narrow)
+    counts["duplicates"] = _confirmed_duplicates(kept, repeated(hashes), narrow)
     del hashes
     source = frame if everything_kept else kept
     counts.update(one_row(source.select(nw.col("order_date").max().alias("_last_line"))))
@@ -415,9 +353,9 @@ def _confirmed_duplicates(lines: nw.LazyFrame, repeats: np.ndarray, narrow: bool
     import polars as pl
 
     columns = native.collect_schema().names()
-    repeated = pl.LazyFrame({"_h": pl.Series(repeats, dtype=pl.UInt32 if narrow else pl.UInt64)})
+    wanted = pl.LazyFrame({"_h": pl.Series(repeats, dtype=pl.UInt32 if narrow else pl.UInt64)})
     hashed = native.with_columns(_polars_key(columns, narrow).alias("_h"))
-    shared = hashed.join(repeated, on="_h", how="semi").drop("_h").collect()
+    shared = hashed.join(wanted, on="_h", how="semi").drop("_h").collect()
     return shared.height - shared.n_unique()
 
 
@@ -433,7 +371,7 @@ def _duckdb_duplicates(lines: Any, narrow: bool = False) -> int:
     1.8 GB (2026-12-03, ``docs/scale.md``).
     """
     values = _keys(nw.from_native(lines), lines.columns, narrow)
-    return _confirmed_duplicates(nw.from_native(lines), _repeated(values), narrow)
+    return _confirmed_duplicates(nw.from_native(lines), repeated(values), narrow)
 
 
 def _polars_duplicates(lines: Any, narrow: bool = False) -> int:
@@ -444,7 +382,7 @@ def _polars_duplicates(lines: Any, narrow: bool = False) -> int:
     line is kept, and the few lines whose hash repeats are collected and compared.
     """
     values = _keys(nw.from_native(lines), lines.collect_schema().names(), narrow)
-    return _confirmed_duplicates(nw.from_native(lines), _repeated(values), narrow)
+    return _confirmed_duplicates(nw.from_native(lines), repeated(values), narrow)
 
 
 def _keys(lines: nw.LazyFrame, columns: list[str], narrow: bool) -> np.ndarray:
@@ -473,12 +411,6 @@ def _polars_hash(columns: list[str]) -> Any:
     import polars as pl
 
     return pl.struct(columns).hash(seed=0)
-
-
-def _repeated(values: np.ndarray) -> np.ndarray:
-    """The distinct values that occur more than once in ``values`` (sorted in place)."""
-    sort(values)
-    return np.unique(values[1:][values[1:] == values[:-1]])
 
 
 #: Line flags named ``_untidy_<column>`` (``engines._untidy``: the id is empty, or starts

@@ -474,7 +474,7 @@ def test_duplicate_lines_on_a_cluster_by_hash_then_value(request, engine, collid
     by amount only are not, even when every hash is forced equal."""
     import narwhals as nw
 
-    from rfvkit import engine_counts
+    from rfvkit import _engine_duplicates, engine_counts
 
     cluster_for(request, engine)
     frame = pd.DataFrame(
@@ -492,14 +492,16 @@ def test_duplicate_lines_on_a_cluster_by_hash_then_value(request, engine, collid
         native = dd.from_pandas(frame, npartitions=3)
         constant = lambda part: pd.Series(7, index=part.index, dtype="uint64", name="_h")  # noqa: E731
         if collide:
-            monkeypatch.setattr(engine_counts, "_dask_hash", constant)
+            monkeypatch.setattr(_engine_duplicates, "_dask_hash", constant)
     else:
         from pyspark.sql import SparkSession
         from pyspark.sql import functions as F
 
         native = SparkSession.getActiveSession().createDataFrame(frame)
         if collide:
-            monkeypatch.setattr(engine_counts, "_spark_hash", lambda lines: F.lit(7).cast("long"))
+            monkeypatch.setattr(
+                _engine_duplicates, "_spark_hash", lambda lines: F.lit(7).cast("long")
+            )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         # Without the number of lines, Dask counts the hashes on the workers; with it
