@@ -40,6 +40,13 @@ from rfvkit._params_data import (  # noqa: F401  (SURVEY_OPTIONS stays importabl
     _data,
     _surveys,
 )
+from rfvkit._params_sendlist import (
+    _frequency_cap,
+    _message_file,
+    _quiet_hours,
+    _segments,
+    _send_at,
+)
 from rfvkit.columns import ENGINES, FEATURES, MAX_BINS, METHODS, MIN_BINS, RULE_SETS, SCALERS
 from rfvkit.errors import BadParameterError, RfvkitError
 
@@ -193,7 +200,6 @@ def _vip(key: str, value: object, base: Path) -> dict[str, Any]:
     return {kind: list(spec) if kind == "segments" else spec, "name": name}
 
 
-#: How ``-p key=value`` overrides are typed before validation.
 def _cluster(key: str, value: object, base: Path) -> dict[str, Any] | None:
     if value is None:
         return None
@@ -211,6 +217,7 @@ def _cluster(key: str, value: object, base: Path) -> dict[str, Any] | None:
     return {k: (dict(v) if isinstance(v, Mapping) else v) for k, v in value.items()}
 
 
+#: How ``-p key=value`` overrides are typed before validation.
 _NULLABLE = (
     "as_of",
     "calibration_end",
@@ -235,73 +242,6 @@ _INT_KEYS = (
     "window_days",
     "min_group",
 )
-
-
-def _segments(key: str, value: object, base: Path) -> tuple[str, ...] | None:
-    if value is None:
-        return None
-    if isinstance(value, str):
-        value = [v.strip() for v in value.split(",") if v.strip()]
-    if (
-        not isinstance(value, list | tuple)
-        or not value
-        or not all(isinstance(v, str) for v in value)
-    ):
-        raise _bad(key, value, "null (every segment) or a list of segment names")
-    return tuple(value)
-
-
-def _message_file(key: str, value: object, base: Path) -> str | None:
-    if value is None or value == "":
-        return None
-    if not isinstance(value, str | os.PathLike):
-        raise _bad(key, value, "null or a path to a UTF-8 text file holding the SMS template")
-    path = (base / Path(value).expanduser()).resolve()
-    if not path.is_file():
-        raise BadParameterError(f"{key}: file not found: {path}")
-    return str(path)
-
-
-def _send_at(key: str, value: object, base: Path) -> str | None:
-    if value is None or value == "":
-        return None
-    from rfvkit.sendlist import parse_send_at
-
-    if isinstance(value, dt.datetime | dt.date):
-        value = value.isoformat()
-    return parse_send_at(value).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _frequency_cap(key: str, value: object, base: Path) -> tuple[int, int] | None:
-    if value is None:
-        return None
-    if isinstance(value, str):
-        value = [v.strip() for v in value.strip("[]()").split(",")]
-        try:
-            value = [int(v) for v in value]
-        except ValueError:
-            raise _bad(key, value, "null or [n, days], e.g. [1, 7]") from None
-    ok = isinstance(value, list | tuple) and len(value) == 2
-    if not ok or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in value):
-        raise _bad(key, value, "null or [n, days] with n, days >= 1, e.g. [1, 7]")
-    return int(value[0]), int(value[1])
-
-
-def _quiet_hours(key: str, value: object, base: Path) -> tuple[dict, ...]:
-    if value is None:
-        return ()
-    rows = value if isinstance(value, list | tuple) else None
-    if rows is None or not all(isinstance(r, Mapping) for r in rows):
-        raise _bad(
-            key,
-            value,
-            "a list of rows {country, region, days, start, end, source}, e.g. "
-            "[{country: GB, days: Mon-Sun, start: '10:00', end: '19:00'}]",
-        )
-    from rfvkit.quiet_hours import quiet_hours_table
-
-    quiet_hours_table(rows)  # checks days and times
-    return tuple(dict(r) for r in rows)
 
 
 _VALIDATORS: dict[str, Callable[[str, Any, Path], Any]] = {

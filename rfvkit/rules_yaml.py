@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from rfvkit._rule_model import AXES
 from rfvkit.columns import RULE_SETS
 from rfvkit.errors import BadParameterError
 
@@ -34,7 +35,6 @@ if TYPE_CHECKING:
 
 __all__ = ["dump_rules", "parse_rules", "read_rules", "read_builtin"]
 
-AXES = ("r", "f", "v")
 RULE_FIELDS = ("name", "r", "f", "v", "p_alive", "description", "action")
 SET_FIELDS = ("name", "description", "bins", "fallback", "rules")
 ALIASES = {"m": "v", "monetary": "v", "value": "v", "recency": "r", "frequency": "f"}
