@@ -23,6 +23,7 @@ import random
 import statistics
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -168,7 +169,7 @@ def paired(lines: int, fmt: str, repeats: int) -> None:
     print(f"load average after: {os.getloadavg()}")
 
 
-def measure(lines: int, fmt: str, repeats: int, skip: set[str]) -> list[dict]:
+def measure(lines: int, fmt: str, repeats: int, skip: set[str], gap: float = 0.0) -> list[dict]:
     csv, parquet = export(lines)
     path = csv if fmt == "csv" else parquet
     runs: dict[str, list[dict]] = {name: [] for name in READERS[fmt] if name not in skip}
@@ -185,6 +186,7 @@ def measure(lines: int, fmt: str, repeats: int, skip: set[str]) -> list[dict]:
         if round_:
             random.Random(round_).shuffle(order)
         for name in order:
+            time.sleep(gap)  # idle: the VM takes back the memory the last process freed
             result = run_once(READERS[fmt][name], path)
             runs[name].append(result)
             print(
@@ -205,7 +207,8 @@ def measure(lines: int, fmt: str, repeats: int, skip: set[str]) -> list[dict]:
             "cpu": statistics.median(r["cpu"] for r in found),
             "peak_mb": max(r["peak_mb"] for r in found),
             "file_mb": path.stat().st_size / 2**20,
-            "when": when,
+            "when": when + (f", {gap:g} s idle before each" if gap else ""),
+            "gap": gap,
             "load_before": round(load, 1),
         }
         for name, found in runs.items()
@@ -236,9 +239,9 @@ def write_markdown(rows: list[dict]) -> None:
         "|---|---:|---|---:|---:|---:|---:|---:|---:|---|---:|",
     ]
     groups: dict[tuple, list[dict]] = {}
-    for row in rows:
-        groups.setdefault((row["format"], row["lines"]), []).append(row)
-    for (fmt, lines), group in sorted(groups.items()):
+    for row in rows:  # runs after a pause (--gap) compare with their own baseline
+        groups.setdefault((row["format"], row["lines"], row.get("gap", 0.0)), []).append(row)
+    for (fmt, lines, _), group in sorted(groups.items()):
         base = next((r for r in group if r["reader"] == BASELINE[fmt]), None)
         for r in group:
             ratio = f"{r['seconds'] / base['seconds']:.2f}" if base else ""
@@ -416,6 +419,39 @@ the duplicate-line sort, the float cast's copy.
 | 16:16 | same | 2 | 1.47 | 3.78 (2.58) | 2.35 (1.60) | 2.79 / 1.87 |
 | 16:18 | same | 4 | 2.71 | 8.40 (3.10) | 8.80 (3.24) | 3.31 / 3.31 |
 | 17:21 | main after merging issue 8's checks (quiet machine, load 1.1) | 3 | 1.03 | 7.01 (6.80) | 7.19 (6.97) | 5.00 / 4.88 |
+
+## 2026-12-03 21:43: every process after a pause (`--gap 10`)
+
+Run back to back, a process reuses memory the process before it just freed; after a few
+seconds idle the VM has taken that memory back (the guest reports free pages to the
+host: `virtio_balloon`, `kdamond` running), and every page is new again. The same
+`read_transactions` in a fresh process, one process at a time (21:33, ad hoc, 3 runs
+each): right after another run 1.49-4.87 s; after 10 s idle 4.97-5.46 s, of which
+5.4-5.9 s system time. The bare pyarrow read pays the same way (0.6-0.7 s back to back,
+1.9-2.7 s after a pause), so its ratio depends on which state each side starts in.
+
+With `--gap 10` every process starts after a pause (the rows above marked "10 s idle
+before each"; command: `.venv/bin/python benchmarks/bench_load.py --lines 10000000
+--format csv --repeats 5 --gap 10 --skip "pandas read_csv (C), parse_dates" --skip
+"polars read_csv try_parse_dates" --skip "pandas read_csv engine=pyarrow, parse_dates"`):
+pyarrow 2.28 s, `read_transactions` 5.47 s = **2.39x** (CPU 2.12x), `load_crm` 5.26 s =
+**2.30x** (CPU 2.06x); per-round ratios 2.03-2.56 (median 2.23) and 1.95-2.62 (median
+2.52). Back to back (19:06 rows): 2.95x and 2.82x. The cost of a pause scales with the
+memory a process touches: peaks 988 / 1,009 MB against 544 MB.
+
+Memory of one `read_transactions` at 10M lines (one process, 21:50): Arrow's pool peaks
+at 589 MB (391 MB held at the end: the id columns and what mimalloc keeps), NumPy's
+arrays at 202 MB (dates and amounts 80 MB each, the 32-bit duplicate keys 40 MB); 108 MB
+before the call, 981 MB peak resident.
+
+Allocator settings, one process at a time, alternating (21:30-21:36, ad hoc, 3-4 runs
+each; set by environment variables back to back, by `mallopt` and NumPy's switch inside
+the process after a pause; bench_load passes the environment to every process it starts):
+`NUMPY_MADVISE_HUGEPAGE=0` (NumPy does not ask for huge pages) with
+`MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=17179869184` (glibc keeps freed memory) took
+1.50-1.94 s back to back where the defaults took 1.37-5.9 s, and 4.4-5.2 s after a
+pause against 5.6-6.2 s. Not adopted: a library should not change the process's
+allocator, and after a pause the gain is small; a deployment can set them.
 """
 
 
@@ -426,6 +462,13 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--skip", action="append", default=[], help="reader name to skip")
     parser.add_argument(
+        "--gap",
+        type=float,
+        default=0.0,
+        help="seconds idle before each fresh process, so each starts with memory the VM has "
+        "taken back (as a report started after a pause) instead of what the last one freed",
+    )
+    parser.add_argument(
         "--paired",
         action="store_true",
         help="bare reader and rfvkit's loads in turn in one process (prints ratios per round; "
@@ -435,10 +478,14 @@ def main() -> None:
     if args.paired:
         paired(args.lines, args.format, args.repeats)
         return
-    new = measure(args.lines, args.format, args.repeats, set(args.skip))
+    new = measure(args.lines, args.format, args.repeats, set(args.skip), args.gap)
     rows = json.loads(STORE.read_text()) if STORE.exists() else []
-    done = {(r["format"], r["lines"], r["reader"]) for r in new}
-    rows = [r for r in rows if (r["format"], r["lines"], r["reader"]) not in done] + new
+
+    def key(r: dict) -> tuple:
+        return r["format"], r["lines"], r["reader"], r.get("gap", 0.0)
+
+    done = {key(r) for r in new}
+    rows = [r for r in rows if key(r) not in done] + new
     STORE.write_text(json.dumps(rows, indent=1) + "\n")
     write_markdown(rows)
     print(f"wrote {RESULTS}")
