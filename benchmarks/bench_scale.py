@@ -52,6 +52,7 @@ TASKS = {
     "rfvkit_polars": "rfvkit: load_transactions(glob, engine='polars'), streaming + rfv_table + score",
     "rfvkit_duckdb_2gb": "rfvkit: the same on DuckDB with cluster: {conf: {memory_limit: 2GB}}",
     "duckdb_sql": "DuckDB: one hand-written SQL query over the same files (no validation)",
+    "duckdb_sql_2gb": "DuckDB: the same SQL with memory_limit 2GB (the baseline of the _2gb rows)",
     "rfvkit_dask": "rfvkit: engine='dask' on a LocalCluster (2 workers x 1 thread; start-up untimed)",
     "rfvkit_spark": "rfvkit: engine='spark', local[2] SparkSession (start-up untimed)",
 }
@@ -163,10 +164,11 @@ def run_task(name: str, folder: Path) -> dict:
     cluster = start_cluster(kind) if kind in ("dask", "spark") else None
     t0, c0 = time.perf_counter(), time.process_time()
     driver_bytes = None
-    if name == "duckdb_sql":
+    if name.startswith("duckdb_sql"):
         import duckdb
 
-        result = duckdb.sql(DUCKDB_SQL.format(glob=glob)).df()
+        limit = {"memory_limit": "2GB"} if name.endswith("_2gb") else {}
+        result = duckdb.connect(config=limit).sql(DUCKDB_SQL.format(glob=glob)).df()
         customers, lines = len(result), None
     else:
         from rfvkit.engines import load_transactions
@@ -303,13 +305,19 @@ def measure_rounds(tasks: list[str], folder: Path, rows: int, repeats: int) -> l
             result["passes"] = {
                 k: statistics.median(r["passes"].get(k, 0) for r in got) for k in keys
             }
-        if "duckdb_sql" in runs and task != "duckdb_sql":
-            base = [r["wall_s"] for r in runs["duckdb_sql"]]
+        baseline = _baseline(task)
+        if baseline in runs and task != baseline:
+            base = [r["wall_s"] for r in runs[baseline]]
             result["ratio"] = statistics.median(
                 a / b for a, b in zip(result["runs"], base, strict=True)
             )
         out.append(result)
     return out
+
+
+def _baseline(task: str) -> str:
+    """The SQL run a task is compared with: the one under the same DuckDB memory limit."""
+    return "duckdb_sql_2gb" if task.endswith("_2gb") else "duckdb_sql"
 
 
 def exponent(results: list[dict], task: str) -> list[tuple[int, int, float]]:
@@ -350,11 +358,14 @@ def write_results(results: list[dict], sizes: list[int], gen: dict[int, float]) 
         "| ns per line | driver bytes per customer |",
         "|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    base = {r["rows"]: r["wall_s"] for r in results if r["task"] == "duckdb_sql"}
+    base = {
+        (r["rows"], r["task"]): r["wall_s"] for r in results if r["task"].startswith("duckdb_sql")
+    }
     clustering = [r for r in results if r["task"] == "suggest_segments"]
     results = [r for r in results if r["task"] != "suggest_segments"]
     for r in sorted(results, key=lambda r: (r["rows"], r["task"])):
-        ratio = r.get("ratio") or (r["wall_s"] / base[r["rows"]] if r["rows"] in base else math.nan)
+        key = (r["rows"], _baseline(r["task"]))
+        ratio = r.get("ratio") or (r["wall_s"] / base[key] if key in base else math.nan)
         lines.append(
             f"| {r['rows']:,} | {r['customers']:,} | {r['task']} | {len(r.get('runs', [1]))} | "
             f"{r['wall_s']:.2f} | "
