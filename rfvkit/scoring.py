@@ -122,7 +122,7 @@ def score(
         # Scores grow with the value, except recency where fewer days is better.
         sign = -1.0 if metric == "recency_days" else 1.0
         if method == "rank":
-            scores, cut_values = _rank_scores(sign * x, bins), []
+            scores, cut_values = _rank_scores(-x if sign < 0 else x, bins), []
             k = bins
         elif method == "r_rfm":
             scores, cut_values = _r_rfm_scores(x, bins, reverse=sign < 0)
@@ -133,20 +133,24 @@ def score(
             scores = np.searchsorted(cut_values, x, side="right") + 1
             scores = k + 1 - scores if sign < 0 else scores
         _warn_degenerate(metric, x, scores, k, method, cut_values)
-        out[column] = scores.astype("int64")
+        out[column] = scores.astype("int64", copy=False)
         used_bins[metric], cuts[metric] = k, [float(v) for v in cut_values]
 
     r, f, v = (out[c].to_numpy() for c in SCORE_COLUMNS.values())
     if max(used_bins.values()) < MAX_BINS:
         # At most 999 codes: their text looked up, rather than each number formatted.
-        number = r * 100 + f * 10 + v
+        number = r * 100
+        number += f * 10
+        number += v
         text = pa.array([str(i) for i in range(1000)], pa.string())
         code = pd.Series(pd.array(text.take(number), dtype="str"), index=out.index)
     else:
         parts = [pd.Series(x, index=out.index).astype("str") for x in (r, f, v)]
         code = parts[0].str.cat(parts[1:], sep="-")
     out["rfv_code"] = code
-    out["rfv_score"] = (r + f + v).astype("int64")
+    total = r + f  # in place after the first sum: one column-sized array, not three
+    total += v
+    out["rfv_score"] = total
     attrs = {key: value for key, value in rfv.attrs.items() if key != "bins"}
     if len(set(used_bins.values())) == 1:  # one number of scores for all metrics
         attrs["bins"] = next(iter(used_bins.values()))
@@ -251,9 +255,15 @@ def _check_rfv(rfv: Any) -> dict[str, np.ndarray]:
                 f"rfv: {metric!r} must be numeric, but its type is {column.dtype}; "
                 f"e.g. {examples(column)}."
             )
+        if isinstance(column.dtype, np.dtype) and column.dtype.kind == "i":
+            # whole numbers (days, orders) as they are: no float copy
+            x = column.to_numpy()
+            if not x.size or x.min() > np.iinfo(x.dtype).min:  # every value can be negated
+                values[metric] = x
+                continue
         x = column.to_numpy(dtype="float64", na_value=np.nan)
-        bad = ~np.isfinite(x)
-        if bad.any():
+        if not np.isfinite(x).all():
+            bad = ~np.isfinite(x)
             raise BadValuesError(
                 f"rfv: {metric!r} is missing or infinite for {int(bad.sum()):,} customer(s), "
                 f"e.g. {examples(rfv.index[bad])}. Drop or fill them before scoring."
@@ -384,18 +394,24 @@ def _value_groups(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``np.unique(x, return_inverse=True, return_counts=True)`` without the value and count.
 
     Recency and frequency are whole numbers in a small range: counted with ``bincount``
-    in one pass instead of an argsort (at 3M customers 0.4 s for the two).
+    in one pass instead of an argsort (at 3M customers 0.4 s for the two). Integer
+    columns are offset as they are; the group of each value is a 32-bit number.
     """
     if x.size:
         lo, hi = x.min(), x.max()
-        span = hi - lo
+        span = int(hi) - int(lo) if x.dtype.kind == "i" else hi - lo
         if span < 1 << 24 and span <= 4 * x.size:
-            offset = x - lo
-            codes = offset.astype(np.intp)
-            if np.array_equal(codes, offset):
+            if x.dtype.kind == "i":
+                codes = x - lo  # exact: the span fits
+            else:
+                offset = x - lo
+                codes = offset.astype(np.intp)
+                if not np.array_equal(codes, offset):
+                    codes = None
+            if codes is not None:
                 counts = np.bincount(codes)
                 present = np.flatnonzero(counts)
-                rank = np.zeros(counts.size, np.intp)
+                rank = np.zeros(counts.size, np.int32)  # at most 2**24 groups
                 rank[present] = np.arange(present.size)
                 return rank[codes], counts[present]
     _, inverse, counts = np.unique(x, return_inverse=True, return_counts=True)
