@@ -275,6 +275,7 @@ def measure(name: str, folder: Path, rows: int) -> dict:
         sys.exit(f"{name} at {rows:,} lines failed:\n{out.stderr[-3000:]}")
     result = json.loads(out.stdout.strip().splitlines()[-1])
     result["rows"] = rows
+    result["when"] = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M")
     print(
         f"{rows:>12,} {name:<15} {result['wall_s']:7.1f} s  {result['peak_mb']:7.0f} MB", flush=True
     )
@@ -334,8 +335,7 @@ def write_results(results: list[dict], sizes: list[int], gen: dict[int, float]) 
     lines = [
         "# Out of core on one machine: 1M -> 10M -> 100M lines",
         "",
-        f"Measured {dt.date.today().isoformat()} on {platform.machine()} "
-        f"({os.cpu_count()} cores, shared with other work), Python "
+        f"Measured on {platform.machine()} ({os.cpu_count()} cores, shared with other work), Python "
         f"{platform.python_version()}, with `benchmarks/bench_scale.py` (`--sizes ...`, "
         "`--tasks rfvkit_dask rfvkit_spark`, `--clustering 1e7`; the exact commands are in "
         "docs/scale.md). Data: partitioned parquet under `~/.cache/rfvkit-bench` (~10 lines "
@@ -343,7 +343,9 @@ def write_results(results: list[dict], sizes: list[int], gen: dict[int, float]) 
         "peak = `VmHWM` of that process (for Dask and Spark: the driver only; workers "
         "and the JVM are other processes). Rows with several runs (`--repeats`, the "
         "`runs` column) give median times and the median of the per-round ratios to the "
-        "SQL baseline.",
+        "SQL baseline. The last column is when a row's first run ended (UTC; a later "
+        "invocation replaces only the sizes and tasks it ran, so rows of one size can "
+        "come from different sittings, and a ratio is only ever taken within one).",
         "",
     ]
     if 100_000_000 not in measured:
@@ -355,8 +357,8 @@ def write_results(results: list[dict], sizes: list[int], gen: dict[int, float]) 
         ]
     lines += [
         "| lines | customers | task | runs | wall s | CPU s | peak MB | x SQL baseline "
-        "| ns per line | driver bytes per customer |",
-        "|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| ns per line | driver bytes per customer | measured |",
+        "|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     base = {
         (r["rows"], r["task"]): r["wall_s"] for r in results if r["task"].startswith("duckdb_sql")
@@ -372,6 +374,7 @@ def write_results(results: list[dict], sizes: list[int], gen: dict[int, float]) 
             f"{r['cpu_s']:.2f} | {r['peak_mb']:,.0f} | {ratio:.2f} | "
             f"{r['wall_s'] / r['rows'] * 1e9:.0f} | "
             + (f"{r['driver_bytes']:.0f} |" if r.get("driver_bytes") else "- |")
+            + f" {r.get('when', '-')} |"
         )
     lines += [
         "",
