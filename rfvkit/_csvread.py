@@ -9,7 +9,6 @@ pandas, whose errors become one :class:`~rfvkit.readers.ReadError` line with the
 from __future__ import annotations
 
 import csv
-import mmap
 import re
 import zipfile
 from pathlib import Path
@@ -262,14 +261,45 @@ def _read_arrow(path: Path, header: list[str], sep: str, quoted: bool, types: di
         )
 
 
-def _quoted_after_header(path: Path) -> bool:
-    """Whether a ``"`` appears after the first line (a memory-mapped scan, no copy).
+#: Bytes read at a time by :func:`_quoted_after_header` (one buffer, reused).
+_SCAN_BLOCK = 1 << 20
+
+
+def _quoted_after_header(path: Path, block_size: int | None = None) -> bool:
+    """Whether a ``"`` appears after the first ``\\n`` (anywhere, when there is none).
 
     Arrow splits a file into blocks for its threads at line ends; only quoted values can
     hold a line end, and allowing for them costs about a third of the read time.
+
+    The file is read in blocks into one reused buffer: the reads release the GIL, so the
+    scan runs beside Arrow's read. ``mmap.find`` held it for the whole file (page faults
+    included), and the read could not start until the scan was done.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = Path(folder) / "t.csv"
+    ...     _ = path.write_bytes(b'"id",amount\\nA1,2\\n')
+    ...     plain = _quoted_after_header(path)
+    ...     _ = path.write_bytes(b'id,note\\nA1,"two\\nlines"\\n')
+    ...     plain, _quoted_after_header(path, block_size=4)
+    (False, True)
     """
-    with open(path, "rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as m:
-        return m.find(b'"', m.find(b"\n") + 1) >= 0
+    block = bytearray(block_size or _SCAN_BLOCK)
+    in_header, quote_in_header = True, False
+    with open(path, "rb", buffering=0) as handle:
+        while size := handle.readinto(block):
+            start = 0
+            if in_header:
+                end = block.find(b"\n", 0, size)
+                if end < 0:
+                    quote_in_header = quote_in_header or block.find(b'"', 0, size) >= 0
+                    continue
+                in_header, start = False, end + 1
+            if block.find(b'"', start, size) >= 0:
+                return True
+    return in_header and quote_in_header
 
 
 def _repeated_header(head: bytes, info: ReadInfo) -> list[str]:

@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from rfvkit._csvread import _pandas_or_arrow as _read_csv
+from rfvkit._csvread import _quoted_after_header
 from rfvkit.io import load_crm, read_customers, read_optouts, read_transactions
 from rfvkit.parsing import careful_parsing, normalise_ids, parse_dates, parse_numbers
 
@@ -143,6 +144,23 @@ def test_odd_csv_files_read_like_pandas(tmp_path, name):
     path = tmp_path / f"{name}.csv"
     path.write_text(ODD_CSV[name], encoding="utf-8", newline="")
     check(_read_csv, path, {})
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    data=st.lists(st.sampled_from([b"a", b",", b'"', b"\n", b"\r"]), max_size=40).map(b"".join),
+    block_size=st.integers(1, 9),
+)
+def test_the_quote_scan_in_blocks_finds_what_one_search_of_the_file_finds(
+    tmp_path, data, block_size
+):
+    # A quote after the first "\n", or anywhere in a file without one: whatever block
+    # the line end or the quote falls in.
+    path = tmp_path / "scan.csv"
+    path.write_bytes(data)
+    expected = data.find(b'"', data.find(b"\n") + 1) >= 0
+    assert _quoted_after_header(path, block_size=block_size) is expected
+    assert _quoted_after_header(path) is expected
 
 
 def test_latin1_file_reads_like_pandas(tmp_path):
