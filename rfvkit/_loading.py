@@ -173,3 +173,7 @@ def _finish(df: pd.DataFrame, table: str) -> pd.DataFrame:
             f"{table}: no rows left after validation; see the quality report.", stacklevel=3
         )
     return df.reset_index(drop=True)
+
+
+# Where users import Loaded from: reprs, tracebacks and pickles name that module.
+Loaded.__module__ = "rfvkit.io"

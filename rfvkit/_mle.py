@@ -130,3 +130,7 @@ def parameter_table(params: dict, errors: dict, names: tuple[str, ...]) -> pd.Da
     frame["lower_95"] = frame["estimate"] - z * frame["standard_error"]
     frame["upper_95"] = frame["estimate"] + z * frame["standard_error"]
     return frame
+
+
+# Where users import FitError from: reprs, tracebacks and pickles name that module.
+FitError.__module__ = "rfvkit.bgnbd"

@@ -147,3 +147,7 @@ def _surveys(key: str, value: object, base: Path) -> tuple[TableSpec, ...]:
     if len(set(names)) != len(names):
         raise _bad(f"data.{key}", names, "a different name for each survey")
     return tuple(specs)
+
+
+# Where users import TableSpec from: reprs, tracebacks and pickles name that module.
+TableSpec.__module__ = "rfvkit.params"

@@ -55,3 +55,8 @@ class ReadInfo:
 def _short(exc: object) -> str:
     text = " ".join(str(exc).split())
     return text[:160] + ("..." if len(text) > 160 else "")
+
+
+# Where users import ReadError and ReadInfo from: reprs, tracebacks and pickles name that module.
+ReadError.__module__ = "rfvkit.readers"
+ReadInfo.__module__ = "rfvkit.readers"

@@ -270,3 +270,8 @@ class RuleSet:
         if path is not None:
             Path(path).write_text(out, encoding="utf-8")
         return out
+
+
+# Where users import Rule and RuleSet from: reprs, tracebacks and pickles name that module.
+Rule.__module__ = "rfvkit.rules"
+RuleSet.__module__ = "rfvkit.rules"
