@@ -46,7 +46,7 @@ def _public_modules() -> list:
 
     found = pkgutil.walk_packages(rfvkit.__path__, "rfvkit.")
     names = [m.name for m in found if not m.name.rsplit(".", 1)[-1].startswith("_")]
-    return [importlib.import_module(name) for name in names if "report" not in name.split(".")]
+    return [importlib.import_module(name) for name in names]
 
 
 def test_public_classes_name_a_public_module():
