@@ -31,6 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _gen_load import export  # noqa: E402
+from _trees import run_in_tree  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 HERE = ROOT / "benchmarks"
@@ -107,17 +108,7 @@ def run_once(code: str, path: Path, tree: Path = ROOT) -> dict[str, float]:
     imports = "\n".join(line for line in lines if line.startswith(_IMPORTS))
     call = "\n".join(line for line in lines if not line.startswith(_IMPORTS))
     script = _HARNESS.format(path=str(path), here=str(HERE), imports=imports, call=call)
-    env = {**os.environ, "RFVKIT_PROGRESS": "0"}
-    proc = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, env=env, cwd=tree
-    )
-    if proc.returncode != 0:
-        raise SystemExit(f"reader failed:\n{script}\n{proc.stderr[-2000:]}")
-    result = json.loads(proc.stdout.strip().splitlines()[-1])
-    module = result.pop("module")
-    if module is not None and not Path(module).resolve().is_relative_to(tree.resolve()):
-        raise SystemExit(f"the process in {tree} imported rfvkit from {module}")
-    return result
+    return run_in_tree(script, tree, {**os.environ, "RFVKIT_PROGRESS": "0"})
 
 
 _PAIRED = (

@@ -18,13 +18,13 @@ ratio is the median of the per-round ratios. Adds a section to ``benchmarks/RESU
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import statistics
-import subprocess
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _trees import run_in_tree  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -56,21 +56,8 @@ print(json.dumps({{"wall": wall, "user": after.ru_utime - before.ru_utime,
 """
 
 
-def run(customers: int, gap: float, tree: Path | None) -> dict:
-    env = dict(os.environ)
-    if tree is not None:  # that tree's rfvkit first on the path
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(tree), env.get("PYTHONPATH")]))
-    code = CHILD.format(here=str(HERE), customers=customers, gap=gap)
-    cwd = ROOT if tree is None else tree  # ``-c`` puts the working folder first on the path
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=cwd
-    )
-    if out.returncode:
-        raise SystemExit(out.stderr[-2000:])
-    got = json.loads(out.stdout.strip().splitlines()[-1])
-    if not Path(got.pop("module")).is_relative_to(cwd.resolve()):
-        raise SystemExit(f"rfvkit was not imported from {cwd}")
-    return got
+def run(customers: int, gap: float, tree: Path) -> dict:
+    return run_in_tree(CHILD.format(here=str(HERE), customers=customers, gap=gap), tree)
 
 
 def main() -> None:
@@ -81,7 +68,7 @@ def main() -> None:
     parser.add_argument("--against", type=Path, help="another source tree, run alternately")
     args = parser.parse_args()
     customers = int(args.customers)
-    trees = {"this tree": None} | ({f"{args.against}": args.against} if args.against else {})
+    trees = {"this tree": ROOT} | ({f"{args.against}": args.against} if args.against else {})
     runs: dict[str, list[dict]] = {name: [] for name in trees}
     for _ in range(args.repeats):
         for name, tree in trees.items():
