@@ -246,7 +246,7 @@ def _strict_iso(arrow: pa.ChunkedArray) -> pa.ChunkedArray | None:
     """Arrow's strict ISO-8601 reading ("2024-01-02", "2024-01-02 10:11:12", no zone)."""
     try:
         return _cast(arrow, pa.timestamp("s"))
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # not strict ISO somewhere:
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # a value is not strict ISO:
         return None  # the caller hands the whole column to the careful date parsers
 
 
